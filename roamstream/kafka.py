@@ -1,0 +1,104 @@
+"""confluent-kafka plumbing shared by the edges: topic creation and an asyncio-friendly producer."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from confluent_kafka import KafkaError, KafkaException, Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from roamstream.config import Settings
+from roamstream.exceptions import RoamstreamError
+from roamstream.topics import CATALOG, TopicSpec
+
+
+class DeliveryError(RoamstreamError):
+    """The broker did not take a record."""
+
+
+def create_topics(settings: Settings, specs: Iterable[TopicSpec] = CATALOG, timeout: float = 10.0) -> list[str]:
+    """Create every topic in ``specs`` (with the settings' prefix); existing ones are left as they are."""
+    admin = AdminClient({"bootstrap.servers": settings.kafka.bootstrap_servers})
+    new = [
+        NewTopic(settings.topic(s.name), s.partitions, settings.kafka.replication_factor, config=s.config)
+        for s in specs
+    ]
+    created = []
+    for name, fut in admin.create_topics(new, request_timeout=timeout).items():
+        try:
+            fut.result(timeout)
+            created.append(name)
+        except KafkaException as exc:
+            if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                raise
+    return created
+
+
+def producer_config(settings: Settings, **extra: Any) -> dict[str, Any]:
+    return {
+        "bootstrap.servers": settings.kafka.bootstrap_servers,
+        "linger.ms": settings.kafka.linger_ms,
+        "enable.idempotence": False,  # the embedded broker rejects InitProducerId (DESIGN.md); outputs are idempotent
+        "acks": "all",
+        **extra,
+    }
+
+
+class AsyncProducer:
+    """A confluent-kafka producer whose ``send`` returns when the broker has the record.
+
+    One poll thread serves delivery reports; each report resolves the caller's future on its own loop.
+    """
+
+    def __init__(self, settings: Settings, **extra: Any) -> None:
+        self._settings = settings
+        self._producer = Producer(producer_config(settings, **extra))
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, name="kafka-delivery", daemon=True)
+        self._thread.start()
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            self._producer.poll(0.05)
+
+    async def send(self, topic: str, value: bytes, key: bytes | str | None = None) -> tuple[int, int]:
+        """Produce to ``topic`` (catalog name; the prefix is added) and wait for delivery: (partition, offset)."""
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[tuple[int, int]] = loop.create_future()
+
+        def delivered(err: KafkaError | None, msg: Any) -> None:
+            if err is not None:
+                loop.call_soon_threadsafe(_settle, fut, DeliveryError(f"{topic}: {err.str()}"), None)
+            else:
+                loop.call_soon_threadsafe(_settle, fut, None, (msg.partition(), msg.offset()))
+
+        self.produce(topic, value, key, delivered)
+        return await fut
+
+    def produce(self, topic: str, value: bytes, key: bytes | str | None = None, on_delivery: Any = None) -> None:
+        while True:
+            try:
+                self._producer.produce(self._settings.topic(topic), value=value, key=key, on_delivery=on_delivery)
+                return
+            except BufferError:
+                self._producer.poll(0.01)
+
+    def flush(self, timeout: float = 10.0) -> int:
+        return self._producer.flush(timeout)
+
+    def close(self) -> None:
+        self.flush()
+        self._stop.set()
+        self._thread.join(timeout=2)
+
+
+def _settle(fut: asyncio.Future, exc: BaseException | None, result: Any) -> None:
+    if fut.done():
+        return
+    if exc is not None:
+        fut.set_exception(exc)
+    else:
+        fut.set_result(result)
