@@ -43,9 +43,7 @@ def _write(obj: Any, out: list[str], indent: int | None, level: int) -> None:
     elif isinstance(obj, datetime):
         out.append(_string(format_datetime(obj)))
     elif isinstance(obj, Mapping):
-        _write_items(
-            [(_string(str(k)) + ": ", v) for k, v in obj.items()], "{", "}", out, indent, level
-        )
+        _write_items([(_string(str(k)) + ": ", v) for k, v in obj.items()], "{", "}", out, indent, level)
     elif isinstance(obj, list | tuple):
         _write_items([("", v) for v in obj], "[", "]", out, indent, level)
     else:

@@ -44,7 +44,10 @@ def cdr_data() -> dict[str, Any]:
                 "dimensions": [{"type": "ENERGY", "volume": 12.3456}, {"type": "TIME", "volume": 1}],
                 "tariff_id": "T1",
             },
-            {"start_date_time": "2024-03-01T11:00:00Z", "dimensions": [{"type": "PARKING_TIME", "volume": 0.5}]},
+            {
+                "start_date_time": "2024-03-01T11:00:00Z",
+                "dimensions": [{"type": "PARKING_TIME", "volume": 0.5}],
+            },
         ],
         "total_cost": {"excl_vat": 5.5, "incl_vat": 6.655},
         "total_energy": 12.3456,
