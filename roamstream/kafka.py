@@ -19,11 +19,15 @@ class DeliveryError(RoamstreamError):
     """The broker did not take a record."""
 
 
-def create_topics(settings: Settings, specs: Iterable[TopicSpec] = CATALOG, timeout: float = 10.0) -> list[str]:
-    """Create every topic in ``specs`` (with the settings' prefix); existing ones are left as they are."""
+def create_topics(
+    settings: Settings, specs: Iterable[TopicSpec] = CATALOG, timeout: float = 10.0, *, prefix: bool = True
+) -> list[str]:
+    """Create every topic in ``specs`` (with the settings' prefix unless ``prefix`` is false: faust changelog
+    names already carry it through the app id); existing ones are left as they are."""
     admin = AdminClient({"bootstrap.servers": settings.kafka.bootstrap_servers})
     new = [
-        NewTopic(settings.topic(s.name), s.partitions, settings.kafka.replication_factor, config=s.config)
+        NewTopic(settings.topic(s.name) if prefix else s.name, s.partitions, settings.kafka.replication_factor,
+                 config=s.config)
         for s in specs
     ]
     created = []

@@ -1,0 +1,1 @@
+"""The demo: the whole stack on the embedded broker, a demo eMSP, simulated charge points."""

@@ -1,0 +1,89 @@
+"""A demo eMSP: the OCPI 2.2.1 Receiver side of the CDRs and Sessions modules, keeping what it receives.
+
+It checks the token (``Authorization: Token <base64>``), validates every object with the OCPI models and
+answers as the spec says: an envelope with status 1000, ``Location`` for a created CDR, 2001 for an invalid
+object, and 2xxx for a CDR id it already has (CDRs are immutable).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from roamstream.ocpi.cdr import CDR
+from roamstream.ocpi.session import Session
+
+
+def envelope(status_code: int, message: str, data: Any = None, http_status: int = 200,
+             headers: dict[str, str] | None = None) -> JSONResponse:
+    body = {"status_code": status_code, "status_message": message,
+            "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    if data is not None:
+        body["data"] = data
+    return JSONResponse(body, status_code=http_status, headers=headers)
+
+
+class EmspStore:
+    def __init__(self) -> None:
+        self.cdrs: dict[str, bytes] = {}
+        self.sessions: dict[str, bytes] = {}
+        self.requests: list[dict[str, Any]] = []
+
+
+def create_emsp_app(token: str, store: EmspStore | None = None) -> FastAPI:
+    app = FastAPI(title="demo eMSP (OCPI 2.2.1 Receiver)")
+    app.state.store = store = store or EmspStore()
+    expected = "Token " + base64.b64encode(token.encode()).decode()
+
+    def unauthorized(authorization: str | None) -> JSONResponse | None:
+        if authorization != expected:
+            return envelope(2000, "Invalid or missing token", http_status=401)
+        return None
+
+    @app.post("/ocpi/emsp/2.2.1/cdrs")
+    async def post_cdr(request: Request, authorization: Annotated[str | None, Header()] = None):
+        if (denied := unauthorized(authorization)) is not None:
+            return denied
+        body = await request.body()
+        store.requests.append({"method": "POST", "path": request.url.path, "headers": dict(request.headers),
+                               "body": body})
+        try:
+            cdr = CDR.model_validate(json.loads(body))
+        except (ValueError, ValidationError) as exc:
+            return envelope(2001, f"Invalid CDR: {exc}".splitlines()[0], http_status=400)
+        if cdr.id in store.cdrs:
+            return envelope(2001, f"CDR {cdr.id} exists already; CDRs are immutable", http_status=400)
+        store.cdrs[cdr.id] = body
+        location = str(request.url_for("get_cdr", cdr_id=cdr.id))
+        return envelope(1000, "Success", http_status=201, headers={"Location": location})
+
+    @app.get("/ocpi/emsp/2.2.1/cdrs/{cdr_id}", name="get_cdr")
+    async def get_cdr(cdr_id: str, authorization: Annotated[str | None, Header()] = None):
+        if (denied := unauthorized(authorization)) is not None:
+            return denied
+        if cdr_id not in store.cdrs:
+            return envelope(2003, f"Unknown CDR {cdr_id}", http_status=404)
+        return envelope(1000, "Success", json.loads(store.cdrs[cdr_id]))
+
+    @app.put("/ocpi/emsp/2.2.1/sessions/{country_code}/{party_id}/{session_id}")
+    async def put_session(country_code: str, party_id: str, session_id: str, request: Request,
+                          authorization: Annotated[str | None, Header()] = None):
+        if (denied := unauthorized(authorization)) is not None:
+            return denied
+        body = await request.body()
+        try:
+            session = Session.model_validate(json.loads(body))
+        except (ValueError, ValidationError) as exc:
+            return envelope(2001, f"Invalid Session: {exc}".splitlines()[0], http_status=400)
+        if (session.country_code, session.party_id, session.id) != (country_code, party_id, session_id):
+            return envelope(2001, "Session country_code/party_id/id differ from the URL", http_status=400)
+        store.sessions[session_id] = body
+        return envelope(1000, "Success")
+
+    return app

@@ -1,0 +1,1 @@
+"""OCPI Sender: pushes Sessions and CDRs to partner eMSPs over HTTPS."""
