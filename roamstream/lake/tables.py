@@ -1,0 +1,160 @@
+"""The lake catalog: each table, the topic it lands, its Arrow schema and the event time that gives ``dt``.
+
+Flat topics keep their Avro field names and types (see :mod:`roamstream.lake.arrow`). ``meter_values`` is
+``ocpp.transaction.v1`` flattened to one row per sample; its numeric value is a ``decimal128(38, 9)``
+(values are normalised decimal strings in Wh, W, A, V or %; 29 integer and 9 fractional digits hold every
+plausible reading exactly, and one that does not fit is refused, never rounded).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import pyarrow as pa
+
+import schemas
+from roamstream.lake.arrow import UTC_MICROS, arrow_schema
+from roamstream.lake.exceptions import LakeError, UnknownTableError
+
+Row = dict[str, Any]
+
+METER_VALUE_PRECISION, METER_VALUE_SCALE = 38, 9
+METER_VALUE_TYPE = pa.decimal128(METER_VALUE_PRECISION, METER_VALUE_SCALE)
+
+
+class InvalidRecord(LakeError):
+    """Raised by a table's row function; the writer adds the table and the record's index."""
+
+
+@dataclass(frozen=True, slots=True)
+class LakeTable:
+    name: str
+    topic: str
+    schema: pa.Schema
+    #: the event time of one row (never the wall clock); its UTC date is the row's ``dt``
+    event_time: Callable[[Row], datetime | date | None]
+    #: the rows of one decoded record
+    rows: Callable[[Row], list[Row]] = field(default=lambda record: [record])
+
+
+def partition_date(moment: datetime | date) -> date:
+    """The UTC date of an event time; a naive datetime is taken as UTC (as Arrow stores it)."""
+    if isinstance(moment, datetime):
+        return moment.astimezone(UTC).date() if moment.tzinfo else moment.date()
+    return moment
+
+
+def exact_decimal(text: str, precision: int, scale: int) -> Decimal:
+    """``text`` as a Decimal that fits ``decimal(precision, scale)`` exactly, or InvalidRecord."""
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, TypeError):
+        raise InvalidRecord(f"not a decimal: {text!r}") from None
+    if not value.is_finite():
+        raise InvalidRecord(f"not a finite decimal: {text!r}")
+    _, digits, exponent = value.as_tuple()
+    while exponent < 0 and len(digits) > 1 and digits[-1] == 0:
+        digits, exponent = digits[:-1], exponent + 1
+    if exponent < -scale:
+        raise InvalidRecord(f"{text!r} has more than {scale} decimal places")
+    if len(digits) + exponent > precision - scale:
+        raise InvalidRecord(f"{text!r} has more than {precision - scale} integer digits")
+    return value
+
+
+METER_VALUES_SCHEMA = pa.schema(
+    [
+        pa.field("event_id", pa.string(), nullable=False),
+        pa.field("sample_index", pa.int32(), nullable=False),
+        pa.field("charge_point_id", pa.string(), nullable=False),
+        pa.field("transaction_id", pa.string()),
+        pa.field("ocpp_version", pa.string(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("action", pa.string(), nullable=False),
+        pa.field("connector_id", pa.int32()),
+        pa.field("evse_id", pa.int32()),
+        pa.field("event_timestamp", UTC_MICROS, nullable=False),
+        pa.field("received_at", UTC_MICROS, nullable=False),
+        pa.field("sample_timestamp", UTC_MICROS, nullable=False),
+        pa.field("measurand", pa.string(), nullable=False),
+        pa.field("value", METER_VALUE_TYPE, nullable=False),
+        pa.field("unit", pa.string(), nullable=False),
+        pa.field("raw_value", pa.string(), nullable=False),
+        pa.field("raw_unit", pa.string()),
+        pa.field("phase", pa.string()),
+        pa.field("location", pa.string()),
+        pa.field("context", pa.string()),
+        pa.field("offline", pa.bool_(), nullable=False),
+        pa.field("flags", pa.list_(pa.string()), nullable=False),
+    ]
+)
+
+
+def meter_value_rows(event: Row) -> list[Row]:
+    """One row per sample of a transaction event (an event without samples gives none)."""
+    common = {
+        "event_id": event["event_id"],
+        "charge_point_id": event["charge_point_id"],
+        "transaction_id": event.get("transaction_id"),
+        "ocpp_version": event["ocpp_version"],
+        "kind": event["kind"],
+        "action": event["action"],
+        "connector_id": event.get("connector_id"),
+        "evse_id": event.get("evse_id"),
+        "event_timestamp": event["timestamp"],
+        "received_at": event["received_at"],
+        "offline": event.get("offline", False),
+        "flags": list(event.get("flags") or []),
+    }
+    return [
+        {
+            **common,
+            "sample_index": index,
+            "sample_timestamp": sample["timestamp"],
+            "measurand": sample["measurand"],
+            "value": exact_decimal(sample["value"], METER_VALUE_PRECISION, METER_VALUE_SCALE),
+            "unit": sample["unit"],
+            "raw_value": sample["raw_value"],
+            "raw_unit": sample.get("raw_unit"),
+            "phase": sample.get("phase"),
+            "location": sample.get("location"),
+            "context": sample.get("context"),
+        }
+        for index, sample in enumerate(event.get("samples") or [])
+    ]
+
+
+def _flat(name: str, topic: str, event_time: Callable[[Row], datetime | date | None]) -> LakeTable:
+    return LakeTable(name, topic, arrow_schema(schemas.raw(topic)), event_time)
+
+
+TABLES: dict[str, LakeTable] = {
+    t.name: t
+    for t in (
+        LakeTable(
+            "meter_values",
+            "ocpp.transaction.v1",
+            METER_VALUES_SCHEMA,
+            lambda row: row["sample_timestamp"],
+            meter_value_rows,
+        ),
+        _flat("sessions", "ocpi.sessions.v1", lambda row: row.get("last_updated")),
+        _flat("cdrs", "ocpi.cdrs.v1", lambda row: row.get("end_date_time")),
+        _flat("push_results", "push.results.v1", lambda row: row.get("event_time")),
+        _flat("partner_statements", "partner.statements.v1", lambda row: row.get("period_end")),
+        _flat("deadletter", "deadletter.v1", lambda row: row.get("event_time") or row.get("occurred_at")),
+    )
+}
+
+BY_TOPIC: dict[str, LakeTable] = {t.topic: t for t in TABLES.values()}
+
+
+def table(name: str) -> LakeTable:
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise UnknownTableError(f"unknown lake table {name!r}; known: {', '.join(TABLES)}") from None
