@@ -67,6 +67,8 @@ class ApiSettings(BaseSettings):
     port: int = 8080
     #: tokens accepted in ``Authorization: Token ...`` by the ingest API
     tokens: list[SecretStr] = Field(default_factory=lambda: [SecretStr("dev-token")])
+    #: most transaction events one ``POST /ocpi/2.2.1/transactions/batch`` may carry
+    batch_max_events: int = 10_000
 
 
 class OcppSettings(BaseSettings):
