@@ -10,6 +10,7 @@ from ingest_api.metrics import Metrics
 from ingest_api.middleware import OcpiHeadersMiddleware
 from ingest_api.publisher import Producer, Publisher
 from ingest_api.routes import health, locations, statements, tariffs, tokens, transactions
+from ingest_api.server import ServerHandle, serve_app
 from roamstream.avro import AvroSerde
 from roamstream.config import Settings
 
@@ -38,3 +39,12 @@ def create_app(settings: Settings, producer: Producer, serde: AvroSerde) -> Fast
     openapi.install(app)
     app.add_middleware(OcpiHeadersMiddleware, metrics=metrics)
     return app
+
+
+async def serve(settings: Settings, producer: Producer, serde: AvroSerde) -> ServerHandle:
+    """Serve the API in the current event loop on ``settings.api.host``/``port`` (0: a free port).
+
+    Returns once it accepts requests; ``handle.url`` is its address, ``await handle.stop()`` stops it. The
+    producer stays the caller's: ``stop()`` does not close it.
+    """
+    return await serve_app(create_app(settings, producer, serde), settings.api.host, settings.api.port)

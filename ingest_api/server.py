@@ -1,4 +1,4 @@
-"""Run the ingest API in the current event loop (demo, ``roamstream up``, integration tests)."""
+"""Run an ASGI app with uvicorn in the current event loop, on a socket bound before it starts."""
 
 from __future__ import annotations
 
@@ -8,11 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
-
-from ingest_api.app import create_app
-from ingest_api.publisher import Producer
-from roamstream.avro import AvroSerde
-from roamstream.config import Settings
+from starlette.types import ASGIApp
 
 
 class _Server(uvicorn.Server):
@@ -44,13 +40,9 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-async def serve(settings: Settings, producer: Producer, serde: AvroSerde) -> ServerHandle:
-    """Start serving on ``settings.api.host``/``port`` (0: a free port) and return once it accepts requests.
-
-    The producer stays the caller's: ``stop()`` does not close it.
-    """
-    app = create_app(settings, producer, serde)
-    sock = _bind(settings.api.host, settings.api.port)
+async def serve_app(app: ASGIApp, host: str, port: int) -> ServerHandle:
+    """Start serving ``app`` on ``host``/``port`` (0: a free port); return once it accepts requests."""
+    sock = _bind(host, port)
     config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
     server = _Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
@@ -58,8 +50,8 @@ async def serve(settings: Settings, producer: Producer, serde: AvroSerde) -> Ser
         if task.done():
             sock.close()
             task.result()
-            raise RuntimeError("the ingest API server stopped while starting")
+            raise RuntimeError("the server stopped while starting")
         await asyncio.sleep(0.01)
-    host, port = sock.getsockname()[:2]
-    url_host = f"[{host}]" if ":" in host else host
-    return ServerHandle(f"http://{url_host}:{port}", server, task)
+    bound_host, bound_port = sock.getsockname()[:2]
+    url_host = f"[{bound_host}]" if ":" in bound_host else bound_host
+    return ServerHandle(f"http://{url_host}:{bound_port}", server, task)

@@ -15,3 +15,8 @@ app = typer.Typer(
 
 def main() -> None:
     app()
+
+
+from roamstream.cli.api import api as _api  # noqa: E402
+
+app.command("api")(_api)
