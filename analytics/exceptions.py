@@ -1,0 +1,17 @@
+"""Errors of the analytics package."""
+
+from __future__ import annotations
+
+from roamstream.exceptions import RoamstreamError
+
+
+class AnalyticsError(RoamstreamError):
+    """Base class of the analytics errors."""
+
+
+class UnknownQueryError(AnalyticsError):
+    """A query name with no ``analytics/sql/<name>.sql``."""
+
+
+class QueryError(AnalyticsError):
+    """DuckDB refused a query (an analyst's ``lake sql``, or a bad report parameter)."""

@@ -1,0 +1,56 @@
+-- Reconciliation per partner: our CDRs against the partner's statements and against push acknowledgements.
+-- Parameters: $date_from, $date_to (inclusive, null = open). A line is in scope when our CDR ended in the
+-- range or its statement's period overlaps it. Totals are sums of unrounded amounts, rounded once.
+with
+lines as (
+    select * from int_reconciliation_lines
+),
+
+scoped as (
+    select *
+    from lines
+    where (
+        cdr_date between coalesce(cast($date_from as date), date '0001-01-01')
+            and coalesce(cast($date_to as date), date '9999-12-31')
+    ) or (
+        period_start <= coalesce(cast($date_to as date), date '9999-12-31')
+        and period_end >= coalesce(cast($date_from as date), date '0001-01-01')
+    )
+),
+
+per_partner as (
+    select
+        partner,
+        count(*) filter (where in_lake) as our_cdrs,
+        count(*) filter (where in_statement) as statement_lines,
+        count(*) filter (where status = 'matched') as matched,
+        count(*) filter (where status in ('amount_mismatch', 'currency_mismatch')) as amount_mismatches,
+        count(*) filter (where status = 'missing_in_statement') as missing_in_statement,
+        count(*) filter (where status = 'missing_in_lake') as missing_in_lake,
+        count(*) filter (where status = 'listed_more_than_once') as listed_more_than_once,
+        count(*) filter (where in_lake and not acknowledged) as not_acknowledged,
+        coalesce(sum(our_excl_vat), 0) as our_excl_vat,
+        coalesce(sum(statement_excl_vat), 0) as statement_excl_vat
+    from scoped
+    group by partner
+),
+
+final as (
+    select
+        partner,
+        our_cdrs,
+        statement_lines,
+        matched,
+        amount_mismatches,
+        missing_in_statement,
+        missing_in_lake,
+        listed_more_than_once,
+        not_acknowledged,
+        round(our_excl_vat, 2) as our_total_excl_vat,
+        round(statement_excl_vat, 2) as statement_total_excl_vat,
+        round(statement_excl_vat - our_excl_vat, 2) as difference_excl_vat
+    from per_partner
+)
+
+select * from final
+order by partner

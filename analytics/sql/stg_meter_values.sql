@@ -1,0 +1,27 @@
+-- Staging: one row per meter sample as landed (duplicates included); rename and cast only.
+select
+    cast(event_id as varchar) as event_id,
+    cast(sample_index as integer) as sample_index,
+    cast(charge_point_id as varchar) as charge_point_id,
+    cast(transaction_id as varchar) as transaction_id,
+    cast(ocpp_version as varchar) as ocpp_version,
+    cast(kind as varchar) as event_kind,
+    cast(action as varchar) as ocpp_action,
+    cast(connector_id as integer) as connector_id,
+    cast(evse_id as integer) as evse_id,
+    cast(event_timestamp as timestamptz) as event_timestamp,
+    cast(received_at as timestamptz) as received_at,
+    cast(sample_timestamp as timestamptz) as sample_timestamp,
+    cast(measurand as varchar) as measurand,
+    cast(value as decimal(38, 9)) as value,
+    cast(unit as varchar) as unit,
+    cast(raw_value as varchar) as raw_value,
+    cast(raw_unit as varchar) as raw_unit,
+    cast(phase as varchar) as phase,
+    cast(location as varchar) as location,
+    cast(context as varchar) as context,
+    cast(offline as boolean) as offline,
+    cast(flags as varchar[]) as flags,
+    cast(dt as date) as dt,
+    cast(filename as varchar) as source_file
+from raw_meter_values
