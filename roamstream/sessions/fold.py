@@ -1,0 +1,43 @@
+"""The fold's entry points: apply an event, advance event time, finish."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from roamstream.sessions.drain import Output, drain, prune
+from roamstream.sessions.exceptions import EventError
+from roamstream.sessions.state import DEFAULT, Params, State, to_us
+from roamstream.sessions.station import apply_station
+from roamstream.sessions.transaction import apply_transaction
+
+
+def apply(state: State, event: dict[str, Any]) -> State:
+    """Fold one ``ocpp.transaction.v1`` (has ``action``) or ``ocpp.station.v1`` event into ``state``.
+
+    Updates ``state`` in place and returns it (no copy per event); the event is not modified.
+    """
+    if event["charge_point_id"] != state["cp"]:
+        raise EventError(f"event of {event['charge_point_id']!r} applied to the state of {state['cp']!r}")
+    if "action" in event:
+        apply_transaction(state, event)
+    else:
+        apply_station(state, event)
+    return state
+
+
+def expire(state: State, now: datetime | int, params: Params = DEFAULT) -> State:
+    """Advance the state's event time to ``now`` (latest event time the agent saw) and forget old data.
+
+    Sessions idle past ``params.horizon`` are then completed (as estimated) by the next ``drain``.
+    """
+    ts = to_us(now)
+    if state["wm"] is None or ts > state["wm"]:
+        state["wm"] = ts
+    prune(state, params)
+    return state
+
+
+def finish(state: State, params: Params = DEFAULT) -> tuple[State, list[Output]]:
+    """Complete every open session now (end of a batch or replay); stopped ones as usual, others estimated."""
+    return drain(state, params, close_all=True)

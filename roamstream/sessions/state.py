@@ -1,0 +1,110 @@
+"""The fold's state: plain JSON data (dicts, lists, str, int, bool, None), versioned.
+
+Times are integers of microseconds since the epoch (the Avro ``timestamp-micros`` value); as dict keys
+they are their decimal strings. Decimals are strings. Connector keys (``ckey``) are ``e<evse>`` when the
+event names an EVSE (OCPP 2.0.1), else ``c<connector>``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from roamstream.sessions.exceptions import EventError
+
+VERSION = 1
+
+State = dict[str, Any]
+Session = dict[str, Any]
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    """Event-time rules of the fold (durations in event time, never the wall clock)."""
+
+    #: a session without a stop and without events for this long is closed as estimated
+    horizon: timedelta = timedelta(hours=24)
+    #: a next start or an Available closes an unstopped session once event time is this far past it;
+    #: a session whose start is missing waits this long for it
+    close_grace: timedelta = timedelta(minutes=2)
+    #: a stopped session is completed once event time reaches stop + settle (late samples still count)
+    settle: timedelta = timedelta(0)
+    #: a stopped session with no charging information waits this long for its connector's Available
+    parking_wait: timedelta = timedelta(hours=4)
+    #: snapshots of an active session: at most one per this much event time or this much energy
+    snapshot_every: timedelta = timedelta(minutes=15)
+    snapshot_kwh: Decimal = Decimal("1")
+    #: completed transactions are remembered this long (and at most max_closed of them) to drop late events
+    retention: timedelta = timedelta(days=7)
+    max_closed: int = 512
+
+
+DEFAULT = Params()
+
+
+def initial(charge_point_id: str) -> State:
+    """The empty state of one charge point."""
+    return {
+        "v": VERSION,
+        "cp": charge_point_id,
+        "wm": None,  # watermark: latest event time seen (or given to expire)
+        "open": {},  # canonical transaction id -> Session
+        "alias": {},  # other transaction id of the same start (1.6 retries) -> canonical id
+        "nk": {},  # 1.6 start natural key -> canonical transaction id
+        "closed": {},  # completed canonical transaction id -> end time
+        "status": {},  # ckey -> {time: connector status}
+        "ls": {},  # ckey -> latest start time seen on it
+        "stats": {"dup": 0, "late": 0, "orphan": 0},
+    }
+
+
+def new_session(tx: str) -> Session:
+    return {
+        "tx": tx,
+        "ck": None,  # connector key, from the first event that names one
+        "start": None,  # [time, meter_wh|None, received_at, seq|-1, connector, evse, id_tag]
+        "stop": None,  # [time, seq|-1, meter_wh|None, stop_reason, id_tag]
+        "first": None,
+        "last": None,
+        "seq": [],  # 2.0.1 seqNo seen
+        "cs": {},  # time -> 2.0.1 charging state
+        "m": {},  # "time|code|phase" -> value (see transaction.sample_key)
+        "ef": None,  # [time, value] earliest total energy register, for snapshots
+        "el": None,  # [time, value] latest total energy register, for snapshots
+        "flags": [],
+        "snap": None,  # [time, kwh] of the last snapshot sent
+    }
+
+
+def to_us(value: datetime | int) -> int:
+    if isinstance(value, int):
+        return value
+    if value.tzinfo is None:
+        raise EventError(f"naive timestamp {value!r}")
+    return (value - EPOCH) // _US
+
+
+def from_us(us: int) -> datetime:
+    return EPOCH + timedelta(microseconds=us)
+
+
+def span_us(delta: timedelta) -> int:
+    return delta // _US
+
+
+def ckey(evse_id: int | None, connector_id: int | None) -> str | None:
+    if evse_id is not None:
+        return f"e{evse_id}"
+    if connector_id is not None:
+        return f"c{connector_id}"
+    return None
+
+
+def add_flag(session: Session, flag: str) -> None:
+    if flag not in session["flags"]:
+        session["flags"].append(flag)

@@ -1,0 +1,61 @@
+"""Connector statuses (StatusNotification), kept per connector for parking time and missing stops."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from roamstream.sessions.state import State, ckey, to_us
+
+#: statuses that tell whether energy is flowing during a session (OCPP 1.6; 2.0.1 uses chargingState)
+STATUS_CHARGING = {"Charging": True, "SuspendedEV": False, "SuspendedEVSE": False, "Finishing": False}
+AVAILABLE = "Available"
+
+
+def apply_station(state: State, event: dict[str, Any]) -> None:
+    """Record a STATUS event; other station events (boot, heartbeat, connection) only advance time."""
+    ts = to_us(event["timestamp"])
+    if state["wm"] is None or ts > state["wm"]:
+        state["wm"] = ts
+    status = event.get("status")
+    if event["kind"] != "STATUS" or status is None:
+        return
+    ck = ckey(event.get("evse_id"), event.get("connector_id"))
+    if ck is None or ck in ("c0", "e0"):  # connector 0: the whole charge point
+        return
+    state["status"].setdefault(ck, {})[str(ts)] = status
+
+
+def first_status_after(state: State, ck: str | None, after: int, wanted: str = AVAILABLE) -> int | None:
+    """The earliest time >= ``after`` at which connector ``ck`` reported ``wanted``."""
+    best = None
+    for key, status in state["status"].get(ck, {}).items():
+        if status == wanted:
+            ts = int(key)
+            if ts >= after and (best is None or ts < best):
+                best = ts
+    return best
+
+
+def charging_changes(state: State, ck: str | None, start: int, end: int) -> dict[int, bool]:
+    """Connector statuses in [start, end) that say whether the EV is charging."""
+    out = {}
+    for key, status in state["status"].get(ck, {}).items():
+        charging = STATUS_CHARGING.get(status)
+        if charging is not None:
+            ts = int(key)
+            if start <= ts < end:
+                out[ts] = charging
+    return out
+
+
+def prune_statuses(state: State, keep_from: int) -> None:
+    """Forget statuses older than ``keep_from``, unless an open session on that connector needs them."""
+    for ck, statuses in state["status"].items():
+        if len(statuses) <= 16:
+            continue
+        cutoff = keep_from
+        for session in state["open"].values():
+            if session["ck"] == ck and session["first"] is not None:
+                cutoff = min(cutoff, session["first"])
+        for key in [k for k in statuses if int(k) < cutoff]:
+            del statuses[key]

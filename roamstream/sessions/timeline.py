@@ -1,0 +1,181 @@
+"""Assemble a closed session into the ``sessions.completed.v1`` record: energy, meter timeline, parking.
+
+Energy is ``meter_stop - meter_start``, cross-checked by walking the register from the start meter through
+every register sample inside the session to the stop meter: a decrease is a reset or rollover, flagged
+``meter_reset``; the register is then taken to have restarted at zero (the value after the decrease counts
+in full) and ``meter_stop_wh`` is reported as ``meter_start_wh`` + the energy so found.
+
+Timeline points: start, every register/power/current sample inside the session, every charging change,
+and end. ``energy_wh`` is the energy since the start at the latest register reading at or before the point
+(carried forward, not interpolated). ``charging`` describes the interval from the point to the next one;
+the last point (the end) has ``charging=False``. Where charging comes from, first that applies:
+
+1. charging states (2.0.1 ``charging_state``) and connector statuses (Charging / SuspendedEV /
+   SuspendedEVSE / Finishing) inside the session; before the first one, charging;
+2. register samples inside the session: an interval in which the register does not rise is parking;
+3. neither: the session charges (if any energy was delivered) until the stop, and when the connector
+   reported Available after the stop, the session ends there, the time after the stop being parking.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from decimal import Decimal
+from typing import Any
+
+from roamstream.sessions.ids import session_id
+from roamstream.sessions.state import Session, State, from_us
+from roamstream.sessions.station import charging_changes, first_status_after
+from roamstream.sessions.transaction import CURRENT, ENERGY, POWER
+
+CHARGING_STATES = {"Charging": True, "EVConnected": False, "SuspendedEV": False, "SuspendedEVSE": False,
+                   "Idle": False}
+_ZERO = Decimal(0)
+
+
+def readings(session: Session) -> dict[int, dict[str, Decimal]]:
+    """time -> {measurand code: value}: the total when reported, else the sum of the phases."""
+    by_time: dict[int, dict[str, dict[str, Decimal]]] = {}
+    for key, value in session["m"].items():
+        ts, code, phase = key.split("|")
+        by_time.setdefault(int(ts), {}).setdefault(code, {})[phase] = Decimal(value)
+    return {ts: {code: _total(phases) for code, phases in codes.items()} for ts, codes in by_time.items()}
+
+
+def _total(phases: dict[str, Decimal]) -> Decimal:
+    return phases[""] if "" in phases else sum(phases.values(), _ZERO)
+
+
+def needs_available(state: State, session: Session) -> bool:
+    """Rule 3 applies: nothing inside the stopped session says whether it was charging."""
+    start, stop = session["start"], session["stop"]
+    if start is None or stop is None:
+        return False
+    if any(start[0] <= int(ts) < stop[0] for ts in session["cs"]):
+        return False
+    if charging_changes(state, session["ck"], start[0], stop[0]):
+        return False
+    return not any(
+        start[0] < int(key.split("|", 1)[0]) < stop[0] for key in session["m"] if key.split("|")[1] == ENERGY
+    )
+
+
+def available_after_stop(state: State, session: Session) -> int | None:
+    stop = session["stop"][0]
+    available = first_status_after(state, session["ck"], stop)
+    next_start = state["ls"].get(session["ck"], -1)
+    if available is None or stop < next_start < available:
+        return None
+    return available
+
+
+def complete(state: State, session: Session) -> dict[str, Any]:
+    """The ``sessions.completed.v1`` record of ``session`` (times as tz-aware datetimes)."""
+    first, stop = session["start"], session["stop"]
+    flags = set(session["flags"])
+    read = readings(session)
+    start = first[0] if first else session["first"]
+    end = stop[0] if stop else session["last"]
+    if first is None:
+        flags.add("missing_start")
+    if stop is None:
+        flags.add("missing_stop")
+    if end < start:
+        flags.add("stop_before_start")
+        end = start
+    registers = sorted(t for t, r in read.items() if ENERGY in r and start <= t <= end)
+    meter_start = _meter(first[1] if first else None, read, registers[:1])
+    meter_stop = _meter(stop[2] if stop else None, read, registers[-1:])
+    if meter_start is None:
+        flags.add("no_meter_start")
+        meter_start = meter_stop if meter_stop is not None else _ZERO
+    if meter_stop is None:
+        flags.add("no_meter_stop")
+        meter_stop = meter_start
+    inner = [t for t in registers if start < t < end]
+    reg_times = [start, *inner, end]
+    reg_values = [meter_start, *(read[t][ENERGY] for t in inner), meter_stop]
+    cumulative, reset = _cumulative(reg_values)
+    if reset:
+        flags.add("meter_reset")
+        meter_stop = meter_start + cumulative[-1]
+
+    changes = charging_changes(state, session["ck"], start, end)
+    changes.update({int(t): CHARGING_STATES[s] for t, s in session["cs"].items()
+                    if s in CHARGING_STATES and start <= int(t) < end})
+    parking_end = None
+    if not changes and not inner and stop is not None:
+        available = available_after_stop(state, session)
+        if available is not None and available > end:
+            parking_end = available
+
+    times = {start, end, *inner, *changes}
+    times.update(t for t, r in read.items() if start < t < end and (POWER in r or CURRENT in r))
+    change_times = sorted(changes)
+    total = cumulative[-1]
+    points = []
+    for t in sorted(times):
+        i = bisect_right(reg_times, t) - 1
+        if t == end:
+            charging = False
+        elif change_times:
+            j = bisect_right(change_times, t) - 1
+            charging = True if j < 0 else changes[change_times[j]]
+        elif inner:
+            charging = cumulative[i + 1] > cumulative[i]
+        else:
+            charging = total > 0
+        r = read.get(t, {})
+        points.append(_point(t, cumulative[i], r.get(POWER), r.get(CURRENT), charging))
+    if parking_end is not None:
+        points.append(_point(parking_end, total, None, None, False))
+        end = parking_end
+
+    return {
+        "session_id": session_id(state["cp"], session["tx"]),
+        "charge_point_id": state["cp"],
+        "transaction_id": session["tx"],
+        "connector_id": first[4] if first else _from_ck(session["ck"], "c"),
+        "evse_id": first[5] if first else _from_ck(session["ck"], "e"),
+        "id_tag": (first[6] if first else None) or (stop[4] if stop else None) or "",
+        "start": from_us(start),
+        "end": from_us(end),
+        "meter_start_wh": str(meter_start),
+        "meter_stop_wh": str(meter_stop),
+        "estimated": first is None or stop is None,
+        "flags": sorted(flags),
+        "samples": points,
+    }
+
+
+def _meter(given: str | None, read: dict[int, dict[str, Decimal]], at: list[int]) -> Decimal | None:
+    if given is not None:
+        return Decimal(given)
+    return read[at[0]][ENERGY] if at else None
+
+
+def _cumulative(values: list[Decimal]) -> tuple[list[Decimal], bool]:
+    """Energy since the first value at each value; a decrease restarts the register at zero."""
+    total, reset, out = _ZERO, False, [_ZERO]
+    for prev, cur in zip(values, values[1:], strict=False):
+        if cur >= prev:
+            total += cur - prev
+        else:
+            reset = True
+            total += max(cur, _ZERO)
+        out.append(total)
+    return out, reset
+
+
+def _point(t: int, energy: Decimal, power: Decimal | None, current: Decimal | None, charging: bool) -> dict:
+    return {
+        "timestamp": from_us(t),
+        "energy_wh": str(energy),
+        "power_w": None if power is None else str(power),
+        "current_a": None if current is None else str(current),
+        "charging": charging,
+    }
+
+
+def _from_ck(ck: str | None, kind: str) -> int | None:
+    return int(ck[1:]) if ck and ck[0] == kind else None

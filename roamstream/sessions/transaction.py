@@ -1,0 +1,226 @@
+"""Apply one normalised OCPP transaction event (1.6 or 2.0.1) to the state, as facts.
+
+A session collects facts (its start, its stop, register and power samples, charging states), each
+deduplicated by a natural key, so that the completed session depends on the set of events and not on
+their order. Message ids are never used: they change between retries.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from roamstream.sessions.exceptions import EventError
+from roamstream.sessions.state import Session, State, add_flag, ckey, new_session, to_us
+
+ENERGY, POWER, CURRENT = "E", "P", "I"
+MEASURANDS = {
+    "Energy.Active.Import.Register": ENERGY,
+    "Power.Active.Import": POWER,
+    "Current.Import": CURRENT,
+}
+#: samples measured elsewhere than the outlet (EV, inlet, cable, body) are not the session's energy
+_OUTLET = (None, "Outlet")
+_PHASES = {"L1": "L1", "L2": "L2", "L3": "L3", "L1-N": "L1", "L2-N": "L2", "L3-N": "L3"}
+_KINDS = ("STARTED", "UPDATED", "ENDED")
+
+
+def apply_transaction(state: State, event: dict[str, Any]) -> None:
+    kind = event["kind"]
+    if kind not in _KINDS:
+        raise EventError(f"unknown transaction event kind {kind!r}")
+    ts = to_us(event["timestamp"])
+    if state["wm"] is None or ts > state["wm"]:
+        state["wm"] = ts
+    ck = ckey(event.get("evse_id"), event.get("connector_id"))
+    tx = event.get("transaction_id")
+    if tx is None:
+        key = _open_on(state, ck, ts)
+        if key is None:
+            state["stats"]["orphan"] += 1
+            return
+    else:
+        key = state["alias"].get(tx, tx)
+        if kind == "STARTED" and event.get("ocpp_version") == "1.6":
+            key = _canonical_start(state, event, tx, ts)
+    if key in state["closed"]:
+        state["stats"]["late"] += 1
+        return
+    session = state["open"].get(key)
+    if session is None:
+        session = state["open"][key] = new_session(key)
+    seq = event.get("seq_no")
+    if seq is not None:
+        if seq in session["seq"]:
+            state["stats"]["dup"] += 1
+            return
+        session["seq"].append(seq)
+    if session["ck"] is None:
+        session["ck"] = ck
+    if session["first"] is None or ts < session["first"]:
+        session["first"] = ts
+    if session["last"] is None or ts > session["last"]:
+        session["last"] = ts
+    if kind == "STARTED":
+        _set_start(state, session, event, ts, ck)
+    elif kind == "ENDED":
+        _set_stop(session, event, ts)
+    charging_state = event.get("charging_state")
+    if charging_state:
+        session["cs"][str(ts)] = charging_state
+    for sample in event.get("samples") or ():
+        add_sample(session, sample)
+
+
+def _open_on(state: State, ck: str | None, ts: int) -> str | None:
+    """The open session a 1.6 MeterValues without transaction id belongs to: latest start before it."""
+    best, best_start = None, None
+    for key, session in state["open"].items():
+        start = session["start"]
+        if start is None or start[0] > ts or (ck is not None and session["ck"] != ck):
+            continue
+        stop = session["stop"]
+        if stop is not None and stop[0] < ts:
+            continue
+        if best_start is None or start[0] > best_start:
+            best, best_start = key, start[0]
+    return best
+
+
+def _canonical_start(state: State, event: dict[str, Any], tx: str, ts: int) -> str:
+    """1.6 StartTransaction retries get a new transaction id from us: keep one, alias the others.
+
+    The canonical id is that of the earliest received start with this natural key (ties: the smaller
+    id), so the choice does not depend on processing order.
+    """
+    natural = f"{event.get('connector_id')}|{event.get('id_tag')}|{ts}|{event.get('meter_wh')}"
+    canonical = state["nk"].get(natural)
+    if canonical is None or canonical == tx:
+        state["nk"][natural] = tx
+        return tx
+    if canonical not in state["closed"]:
+        held = state["open"].get(canonical)
+        held_start = held["start"] if held else None
+        mine = (to_us(event["received_at"]), tx)
+        if held_start is not None and mine < (held_start[2], canonical):
+            _merge(state, src=canonical, dst=tx)
+            state["nk"][natural] = tx
+            return tx
+    _merge(state, src=tx, dst=canonical)
+    return canonical
+
+
+def _merge(state: State, src: str, dst: str) -> None:
+    """Make ``dst`` canonical for ``src``: repoint aliases and move ``src``'s facts into ``dst``."""
+    aliases = state["alias"]
+    aliases[src] = dst
+    for other, target in aliases.items():
+        if target == src:
+            aliases[other] = dst
+    aliases.pop(dst, None)
+    moved = state["open"].pop(src, None)
+    if moved is None or dst in state["closed"]:
+        return
+    into = state["open"].get(dst)
+    if into is None:
+        moved["tx"] = dst
+        state["open"][dst] = moved
+        return
+    for fact in ("start", "stop"):
+        if moved[fact] is not None:
+            _choose(into, fact, moved[fact])
+    into["first"] = _min(into["first"], moved["first"])
+    into["last"] = _max(into["last"], moved["last"])
+    into["ck"] = into["ck"] or moved["ck"]
+    into["seq"].extend(s for s in moved["seq"] if s not in into["seq"])
+    into["cs"].update(moved["cs"])
+    for key, value in moved["m"].items():
+        _put_sample(into, key, value)
+    for name, earliest in (("ef", True), ("el", False)):
+        if moved[name] is not None:
+            _track(into, name, moved[name], earliest)
+    for flag in moved["flags"]:
+        add_flag(into, flag)
+
+
+def _set_start(state: State, session: Session, event: dict[str, Any], ts: int, ck: str | None) -> None:
+    seq = event.get("seq_no")
+    fact = [ts, event.get("meter_wh"), to_us(event["received_at"]), -1 if seq is None else seq,
+            event.get("connector_id"), event.get("evse_id"), event.get("id_tag")]
+    _choose(session, "start", fact)
+    if ck is not None and ts > state["ls"].get(ck, -1):
+        state["ls"][ck] = ts
+
+
+def _set_stop(session: Session, event: dict[str, Any], ts: int) -> None:
+    seq = event.get("seq_no")
+    fact = [ts, -1 if seq is None else seq, event.get("meter_wh"), event.get("stop_reason"),
+            event.get("id_tag")]
+    _choose(session, "stop", fact)
+
+
+def _choose(session: Session, name: str, fact: list[Any]) -> None:
+    """At most one start and one stop per transaction: the earliest (time, seqNo, received) wins."""
+    held = session[name]
+    if held is None:
+        session[name] = fact
+        return
+    if _substance(name, held) != _substance(name, fact):
+        add_flag(session, f"duplicate_{name}")
+    if _order(fact) < _order(held):
+        session[name] = fact
+
+
+def _substance(name: str, fact: list[Any]) -> list[Any]:
+    """A start retried by a 1.6 charger differs only in when we received it: not a second start."""
+    return fact[:2] + fact[3:] if name == "start" else fact
+
+
+def _order(fact: list[Any]) -> tuple:
+    return tuple((0, 0) if v is None else (1, v) for v in fact)
+
+
+def add_sample(session: Session, sample: dict[str, Any]) -> None:
+    code = MEASURANDS.get(sample["measurand"])
+    if code is None or sample.get("location") not in _OUTLET:
+        return
+    phase = sample.get("phase")
+    if phase is not None:
+        phase = _PHASES.get(phase)
+        if phase is None:
+            return
+    ts = to_us(sample["timestamp"])
+    value = sample["value"]
+    _put_sample(session, f"{ts}|{code}|{phase or ''}", value)
+    if code == ENERGY and phase is None:
+        _track(session, "ef", [ts, value], earliest=True)
+        _track(session, "el", [ts, value], earliest=False)
+
+
+def _track(session: Session, name: str, reading: list[Any], earliest: bool) -> None:
+    """Keep the earliest (or latest) total register reading; at equal times the larger value."""
+    held = session[name]
+    if held is None or (reading[0] < held[0] if earliest else reading[0] > held[0]) or (
+        reading[0] == held[0] and Decimal(reading[1]) > Decimal(held[1])
+    ):
+        session[name] = reading
+
+
+def _put_sample(session: Session, key: str, value: str) -> None:
+    """Samples are keyed by (time, measurand, phase); a conflicting duplicate keeps the larger value."""
+    held = session["m"].get(key)
+    if held is None:
+        session["m"][key] = value
+    elif held != value:
+        if (Decimal(value), value) > (Decimal(held), held):
+            session["m"][key] = value
+        if Decimal(value) != Decimal(held):
+            add_flag(session, "conflicting_samples")
+
+
+def _min(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _max(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else max(a, b)
