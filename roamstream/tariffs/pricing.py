@@ -1,0 +1,321 @@
+"""Price charging periods with a compiled tariff (mod_tariffs, mod_cdrs), exactly, in ``Decimal``.
+
+Rules, in the order they apply:
+
+1. **Element per dimension, per period.** For each period and each dimension with a volume, the price
+   component is taken from the first element that has a component of that dimension and whose
+   restrictions hold at the period's start. No such element: that volume is free. Restrictions see the
+   local time of ``tz``, the energy consumed before the period and the time since the session started.
+2. **Reservations.** A period with RESERVATION_TIME is priced only by elements with a ``reservation``
+   restriction (its TIME component prices the reservation time); every other period only by elements
+   without one. When the reservation expired, RESERVATION_EXPIRES elements come first, then RESERVATION
+   elements (the spec's note on ReservationRestrictionType). A CDR that has reservation periods and no
+   others is an expired reservation unless ``reservation_expired`` says otherwise.
+3. **FLAT** components are charged once per session each: every distinct FLAT component that is active
+   in at least one period is charged once (a reservation fee and a start fee can both apply).
+4. **step_size**, once per session (``stepsize``): on the billable ENERGY total; on the billable
+   PARKING_TIME total when any parking is billed, otherwise on the billable TIME total (the charging time
+   is not rounded when parking follows it); on the RESERVATION_TIME total. "Billable" = priced by some
+   component, so time in which no component is active does not count (spec example "switching to
+   Free-of-Charge Tariff Element").
+5. **VAT** per component: incl. VAT = excl. VAT x (1 + vat/100). An omitted ``vat`` means "no VAT
+   applicable" (mod_tariffs PriceComponent), which is not a 0% rate but also adds no VAT, so by default
+   (``OmittedVat.EXEMPT``) incl. VAT equals excl. VAT for that component. With ``OmittedVat.UNKNOWN`` the
+   incl. VAT of any total such a component contributes to is unknown (``None``), for partners who read
+   an omitted VAT as "not stated".
+6. **min_price / max_price** clamp the total cost, excl. and incl. VAT independently (a bound without
+   ``incl_vat`` clamps only excl. VAT); the per-dimension totals are left as computed.
+7. **Rounding**: none here. Every total is exact; ``Cost.to_ocpi()`` rounds once, half-up, to 4 decimals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from decimal import Context, Decimal, localcontext
+from enum import StrEnum
+from typing import Any
+
+from roamstream.ocpi.numbers import round4
+from roamstream.tariffs.exceptions import TariffNotActiveError
+from roamstream.tariffs.model import ENERGY, FLAT, PARKING, TIME, CompiledTariff, Component, Element, Moment
+from roamstream.tariffs.periods import ChargingPeriod
+from roamstream.tariffs.stepsize import stepped_energy, stepped_hours
+
+ZERO = Decimal(0)
+RESERVATION_TIME = 4
+_LINE_NAMES = ("ENERGY", "TIME", "PARKING_TIME", "FLAT", "RESERVATION_TIME")
+#: 34 significant digits: exact for every product of OCPI numbers; hour conversions carry 30+ digits
+_CONTEXT = Context(prec=34)
+
+
+class OmittedVat(StrEnum):
+    EXEMPT = "exempt"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    """An exact amount; ``incl_vat`` is None when it cannot be known (``OmittedVat.UNKNOWN``)."""
+
+    excl_vat: Decimal
+    incl_vat: Decimal | None
+
+    def to_ocpi(self) -> dict[str, Decimal]:
+        """An OCPI Price: each amount rounded half-up to 4 decimals, once."""
+        price = {"excl_vat": round4(self.excl_vat)}
+        if self.incl_vat is not None:
+            price["incl_vat"] = round4(self.incl_vat)
+        return price
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """One line of the bill: a dimension of one period (or a FLAT fee) with the component that priced it."""
+
+    period: int
+    dimension: str
+    element: int
+    component: int
+    volume: Decimal  # measured (kWh or hours); 1 for FLAT
+    billed: Decimal  # after step_size
+    excl_vat: Decimal
+    incl_vat: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class PricedSession:
+    total_cost: Cost
+    total_energy_cost: Cost
+    total_time_cost: Cost
+    total_parking_cost: Cost
+    total_fixed_cost: Cost
+    total_reservation_cost: Cost
+    total_energy: Decimal
+    total_charging_time: Decimal
+    total_parking_time: Decimal
+    total_reservation_time: Decimal
+    charges: tuple[Charge, ...]
+    min_price_applied: bool = False
+    max_price_applied: bool = False
+
+    def totals_to_ocpi(self) -> dict[str, Any]:
+        """The CDR cost fields as OCPI Prices (rounded once, 4 decimals)."""
+        return {
+            "total_cost": self.total_cost.to_ocpi(),
+            "total_energy_cost": self.total_energy_cost.to_ocpi(),
+            "total_time_cost": self.total_time_cost.to_ocpi(),
+            "total_parking_cost": self.total_parking_cost.to_ocpi(),
+            "total_fixed_cost": self.total_fixed_cost.to_ocpi(),
+            "total_reservation_cost": self.total_reservation_cost.to_ocpi(),
+        }
+
+
+def check_active(tariff: CompiledTariff, at: datetime) -> None:
+    """Raise ``TariffNotActiveError`` unless ``start_date_time <= at <= end_date_time``."""
+    if (tariff.start_date_time is not None and at < tariff.start_date_time) or (
+        tariff.end_date_time is not None and at > tariff.end_date_time
+    ):
+        raise TariffNotActiveError(
+            f"tariff {tariff.id!r} is not active at {at.isoformat()} "
+            f"(start_date_time {tariff.start_date_time}, end_date_time {tariff.end_date_time})"
+        )
+
+
+def price_periods(
+    tariff: CompiledTariff,
+    periods: Sequence[ChargingPeriod],
+    *,
+    start: datetime,
+    tz: tzinfo = UTC,
+    reservation_expired: bool | None = None,
+    omitted_vat: OmittedVat = OmittedVat.EXEMPT,
+) -> PricedSession:
+    """Price ``periods`` (in time order) of a session or reservation that started at ``start`` (UTC).
+
+    ``start`` is the CDR's ``start_date_time``: the session start, or the reservation start when the CDR
+    begins with a reservation. ``tz`` is the location's time zone.
+    """
+    check_active(tariff, start)
+    with localcontext(_CONTEXT):
+        return _price(tariff, periods, start, tz, reservation_expired, omitted_vat is OmittedVat.EXEMPT)
+
+
+def select(candidates: tuple[Element, ...], dimension: int, moment: Moment, seen: dict) -> Component | None:
+    """The component of ``dimension`` of the first candidate whose restrictions hold at ``moment``."""
+    for element in candidates:
+        holds = seen.get(element.index)
+        if holds is None:
+            holds = seen[element.index] = element.holds(moment)
+        if holds:
+            return element.components[dimension]
+    return None
+
+
+def moment_at(
+    tariff: CompiledTariff, period: ChargingPeriod, tz: tzinfo, kwh: Decimal, duration: timedelta
+) -> Moment:
+    if tariff.needs_local_time:
+        local = period.start.astimezone(tz)
+        return Moment(
+            local.hour * 60 + local.minute,
+            local.date(),
+            local.weekday(),
+            kwh,
+            duration,
+            period.min_current,
+            period.max_current,
+            period.min_power,
+            period.max_power,
+        )
+    return Moment(
+        0, None, 0, kwh, duration, period.min_current, period.max_current, period.min_power, period.max_power
+    )
+
+
+def _price(
+    tariff: CompiledTariff,
+    periods: Sequence[ChargingPeriod],
+    start: datetime,
+    tz: tzinfo,
+    reservation_expired: bool | None,
+    exempt: bool,
+) -> PricedSession:
+    session_start = next((p.start for p in periods if not p.reservation), None)
+    if reservation_expired is None:
+        reservation_expired = session_start is None and any(p.reservation for p in periods)
+    session_start = session_start or start
+    reservation_candidates = (
+        tariff.expired_reservation_candidates if reservation_expired else tariff.reservation_candidates
+    )
+    session_candidates = tariff.session_candidates
+
+    # lines: [dimension, component, volume, billed, period]; one list per step_size dimension
+    lines: tuple[list[list], ...] = ([], [], [], [], [])
+    flats: dict[int, tuple[Component, int]] = {}
+    kwh = total_time = total_parking = total_reservation = ZERO
+    for i, p in enumerate(periods):
+        seen: dict[int, bool] = {}
+        if p.reservation:
+            moment = moment_at(tariff, p, tz, kwh, p.start - start)
+            component = select(reservation_candidates[TIME], TIME, moment, seen)
+            if component is not None:
+                lines[RESERVATION_TIME].append([RESERVATION_TIME, component, p.reservation, p.reservation, i])
+            component = select(reservation_candidates[FLAT], FLAT, moment, seen)
+            if component is not None and id(component) not in flats:
+                flats[id(component)] = (component, i)
+            total_reservation += p.reservation
+            if not (p.energy or p.time or p.parking):
+                continue
+            seen = {}
+        moment = moment_at(tariff, p, tz, kwh, p.start - session_start)
+        component = select(session_candidates[FLAT], FLAT, moment, seen)
+        if component is not None and id(component) not in flats:
+            flats[id(component)] = (component, i)
+        for dimension, volume in ((ENERGY, p.energy), (TIME, p.time), (PARKING, p.parking)):
+            if volume:
+                component = select(session_candidates[dimension], dimension, moment, seen)
+                if component is not None:
+                    lines[dimension].append([dimension, component, volume, volume, i])
+        kwh += p.energy
+        total_time += p.time
+        total_parking += p.parking
+
+    _step(lines[ENERGY], stepped_energy)
+    _step(lines[PARKING] or lines[TIME], stepped_hours)
+    _step(lines[RESERVATION_TIME], stepped_hours)
+
+    charges = []
+    sums = {name: [ZERO, ZERO, True] for name in ("energy", "time", "parking", "fixed", "reservation")}
+    for dimension, bucket in (
+        (ENERGY, "energy"),
+        (TIME, "time"),
+        (PARKING, "parking"),
+        (RESERVATION_TIME, "reservation"),
+    ):
+        acc = sums[bucket]
+        for _, component, volume, billed, i in lines[dimension]:
+            excl = billed * component.price
+            incl = _incl(component, excl, exempt)
+            acc[0] += excl
+            if incl is None:
+                acc[2] = False
+            else:
+                acc[1] += incl
+            charges.append(
+                Charge(
+                    i, _LINE_NAMES[dimension], component.element, component.index, volume, billed, excl, incl
+                )
+            )
+    for component, i in flats.values():
+        acc = sums["reservation" if tariff.elements[component.element].reservation else "fixed"]
+        excl = component.price
+        incl = _incl(component, excl, exempt)
+        acc[0] += excl
+        if incl is None:
+            acc[2] = False
+        else:
+            acc[1] += incl
+        charges.append(
+            Charge(i, "FLAT", component.element, component.index, Decimal(1), Decimal(1), excl, incl)
+        )
+
+    costs = {name: Cost(acc[0], acc[1] if acc[2] else None) for name, acc in sums.items()}
+    total_excl = sum((c.excl_vat for c in costs.values()), ZERO)
+    total_incl = (
+        None
+        if any(c.incl_vat is None for c in costs.values())
+        else sum((c.incl_vat for c in costs.values()), ZERO)
+    )
+    total, min_applied, max_applied = _clamp(tariff, total_excl, total_incl)
+    charges.sort(key=lambda c: c.period)
+    return PricedSession(
+        total_cost=total,
+        total_energy_cost=costs["energy"],
+        total_time_cost=costs["time"],
+        total_parking_cost=costs["parking"],
+        total_fixed_cost=costs["fixed"],
+        total_reservation_cost=costs["reservation"],
+        total_energy=kwh,
+        total_charging_time=total_time,
+        total_parking_time=total_parking,
+        total_reservation_time=total_reservation,
+        charges=tuple(charges),
+        min_price_applied=min_applied,
+        max_price_applied=max_applied,
+    )
+
+
+def _step(lines: list[list], stepped) -> None:
+    """Round the total of ``lines`` with the last line's step_size; the extra goes to the last line."""
+    if not lines:
+        return
+    last = lines[-1]
+    if len(lines) == 1:
+        last[3] = stepped(last[2], last[1].step_size)
+        return
+    total = sum((line[2] for line in lines), ZERO)
+    last[3] = last[2] + (stepped(total, last[1].step_size) - total)
+
+
+def _incl(component: Component, excl: Decimal, exempt: bool) -> Decimal | None:
+    if component.vat_factor is not None:
+        return excl * component.vat_factor
+    return excl if exempt or not excl else None
+
+
+def _clamp(tariff: CompiledTariff, excl: Decimal, incl: Decimal | None) -> tuple[Cost, bool, bool]:
+    low, high = tariff.min_price, tariff.max_price
+    min_applied = max_applied = False
+    if low is not None:
+        if excl < low.excl_vat:
+            excl, min_applied = low.excl_vat, True
+        if low.incl_vat is not None and incl is not None and incl < low.incl_vat:
+            incl, min_applied = low.incl_vat, True
+    if high is not None:
+        if excl > high.excl_vat:
+            excl, max_applied = high.excl_vat, True
+        if high.incl_vat is not None and incl is not None and incl > high.incl_vat:
+            incl, max_applied = high.incl_vat, True
+    return Cost(excl, incl), min_applied, max_applied
