@@ -20,3 +20,7 @@ def main() -> None:
 from roamstream.cli.api import api as _api  # noqa: E402
 
 app.command("api")(_api)
+
+from roamstream.cli import price as _price  # noqa: E402
+
+app.command("price")(_price.price)
