@@ -21,6 +21,11 @@ from roamstream.cli.api import api as _api  # noqa: E402
 
 app.command("api")(_api)
 
+from roamstream.cli import lake as _lake  # noqa: E402
+from roamstream.cli import report as _report  # noqa: E402
+
+app.add_typer(_report.app, name="report")
+app.add_typer(_lake.app, name="lake")
 from roamstream.cli import price as _price  # noqa: E402
 
 app.command("price")(_price.price)

@@ -1,0 +1,140 @@
+"""``roamstream report settlement|reconciliation|push-health``: reports over the lake.
+
+Tables for people (rich); ``--format json|csv`` for machines, with decimals as exact strings.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from roamstream.config import Settings
+from roamstream.exceptions import RoamstreamError
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from analytics.reports import Result
+
+app = typer.Typer(
+    help="Reports over the lake: settlement, reconciliation, push health.", no_args_is_help=True
+)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+LakeOption = Annotated[
+    str | None, typer.Option("--lake", help="lake directory or s3:// URI (default: LAKE_URI)")
+]
+FormatOption = Annotated[Format, typer.Option("--format", help="table for people; json or csv for machines")]
+FromOption = Annotated[
+    datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="first day, inclusive (UTC)")
+]
+ToOption = Annotated[
+    datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="last day, inclusive (UTC)")
+]
+
+
+class GroupBy(StrEnum):
+    day = "day"
+    month = "month"
+
+
+@app.command()
+def settlement(
+    lake: LakeOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    group_by: Annotated[
+        GroupBy, typer.Option("--group-by", help="one row per day or per month")
+    ] = GroupBy.day,
+    output: FormatOption = Format.table,
+) -> None:
+    """Per partner, currency and period: sessions (credits netted), energy, totals excl. and incl. VAT."""
+    from analytics import reports
+
+    run_and_emit(
+        "Settlement",
+        lake,
+        lambda con: reports.settlement(
+            con, date_from=_day(date_from), date_to=_day(date_to), group_by=group_by.value
+        ),
+        output,
+    )
+
+
+@app.command()
+def reconciliation(
+    lake: LakeOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    lines: Annotated[bool, typer.Option("--lines", help="list the CDRs that need attention instead")] = False,
+    output: FormatOption = Format.table,
+) -> None:
+    """Our CDRs against partners' statements (matched, missing, amount differences) and push acks."""
+    from analytics import reports
+
+    query = reports.reconciliation_lines if lines else reports.reconciliation
+    title = "Reconciliation: lines needing attention" if lines else "Reconciliation"
+    run_and_emit(
+        title, lake, lambda con: query(con, date_from=_day(date_from), date_to=_day(date_to)), output
+    )
+
+
+@app.command("push-health")
+def push_health(
+    lake: LakeOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    output: FormatOption = Format.table,
+) -> None:
+    """Per partner and module: attempts, success rate, p50/p95 latency, last error."""
+    from analytics import reports
+
+    run_and_emit(
+        "Push health",
+        lake,
+        lambda con: reports.push_health(con, date_from=_day(date_from), date_to=_day(date_to)),
+        output,
+    )
+
+
+def run_and_emit(
+    title: str, lake: str | None, query: Callable[[duckdb.DuckDBPyConnection], Result], output: Format
+) -> None:
+    """Open the lake (``--lake`` or the settings' ``LAKE_URI``), run ``query``, print its result."""
+    from analytics import open_lake
+
+    lake_uri = lake if lake is not None else Settings().lake.uri
+    try:
+        with open_lake(lake_uri) as con:
+            result = query(con)
+    except RoamstreamError as exc:
+        Console(stderr=True).print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    emit(title, result, output)
+
+
+def emit(title: str, result: Result, output: Format) -> None:
+    from analytics.cli_render import to_csv, to_json, to_table
+
+    if output is Format.json:
+        sys.stdout.write(to_json(result) + "\n")
+    elif output is Format.csv:
+        sys.stdout.write(to_csv(result))
+    else:
+        Console().print(to_table(title, result))
+
+
+def _day(moment: datetime | None) -> date | None:
+    return moment.date() if moment is not None else None
