@@ -77,6 +77,14 @@ class OcppSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 9000
     heartbeat_interval_s: int = 300
+    #: how long a CALL we send to a station waits for its answer
+    response_timeout_s: float = 30.0
+    #: the ``ocpp`` package's own jsonschema validation and key renaming (slower, strict); the bench baseline
+    package_validation: bool = False
+    #: refuse stations without stored credentials (else HTTP Basic is checked only where a password is set)
+    require_auth: bool = False
+    #: identity -> password hash (``connectors.ocpp.handshake.hash_password``); JSON in OCPP_PASSWORDS
+    passwords: dict[str, SecretStr] = Field(default_factory=dict)
 
 
 class Partner(BaseModel):

@@ -1,0 +1,130 @@
+"""What every charge point connection does, whatever its version: read frames, validate, dispatch to the
+``@on`` handlers of the version's ``ocpp`` ChargePoint subclass, answer, and record every frame.
+
+The ``ocpp`` package's own routing validates with jsonschema in a thread and renames keys with regular
+expressions on every message; the fast path here uses compiled validators and cached key names, and it
+tolerates schema problems in transaction messages (published with flags, copied to the dead-letter topic)
+where the package would refuse them. ``package_validation`` keeps the package's path (the bench baseline).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from ocpp.charge_point import _raise_key_error, remove_nones, serialize_as_dict
+from ocpp.exceptions import OCPPError
+from ocpp.messages import Call
+
+from connectors.ocpp import frames, keys, validation
+from connectors.ocpp.exceptions import PublishFailed, UninterpretableMessage
+from connectors.ocpp.frames import CallRejected, FrameError
+from connectors.ocpp.model import Received, TransactionEvent
+from connectors.ocpp.publisher import Publisher
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionOptions:
+    heartbeat_interval_s: int = 300
+    response_timeout_s: float = 30.0
+    #: the ``ocpp`` package's own validation and key renaming (slower; strict on transaction messages)
+    package_validation: bool = False
+
+
+class ConnectorChargePoint:
+    """Mixin placed before ``ocpp.v16.ChargePoint`` / ``ocpp.v201.ChargePoint`` in a version's handler."""
+
+    _ocpp_version: ClassVar[str]
+    transaction_actions: ClassVar[frozenset[str]]
+
+    def __init__(
+        self, identity: str, connection: Any, publisher: Publisher, options: ConnectionOptions
+    ) -> None:
+        super().__init__(identity, connection, response_timeout=options.response_timeout_s, logger=log)
+        self.publisher = publisher
+        self.options = options
+        self.rx: Received | None = None
+        self._frame: str | bytes = ""
+        self._problems: list[validation.Violation] = []
+
+    # -- reading --
+
+    async def route_message(self, raw: str | bytes) -> None:
+        received_at = self.publisher.clock()
+        self.publisher.raw(self.id, self._ocpp_version, "IN", raw)
+        try:
+            msg = frames.parse(raw, self._ocpp_version)
+        except FrameError as exc:
+            await self._reject(exc.message_id, exc.code, exc.description, raw)
+            return
+        if not isinstance(msg, Call):
+            self._response_queue.put_nowait(msg)
+            return
+        self.rx = Received(self.id, msg.unique_id, msg.action, received_at)
+        self._frame = raw
+        self._problems = []
+        try:
+            if self.options.package_validation:
+                await super()._handle_call(msg)
+            else:
+                await self._dispatch(msg)
+        except CallRejected as exc:
+            await self._reject(
+                msg.unique_id, frames.wire_code(exc.code, self._ocpp_version), exc.description, raw
+            )
+        except OCPPError as exc:
+            await self._reject(msg.unique_id, exc.code, str(exc.description), raw)
+
+    async def _dispatch(self, msg: Call) -> None:
+        handlers = self.route_map.get(msg.action)
+        if handlers is None or "_on_action" not in handlers:
+            _raise_key_error(msg.action, self._ocpp_version)
+        problems = validation.violations(self._ocpp_version, msg.action, msg.payload)
+        if problems:
+            if msg.action not in self.transaction_actions:
+                raise CallRejected(problems[0].code, "; ".join(map(str, problems)))
+            self._problems = problems
+            self.rx.flags.extend(f"schema:{p}" for p in problems)
+        try:
+            response = await handlers["_on_action"](**keys.to_snake(msg.payload))
+        except UninterpretableMessage as exc:
+            raise CallRejected(exc.code, str(exc)) from exc
+        except PublishFailed as exc:
+            log.warning("%s: %s not acknowledged, Kafka did not take it: %s", self.id, msg.action, exc)
+            raise CallRejected("InternalError", "the message could not be stored; retry later") from exc
+        payload = keys.to_camel(remove_nones(serialize_as_dict(response)))
+        await self._send(msg.create_call_result(payload).to_json())
+
+    async def _reject(self, message_id: str, code: str, description: str, raw: str | bytes) -> None:
+        await self.publisher.dead_letter(self.id, f"{code}: {description}", raw)
+        await self._send(frames.call_error(message_id, code, description))
+
+    async def _send(self, message: str) -> None:
+        self.publisher.raw(self.id, self._ocpp_version, "OUT", message)
+        await super()._send(message)
+
+    # -- helpers for the handlers --
+
+    def interpret(self, normaliser, payload: dict[str, Any]):
+        """Run a pure normaliser; a payload too broken to read is an UninterpretableMessage."""
+        try:
+            return normaliser(payload, self.rx)
+        except UninterpretableMessage:
+            raise
+        except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
+            raise UninterpretableMessage(f"{self.rx.action} cannot be read: {exc}") from exc
+
+    async def publish_transaction(self, event: TransactionEvent) -> None:
+        """Publish, and copy the frame to the dead-letter topic when it needed tolerance (flags)."""
+        if not event.flags:
+            await self.publisher.transaction(event)
+            return
+        reason = f"{event.action} accepted with flags: " + "; ".join(event.flags)
+        await asyncio.gather(
+            self.publisher.transaction(event),
+            self.publisher.dead_letter(self.id, reason, self._frame, event.timestamp),
+        )

@@ -1,0 +1,105 @@
+"""The one internal event model both OCPP versions map to; records fit the ``ocpp.*.v1`` Avro schemas."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+#: the namespace of every ``event_id`` (uuid5 over the natural key of the event)
+EVENT_NAMESPACE = uuid.UUID("6f1c1d0e-8a43-5b7e-9a0c-3c0f2a5e7d41")
+
+
+class TxKind(StrEnum):
+    STARTED = "STARTED"
+    UPDATED = "UPDATED"
+    ENDED = "ENDED"
+
+
+class StationKind(StrEnum):
+    CONNECTED = "CONNECTED"
+    DISCONNECTED = "DISCONNECTED"
+    BOOT = "BOOT"
+    HEARTBEAT = "HEARTBEAT"
+    STATUS = "STATUS"
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    timestamp: datetime
+    measurand: str
+    value: str
+    unit: str
+    raw_value: str
+    raw_unit: str | None = None
+    phase: str | None = None
+    location: str | None = None
+    context: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionEvent:
+    event_id: str
+    charge_point_id: str
+    ocpp_version: str
+    kind: TxKind
+    action: str
+    message_id: str
+    timestamp: datetime
+    received_at: datetime
+    transaction_id: str | None = None
+    connector_id: int | None = None
+    evse_id: int | None = None
+    id_tag: str | None = None
+    meter_wh: str | None = None
+    seq_no: int | None = None
+    trigger_reason: str | None = None
+    charging_state: str | None = None
+    stop_reason: str | None = None
+    offline: bool = False
+    samples: tuple[Sample, ...] = ()
+    flags: tuple[str, ...] = ()
+
+    def to_record(self) -> dict:
+        record = asdict(self)
+        record["kind"] = self.kind.value
+        record["samples"] = [asdict(s) for s in self.samples]
+        record["flags"] = list(self.flags)
+        return record
+
+
+@dataclass(frozen=True, slots=True)
+class StationEvent:
+    charge_point_id: str
+    kind: StationKind
+    timestamp: datetime
+    received_at: datetime
+    ocpp_version: str | None = None
+    connector_id: int | None = None
+    evse_id: int | None = None
+    status: str | None = None
+    error_code: str | None = None
+    vendor: str | None = None
+    model: str | None = None
+
+    def to_record(self) -> dict:
+        record = asdict(self)
+        record["kind"] = self.kind.value
+        return record
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """What every normaliser gets besides the payload: who sent it, how, and when it arrived."""
+
+    charge_point_id: str
+    message_id: str
+    action: str
+    received_at: datetime
+    flags: list[str] = field(default_factory=list)
+
+
+def event_id(*natural_key: object) -> str:
+    """A deterministic id from the event's natural key (never the OCPP message id)."""
+    return str(uuid.uuid5(EVENT_NAMESPACE, "\x1f".join("" if k is None else str(k) for k in natural_key)))

@@ -1,0 +1,69 @@
+"""The connector's only way out: Avro records to the ``ocpp.*`` topics and ``deadletter.v1``, keyed by
+charge point id. ``transaction``, ``station`` and ``dead_letter`` return once the broker has the record;
+raw frames are produced without waiting (audit, never on the ack path)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from connectors.ocpp.exceptions import PublishFailed
+from connectors.ocpp.model import StationEvent, TransactionEvent
+from roamstream.avro import AvroSerde
+from roamstream.kafka import AsyncProducer, DeliveryError
+
+STAGE = "ocpp.connector"
+TRANSACTION_TOPIC = "ocpp.transaction.v1"
+STATION_TOPIC = "ocpp.station.v1"
+RAW_TOPIC = "ocpp.raw.v1"
+DEADLETTER_TOPIC = "deadletter.v1"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Publisher:
+    def __init__(self, producer: AsyncProducer, serde: AvroSerde, clock: Callable[[], datetime] = utc_now):
+        self._producer = producer
+        self._serde = serde
+        self.clock = clock
+
+    async def _send(self, topic: str, record: dict, key: str) -> None:
+        value = self._serde.encode(topic, record)
+        try:
+            await self._producer.send(topic, value, key=key)
+        except DeliveryError as exc:
+            raise PublishFailed(str(exc)) from exc
+
+    async def transaction(self, event: TransactionEvent) -> None:
+        await self._send(TRANSACTION_TOPIC, event.to_record(), event.charge_point_id)
+
+    async def station(self, event: StationEvent) -> None:
+        await self._send(STATION_TOPIC, event.to_record(), event.charge_point_id)
+
+    async def dead_letter(
+        self, charge_point_id: str, reason: str, frame: str | bytes, event_time: datetime | None = None
+    ) -> None:
+        record = {
+            "stage": STAGE,
+            "reason": reason,
+            "source_topic": None,
+            "source_partition": None,
+            "source_offset": None,
+            "key": charge_point_id.encode(),
+            "payload": frame.encode() if isinstance(frame, str) else frame,
+            "event_time": event_time,
+            "occurred_at": self.clock(),
+        }
+        await self._send(DEADLETTER_TOPIC, record, charge_point_id)
+
+    def raw(self, charge_point_id: str, version: str | None, direction: str, frame: str | bytes) -> None:
+        record = {
+            "charge_point_id": charge_point_id,
+            "ocpp_version": version,
+            "direction": direction,
+            "received_at": self.clock(),
+            "frame": frame if isinstance(frame, str) else frame.decode("utf-8", "replace"),
+        }
+        self._producer.produce(RAW_TOPIC, self._serde.encode(RAW_TOPIC, record), key=charge_point_id)

@@ -1,0 +1,175 @@
+"""The OCPP-J endpoint ``ws://HOST:PORT/ocpp/{charge_point_id}``: one handler object per connection.
+
+A second connection for the same identity wins: the older one is closed and its DISCONNECTED published
+before the new one's CONNECTED.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from http import HTTPStatus
+from typing import Any
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from connectors.ocpp.connection import ConnectionOptions, ConnectorChargePoint
+from connectors.ocpp.exceptions import HandshakeRejected, PublishFailed
+from connectors.ocpp.handshake import SUBPROTOCOLS, check_basic_auth, identity_from_path, select_subprotocol
+from connectors.ocpp.model import StationEvent, StationKind
+from connectors.ocpp.publisher import Publisher, utc_now
+from connectors.ocpp.v16.handler import V16ChargePoint
+from roamstream.avro import AvroSerde
+from roamstream.config import Settings
+from roamstream.kafka import AsyncProducer
+
+log = logging.getLogger(__name__)
+
+HANDLERS: dict[str, type[ConnectorChargePoint]] = {"ocpp1.6": V16ChargePoint}
+#: the close code sent when no subprotocol matched (RFC 6455 protocol error)
+CLOSE_NO_SUBPROTOCOL = 1002
+CLOSE_REPLACED = 1000
+
+
+class _Live:
+    __slots__ = ("charge_point", "finished")
+
+    def __init__(self, charge_point: ConnectorChargePoint) -> None:
+        self.charge_point = charge_point
+        self.finished = asyncio.Event()
+
+
+class OcppServer:
+    def __init__(
+        self,
+        settings: Settings,
+        producer: AsyncProducer,
+        serde: AvroSerde,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        """``clock`` gives ``received_at`` (wall clock; tests pass a fixed one)."""
+        self.settings = settings
+        self.publisher = Publisher(producer, serde, clock)
+        ocpp = settings.ocpp
+        self.options = ConnectionOptions(
+            heartbeat_interval_s=ocpp.heartbeat_interval_s,
+            response_timeout_s=ocpp.response_timeout_s,
+            package_validation=ocpp.package_validation,
+        )
+        self._passwords = {k: v.get_secret_value() for k, v in ocpp.passwords.items()}
+        self._subprotocols = [p for p in SUBPROTOCOLS if p in HANDLERS]
+        self._server: Server | None = None
+        self._live: dict[str, _Live] = {}
+
+    # -- life cycle --
+
+    async def start(self) -> OcppServer:
+        self._server = await serve(
+            self._connection,
+            self.settings.ocpp.host,
+            self.settings.ocpp.port,
+            subprotocols=self._subprotocols,
+            select_subprotocol=self._select_subprotocol,
+            process_request=self._process_request,
+            compression=None,
+        )
+        return self
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+
+    async def __aenter__(self) -> OcppServer:
+        return await self.start()
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the OCPP server is not started")
+        return next(iter(self._server.sockets)).getsockname()[1]
+
+    @property
+    def url(self) -> str:
+        return f"ws://{self.settings.ocpp.host}:{self.port}/ocpp"
+
+    # -- handshake --
+
+    def _select_subprotocol(self, connection: ServerConnection, offered: Any) -> str | None:
+        return select_subprotocol(offered, self._subprotocols)
+
+    async def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        try:
+            identity = identity_from_path(request.path)
+            check_basic_auth(
+                identity,
+                request.headers.get("Authorization"),
+                self._passwords,
+                self.settings.ocpp.require_auth,
+            )
+        except HandshakeRejected as exc:
+            await self.publisher.dead_letter(
+                _safe_key(request.path),
+                f"handshake rejected ({exc.status}): {exc.reason}",
+                f"GET {request.path}",
+            )
+            response = connection.respond(HTTPStatus(exc.status), exc.reason + "\n")
+            if exc.status == 401:
+                response.headers["WWW-Authenticate"] = 'Basic realm="ocpp", charset="UTF-8"'
+            return response
+        return None
+
+    # -- connection --
+
+    async def _connection(self, ws: ServerConnection) -> None:
+        identity = identity_from_path(ws.request.path)
+        handler = HANDLERS.get(ws.subprotocol or "")
+        if handler is None:
+            offered = ", ".join(ws.request.headers.get_all("Sec-WebSocket-Protocol")) or "none"
+            reason = (
+                f"no common OCPP subprotocol (offered: {offered}; supported: {', '.join(self._subprotocols)})"
+            )
+            await self.publisher.dead_letter(identity, reason, f"GET {ws.request.path}")
+            await ws.close(CLOSE_NO_SUBPROTOCOL, reason[:120])
+            return
+        charge_point = handler(identity, ws, self.publisher, self.options)
+        live = _Live(charge_point)
+        previous = self._live.get(identity)
+        self._live[identity] = live
+        if previous is not None:
+            await previous.charge_point._connection.close(CLOSE_REPLACED, "replaced by a newer connection")
+            await previous.finished.wait()
+        version = charge_point._ocpp_version
+        try:
+            await self._station(identity, version, StationKind.CONNECTED)
+            await charge_point.start()
+        except ConnectionClosed:
+            pass
+        finally:
+            if self._live.get(identity) is live:
+                del self._live[identity]
+            try:
+                await self._station(identity, version, StationKind.DISCONNECTED)
+            except PublishFailed as exc:
+                log.warning("%s: DISCONNECTED not published: %s", identity, exc)
+            live.finished.set()
+
+    async def _station(self, identity: str, version: str, kind: StationKind) -> None:
+        now = self.publisher.clock()
+        await self.publisher.station(StationEvent(identity, kind, now, now, ocpp_version=version))
+
+
+def _safe_key(path: str) -> str:
+    try:
+        return identity_from_path(path)
+    except HandshakeRejected:
+        return path[:64]

@@ -1,0 +1,60 @@
+"""The OCPP 1.6J charge point as the central system sees it: ``@on`` handlers that publish, then answer."""
+
+from __future__ import annotations
+
+from ocpp.routing import on
+from ocpp.v16 import ChargePoint, call_result
+from ocpp.v16.enums import Action, AuthorizationStatus, RegistrationStatus
+
+from connectors.ocpp.connection import ConnectorChargePoint
+from connectors.ocpp.timestamps import format_timestamp
+from connectors.ocpp.v16 import normalise
+
+ACCEPTED = {"status": AuthorizationStatus.accepted.value}
+
+
+class V16ChargePoint(ConnectorChargePoint, ChargePoint):
+    transaction_actions = frozenset({"StartTransaction", "StopTransaction", "MeterValues"})
+
+    def _now(self) -> str:
+        return format_timestamp(self.publisher.clock())
+
+    @on(Action.boot_notification)
+    async def on_boot_notification(self, **payload):
+        await self.publisher.station(self.interpret(normalise.boot, payload))
+        return call_result.BootNotification(
+            current_time=self._now(),
+            interval=self.options.heartbeat_interval_s,
+            status=RegistrationStatus.accepted,
+        )
+
+    @on(Action.heartbeat)
+    async def on_heartbeat(self, **payload):
+        await self.publisher.station(self.interpret(normalise.heartbeat, payload))
+        return call_result.Heartbeat(current_time=self._now())
+
+    @on(Action.status_notification)
+    async def on_status_notification(self, **payload):
+        await self.publisher.station(self.interpret(normalise.status, payload))
+        return call_result.StatusNotification()
+
+    @on(Action.authorize)
+    async def on_authorize(self, **payload):
+        return call_result.Authorize(id_tag_info=ACCEPTED)
+
+    @on(Action.start_transaction)
+    async def on_start_transaction(self, **payload):
+        event = self.interpret(normalise.start_transaction, payload)
+        await self.publish_transaction(event)
+        return call_result.StartTransaction(transaction_id=int(event.transaction_id), id_tag_info=ACCEPTED)
+
+    @on(Action.meter_values)
+    async def on_meter_values(self, **payload):
+        await self.publish_transaction(self.interpret(normalise.meter_values, payload))
+        return call_result.MeterValues()
+
+    @on(Action.stop_transaction)
+    async def on_stop_transaction(self, **payload):
+        event = self.interpret(normalise.stop_transaction, payload)
+        await self.publish_transaction(event)
+        return call_result.StopTransaction(id_tag_info=ACCEPTED if event.id_tag else None)

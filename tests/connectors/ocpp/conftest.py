@@ -1,0 +1,80 @@
+"""OCPP connector fixtures: a running endpoint on a free port, publishing to this test's topics."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+
+import pytest
+from confluent_kafka import Consumer
+
+from connectors.ocpp.server import OcppServer
+from roamstream.avro import AvroSerde
+from roamstream.config import Settings
+from roamstream.kafka import AsyncProducer
+
+#: the fixed wall clock of the endpoint under test (``received_at``)
+NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def ocpp_settings(topics: Settings) -> Settings:
+    return topics.model_copy(update={"ocpp": topics.ocpp.model_copy(update={"port": 0})})
+
+
+@pytest.fixture
+def producer(ocpp_settings: Settings) -> Iterator[AsyncProducer]:
+    p = AsyncProducer(ocpp_settings)
+    yield p
+    p.close()
+
+
+@pytest.fixture
+async def server(ocpp_settings: Settings, producer: AsyncProducer) -> AsyncIterator[OcppServer]:
+    async with OcppServer(ocpp_settings, producer, AvroSerde(), clock=lambda: NOW) as s:
+        yield s
+
+
+class TopicReader:
+    """Reads what the endpoint published to one of this test's topics, decoded."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.serde = AvroSerde()
+
+    def read(self, topic: str, count: int, *, wait_s: float = 30.0, settle_s: float = 0.5) -> list[dict]:
+        """Records of ``topic`` in partition order: at least ``count`` of them, plus any that arrive within
+        ``settle_s`` after (so that an extra, unexpected record is seen), or what came before ``wait_s``."""
+        consumer = Consumer(
+            {
+                "bootstrap.servers": self.settings.kafka.bootstrap_servers,
+                "group.id": f"{self.settings.kafka.topic_prefix}reader-{topic}-{time.monotonic_ns()}",
+                "auto.offset.reset": "earliest",
+                "session.timeout.ms": 6000,
+                "heartbeat.interval.ms": 1000,
+                "fetch.wait.max.ms": 20,
+                "enable.auto.commit": False,
+            }
+        )
+        consumer.subscribe([self.settings.topic(topic)])
+        out: list[tuple[int, int, bytes | None, bytes]] = []
+        deadline = time.monotonic() + wait_s
+        settle_until = None
+        try:
+            while time.monotonic() < (settle_until or deadline):
+                msg = consumer.poll(0.1)
+                if msg is None or msg.error():
+                    continue
+                out.append((msg.partition(), msg.offset(), msg.key(), msg.value()))
+                if len(out) >= count and settle_until is None:
+                    settle_until = time.monotonic() + settle_s
+        finally:
+            consumer.close()
+        out.sort(key=lambda m: (m[0], m[1]))
+        return [{"_key": k.decode() if k else None, **self.serde.decode(topic, v)} for _, _, k, v in out]
+
+
+@pytest.fixture
+def reader(ocpp_settings: Settings) -> TopicReader:
+    return TopicReader(ocpp_settings)
