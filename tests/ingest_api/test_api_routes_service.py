@@ -1,0 +1,74 @@
+"""Cross-cutting behaviour: OCPI headers, errors as envelopes, health, metrics, OpenAPI."""
+
+import uuid
+
+from api_payloads import auth, tariff
+
+
+def test_request_and_correlation_ids_are_echoed(client):
+    headers = {**auth(), "X-Request-ID": "req-1", "X-Correlation-ID": "corr-1"}
+    resp = client.put("/ocpi/2.2.1/tariffs/DE/ALL/12", json=tariff(), headers=headers)
+    assert (resp.headers["X-Request-ID"], resp.headers["X-Correlation-ID"]) == ("req-1", "corr-1")
+
+
+def test_ids_are_generated_when_absent_even_on_errors(client):
+    resp = client.put("/ocpi/2.2.1/tariffs/DE/ALL/12", json=tariff())
+    assert resp.status_code == 401
+    uuid.UUID(resp.headers["X-Request-ID"])
+    uuid.UUID(resp.headers["X-Correlation-ID"])
+    assert resp.headers["X-Request-ID"] != resp.headers["X-Correlation-ID"]
+
+
+def test_unknown_paths_and_methods_get_envelopes(client):
+    missing = client.get("/ocpi/2.2.1/nothing", headers=auth())
+    assert (missing.status_code, missing.json()["status_code"]) == (404, 2000)
+    wrong_method = client.post("/ocpi/2.2.1/tariffs/DE/ALL/12", headers=auth())
+    assert (wrong_method.status_code, wrong_method.json()["status_code"]) == (405, 2000)
+
+
+def test_healthz(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_metrics_count_requests_publications_and_rejections(client):
+    client.put("/ocpi/2.2.1/tariffs/DE/ALL/12", json=tariff(), headers=auth())
+    client.put("/ocpi/2.2.1/tariffs/DE/ALL/12", content=b"[", headers=auth())
+    client.put("/ocpi/2.2.1/tariffs/DE/ALL/12", json=tariff())
+    resp = client.get("/metrics")
+    assert resp.headers["content-type"].startswith("text/plain; version=0.0.4")
+    lines = resp.text.splitlines()
+    assert 'roamstream_api_requests_total{method="PUT",endpoint="put_tariff",status="200"} 1' in lines
+    assert 'roamstream_api_requests_total{method="PUT",endpoint="put_tariff",status="400"} 1' in lines
+    assert 'roamstream_api_published_total{topic="ocpi.tariffs.v1"} 1' in lines
+    assert 'roamstream_api_rejected_total{endpoint="put_tariff",ocpi_status="2001"} 1' in lines
+    assert 'roamstream_api_rejected_total{endpoint="put_tariff",ocpi_status="2000"} 1' in lines
+    assert 'roamstream_api_dead_letters_total{outcome="sent"} 1' in lines
+
+
+def _refs(node):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "$ref":
+                yield v
+            else:
+                yield from _refs(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _refs(v)
+
+
+def test_openapi_documents_every_body_and_every_reference_resolves(client):
+    assert client.get("/docs").status_code == 200
+    doc = client.get("/openapi.json").json()
+    put_tariff = doc["paths"]["/ocpi/2.2.1/tariffs/{country_code}/{party_id}/{tariff_id}"]["put"]
+    schema = put_tariff["requestBody"]["content"]["application/json"]["schema"]
+    assert "elements" in schema["properties"]
+    assert "x-roamstream-defs" not in put_tariff
+    for ref in _refs(doc):
+        assert ref.removeprefix("#/components/schemas/") in doc["components"]["schemas"], ref
+    assert (
+        doc["paths"]["/ocpi/2.2.1/transactions/batch"]["post"]["requestBody"]["content"]["application/json"][
+            "schema"
+        ]["type"]
+        == "array"
+    )
