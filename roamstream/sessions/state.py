@@ -25,15 +25,20 @@ _US = timedelta(microseconds=1)
 
 @dataclass(frozen=True, slots=True)
 class Params:
-    """Event-time rules of the fold (durations in event time, never the wall clock)."""
+    """Event-time rules of the fold (durations in event time, never the wall clock).
+
+    Event time (``state["wm"]``) is the latest station time of the charge point's transaction events, or
+    the ``now`` given to ``expire``; station events do not advance it.
+    """
 
     #: a session without a stop and without events for this long is closed as estimated
     horizon: timedelta = timedelta(hours=24)
     #: a next start or an Available closes an unstopped session once event time is this far past it;
     #: a session whose start is missing waits this long for it
     close_grace: timedelta = timedelta(minutes=2)
-    #: a stopped session is completed once event time reaches stop + settle (late samples still count)
-    settle: timedelta = timedelta(0)
+    #: a stopped session is completed once event time reaches stop + settle, so that samples delivered
+    #: after the stop (offline queues, Transaction.End MeterValues) still count
+    settle: timedelta = timedelta(minutes=5)
     #: a stopped session with no charging information waits this long for its connector's Available
     parking_wait: timedelta = timedelta(hours=4)
     #: snapshots of an active session: at most one per this much event time or this much energy

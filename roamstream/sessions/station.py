@@ -12,13 +12,16 @@ AVAILABLE = "Available"
 
 
 def apply_station(state: State, event: dict[str, Any]) -> None:
-    """Record a STATUS event; other station events (boot, heartbeat, connection) only advance time."""
-    ts = to_us(event["timestamp"])
-    if state["wm"] is None or ts > state["wm"]:
-        state["wm"] = ts
+    """Record a STATUS event; other station events (boot, heartbeat, connection) are ignored.
+
+    Station events do not advance the state's event time: they come from another topic, which the agent
+    may read ahead of (or behind) the transaction topic, and the rules that wait for event time to pass
+    wait for transaction facts (stops, samples).
+    """
     status = event.get("status")
     if event["kind"] != "STATUS" or status is None:
         return
+    ts = to_us(event["timestamp"])
     ck = ckey(event.get("evse_id"), event.get("connector_id"))
     if ck is None or ck in ("c0", "e0"):  # connector 0: the whole charge point
         return

@@ -9,6 +9,9 @@ from typing import Any
 from roamstream.sessions import COMPLETED, SNAPSHOT, Params, apply, drain, expire, initial
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+#: how far past the last event ``run`` advances event time by default: beyond settle and close_grace,
+#: short of parking_wait and horizon
+SETTLED = timedelta(minutes=10)
 CP = "CP1"
 ENERGY = "Energy.Active.Import.Register"
 
@@ -65,27 +68,39 @@ def session_16(tx: str = "1", start: float = 0, stop: float = 30, meter_start: i
     return events
 
 
+def latest(events: list[dict[str, Any]]) -> datetime:
+    return max(e["timestamp"] for e in events)
+
+
 def run(events: list[dict[str, Any]], params: Params | None = None, now: datetime | None = None,
         cp: str = CP) -> tuple[dict, list[dict], list[dict]]:
-    """Apply ``events`` in order, advance to ``now``, drain once: (state, completed, snapshots)."""
+    """Apply ``events`` in order, advance to ``now`` (default: ``SETTLED`` after the latest event) and
+    drain once: (state, completed records, snapshots)."""
     state = initial(cp)
     for event in events:
         state = apply(state, event)
-    if now is not None:
-        state = expire(state, now, params or Params())
+    state = expire(state, now or latest(events) + SETTLED, params or Params())
     state, outputs = drain(state, params or Params())
     return (state, [o.record for o in outputs if o.kind == COMPLETED],
             [o.record for o in outputs if o.kind == SNAPSHOT])
 
 
-def run_stepwise(events: list[dict[str, Any]], params: Params | None = None,
+def run_stepwise(events: list[dict[str, Any]], params: Params | None = None, now: datetime | None = None,
                  cp: str = CP) -> tuple[dict, list[dict], list[dict]]:
-    """Like the agent: apply, drain and serialise the state to JSON after every event."""
+    """Like the agent: apply, drain and round-trip the state through JSON after every event; then
+    advance to ``now`` (default as ``run``) and drain."""
+    params = params or Params()
     state = initial(cp)
     completed, snapshots = [], []
+
+    def collect(outputs):
+        completed.extend(o.record for o in outputs if o.kind == COMPLETED)
+        snapshots.extend(o.record for o in outputs if o.kind == SNAPSHOT)
+
     for event in events:
-        state, outputs = drain(apply(state, event), params or Params())
-        completed += [o.record for o in outputs if o.kind == COMPLETED]
-        snapshots += [o.record for o in outputs if o.kind == SNAPSHOT]
+        state, outputs = drain(apply(state, event), params)
+        collect(outputs)
         state = json.loads(json.dumps(state))
+    state, outputs = drain(expire(state, now or latest(events) + SETTLED, params), params)
+    collect(outputs)
     return state, completed, snapshots

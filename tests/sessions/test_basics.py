@@ -92,9 +92,12 @@ def test_two_connectors_make_two_sessions():
     assert sorted(r["session_id"] for r in completed) == ["CP1-1", "CP1-2"]
 
 
-def test_station_events_other_than_status_only_advance_time():
+def test_station_events_are_kept_as_statuses_and_do_not_advance_event_time():
     state = apply(initial(CP), {**status(3, "Available"), "kind": "HEARTBEAT", "status": None})
-    assert state["status"] == {} and state["wm"] is not None
+    assert state["status"] == {}
+    state = apply(state, status(3, "Charging"))
+    assert list(state["status"]["c1"].values()) == ["Charging"]
+    assert state["wm"] is None
 
 
 def test_finish_closes_everything():
