@@ -73,8 +73,7 @@ def ready(state: State, session: Session, wm: int, params: Params) -> bool:
 
 
 def _maybe_snapshot(state: State, session: Session, params: Params, outputs: list[Output]) -> None:
-    start = session["start"]
-    if start is None:
+    if session["start"] is None or session["stop"] is not None:  # a stopped session's next one is "end"
         return
     kwh = _running_kwh(session)
     held = session["snap"]
