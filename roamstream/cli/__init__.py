@@ -29,3 +29,8 @@ app.add_typer(_lake.app, name="lake")
 from roamstream.cli import price as _price  # noqa: E402
 
 app.command("price")(_price.price)
+from roamstream.cli import ocpp as _ocpp  # noqa: E402
+from roamstream.cli import simulate as _simulate  # noqa: E402
+
+app.command("ocpp")(_ocpp.ocpp)
+app.command("simulate")(_simulate.simulate)
