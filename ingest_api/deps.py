@@ -8,7 +8,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
 from ingest_api.auth import is_authorized
-from ingest_api.exceptions import Unauthorized
+from ingest_api.exceptions import PayloadTooLarge, Unauthorized
 from ingest_api.metrics import Metrics
 from ingest_api.publisher import Publisher
 from roamstream.config import Settings
@@ -33,14 +33,28 @@ def get_metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 
-async def raw_body(request: Request) -> bytes:
-    """The request body as sent; routes validate it themselves, so that numbers stay exact."""
-    return await request.body()
-
-
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 PublisherDep = Annotated[Publisher, Depends(get_publisher)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+
+
+async def raw_body(request: Request, settings: SettingsDep) -> bytes:
+    """The request body as sent (routes validate it themselves, so that numbers stay exact), at most
+    ``settings.api.max_body_bytes``; kept on ``request.state.raw_body`` for the dead-letter record."""
+    limit = settings.api.max_body_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"request body of {declared} bytes; at most {limit} are accepted")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"request body over {limit} bytes")
+        chunks.append(chunk)
+    request.state.raw_body = body = b"".join(chunks)
+    return body
+
+
 RawBody = Annotated[bytes, Depends(raw_body)]
 
 

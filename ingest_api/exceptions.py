@@ -47,6 +47,13 @@ class Unauthorized(IngestError):
     ocpi_status = 2000
 
 
+class PayloadTooLarge(IngestError):
+    """A request body over ``ApiSettings.max_body_bytes``; refused before it is read in full."""
+
+    http_status = 413
+    ocpi_status = 2000
+
+
 class BrokerUnavailable(IngestError):
     """The broker did not confirm delivery; nothing is known to be published (OCPI generic server error)."""
 

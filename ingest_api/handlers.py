@@ -18,8 +18,11 @@ _SOURCES = {"path", "query", "header", "cookie", "body"}
 
 async def on_invalid_request(request: Request, exc: InvalidRequest) -> JSONResponse:
     state = request.app.state
+    payload = getattr(request.state, "raw_body", None)
+    if payload is None:  # refused before the route read the body
+        payload = await request.body()
     await state.publisher.dead_letter(
-        reason=f"{request.method} {request.url.path}: {exc}", payload=await request.body(), key=exc.key
+        reason=f"{request.method} {request.url.path}: {exc}", payload=payload, key=exc.key
     )
     state.metrics.inc("rejected", endpoint_label(request.scope), exc.ocpi_status)
     problems = [{"field": p.field, "message": p.message} for p in exc.problems]

@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 STAGE = "ingest_api"
 DEAD_LETTER_TOPIC = "deadletter.v1"
+#: a dead letter must fit a Kafka record (``message.max.bytes`` is 1 MB by default)
+DEAD_LETTER_MAX_PAYLOAD = 512 * 1024
 
 
 class Producer(Protocol):
@@ -71,6 +73,9 @@ class Publisher:
 
     async def dead_letter(self, reason: str, payload: bytes, key: str | None) -> bool:
         """Record a rejected request in ``deadletter.v1``; False (logged) if the broker did not take it."""
+        if len(payload) > DEAD_LETTER_MAX_PAYLOAD:
+            reason += f" (payload cut to its first {DEAD_LETTER_MAX_PAYLOAD} of {len(payload)} bytes)"
+            payload = payload[:DEAD_LETTER_MAX_PAYLOAD]
         record = {
             "stage": STAGE,
             "reason": reason,

@@ -69,6 +69,8 @@ class ApiSettings(BaseSettings):
     tokens: list[SecretStr] = Field(default_factory=lambda: [SecretStr("dev-token")])
     #: most transaction events one ``POST /ocpi/2.2.1/transactions/batch`` may carry
     batch_max_events: int = 10_000
+    #: larger request bodies are refused with HTTP 413 before they are read
+    max_body_bytes: int = 10 * 1024 * 1024
 
 
 class OcppSettings(BaseSettings):

@@ -163,3 +163,12 @@ def test_bad_input_is_still_answered_when_the_dead_letter_cannot_be_delivered(cl
     assert resp.status_code == 400
     metrics = client.get("/metrics").text
     assert 'roamstream_api_dead_letters_total{outcome="failed"} 1' in metrics.splitlines()
+
+
+def test_a_huge_bad_body_is_dead_lettered_cut_to_fit_a_kafka_record(client, producer, serde):
+    raw = b"[" + b" " * 600_000
+    resp = client.post("/ocpi/2.2.1/transactions/batch", content=raw, headers=auth())
+    assert resp.status_code == 400
+    [dead] = dead_letters(producer, serde)
+    assert dead["payload"] == raw[: 512 * 1024]
+    assert dead["reason"].endswith(f"(payload cut to its first {512 * 1024} of {len(raw)} bytes)")

@@ -72,3 +72,23 @@ def test_openapi_documents_every_body_and_every_reference_resolves(client):
         ]["type"]
         == "array"
     )
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(unit_settings, producer, serde):
+    from fastapi.testclient import TestClient
+
+    from ingest_api.app import create_app
+
+    api = unit_settings.api.model_copy(update={"max_body_bytes": 1000})
+    app = create_app(unit_settings.model_copy(update={"api": api}), producer, serde)
+    with TestClient(app) as small:
+        resp = small.put("/ocpi/2.2.1/tariffs/DE/ALL/12", content=b"x" * 1001, headers=auth())
+        chunked = small.put("/ocpi/2.2.1/tariffs/DE/ALL/12", content=iter([b"x" * 600] * 2), headers=auth())
+        fits = small.put("/ocpi/2.2.1/tariffs/DE/ALL/12", content=b"x" * 1000, headers=auth())
+    assert "content-length" not in chunked.request.headers
+    assert (chunked.status_code, chunked.json()["status_code"]) == (413, 2000)
+    assert fits.status_code == 400
+    assert resp.status_code == 413
+    assert resp.json()["status_code"] == 2000
+    assert "X-Request-ID" in resp.headers
+    assert [s.topic for s in producer.sent] == ["deadletter.v1"]  # only the one that fit
