@@ -31,8 +31,12 @@ class FakeProducer:
     sent: list[Sent] = field(default_factory=list)
     failing: set[str] = field(default_factory=set)
     failing_keys: set[str] = field(default_factory=set)
+    #: raised by every send: a bug rather than a delivery failure
+    bug: Exception | None = None
 
     async def send(self, topic: str, value: bytes, key: str | bytes | None = None) -> tuple[int, int]:
+        if self.bug is not None:
+            raise self.bug
         if topic in self.failing or key in self.failing_keys:
             raise DeliveryError(f"{topic}: Local: Message timed out")
         self.sent.append(Sent(topic, key, value))

@@ -92,3 +92,15 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(unit_settings, produ
     assert resp.json()["status_code"] == 2000
     assert "X-Request-ID" in resp.headers
     assert [s.topic for s in producer.sent] == ["deadletter.v1"]  # only the one that fit
+
+
+def test_an_unexpected_error_is_a_500_envelope_with_the_ocpi_headers(client, producer):
+    producer.bug = RuntimeError("boom")
+    resp = client.put(
+        "/ocpi/2.2.1/tariffs/DE/ALL/12", json=tariff(), headers={**auth(), "X-Request-ID": "r-9"}
+    )
+    assert resp.status_code == 500
+    assert resp.json()["status_code"] == 3000
+    assert "boom" not in resp.text
+    assert resp.headers["X-Request-ID"] == "r-9"
+    assert client.get("/healthz").status_code == 200
