@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from roamstream.sessions.ids import session_id
 from roamstream.sessions.state import DEFAULT, Params, Session, State, from_us, span_us
-from roamstream.sessions.station import first_status_after, prune_statuses
+from roamstream.sessions.station import first_status_after, prune_connectors
 from roamstream.sessions.timeline import available_after_stop, complete, needs_available
 
 COMPLETED = "completed"
@@ -136,4 +136,4 @@ def prune(state: State, params: Params) -> None:
         mapping = state[table]
         for key in [k for k, target in mapping.items() if target not in known]:
             del mapping[key]
-    prune_statuses(state, wm - span_us(params.horizon) - span_us(params.parking_wait))
+    prune_connectors(state, wm - span_us(params.horizon) - span_us(params.parking_wait))

@@ -63,6 +63,7 @@ def initial(charge_point_id: str) -> State:
         "nk": {},  # 1.6 start natural key -> canonical transaction id
         "closed": {},  # completed canonical transaction id -> end time
         "status": {},  # ckey -> {time: connector status}
+        "pool": {},  # ckey -> samples of events without transaction id, as Session["m"]
         "ls": {},  # ckey -> latest start time seen on it
         "stats": {"dup": 0, "late": 0, "orphan": 0},
     }

@@ -51,14 +51,16 @@ def charging_changes(state: State, ck: str | None, start: int, end: int) -> dict
     return out
 
 
-def prune_statuses(state: State, keep_from: int) -> None:
-    """Forget statuses older than ``keep_from``, unless an open session on that connector needs them."""
-    for ck, statuses in state["status"].items():
-        if len(statuses) <= 16:
-            continue
-        cutoff = keep_from
-        for session in state["open"].values():
-            if session["ck"] == ck and session["first"] is not None:
-                cutoff = min(cutoff, session["first"])
-        for key in [k for k in statuses if int(k) < cutoff]:
-            del statuses[key]
+def prune_connectors(state: State, keep_from: int) -> None:
+    """Forget statuses and pooled samples older than ``keep_from``, unless an open session on that
+    connector may still need them."""
+    for table, floor in (("status", 16), ("pool", 0)):
+        for ck, entries in state[table].items():
+            if len(entries) <= floor:
+                continue
+            cutoff = keep_from
+            for session in state["open"].values():
+                if session["ck"] == ck and session["first"] is not None:
+                    cutoff = min(cutoff, session["first"])
+            for key in [k for k in entries if int(k.split("|", 1)[0]) < cutoff]:
+                del entries[key]

@@ -26,7 +26,7 @@ from typing import Any
 from roamstream.sessions.ids import session_id
 from roamstream.sessions.state import Session, State, from_us
 from roamstream.sessions.station import charging_changes, first_status_after
-from roamstream.sessions.transaction import CURRENT, ENERGY, POWER
+from roamstream.sessions.transaction import CURRENT, ENERGY, POWER, claim_pool
 
 CHARGING_STATES = {"Charging": True, "EVConnected": False, "SuspendedEV": False, "SuspendedEVSE": False,
                    "Idle": False}
@@ -46,6 +46,13 @@ def _total(phases: dict[str, Decimal]) -> Decimal:
     return phases[""] if "" in phases else sum(phases.values(), _ZERO)
 
 
+def span(session: Session) -> tuple[int, int]:
+    """(start, end) before parking rule 3: the start and stop, else the first and last event times."""
+    start = session["start"][0] if session["start"] else session["first"]
+    end = session["stop"][0] if session["stop"] else session["last"]
+    return start, max(start, end)
+
+
 def needs_available(state: State, session: Session) -> bool:
     """Rule 3 applies: nothing inside the stopped session says whether it was charging."""
     start, stop = session["start"], session["stop"]
@@ -55,9 +62,13 @@ def needs_available(state: State, session: Session) -> bool:
         return False
     if charging_changes(state, session["ck"], start[0], stop[0]):
         return False
-    return not any(
-        start[0] < int(key.split("|", 1)[0]) < stop[0] for key in session["m"] if key.split("|")[1] == ENERGY
-    )
+    pooled = state["pool"].get(session["ck"], {})
+    return not any(_inner_register(key, start[0], stop[0]) for key in (*session["m"], *pooled))
+
+
+def _inner_register(key: str, start: int, end: int) -> bool:
+    ts, code, _ = key.split("|")
+    return code == ENERGY and start < int(ts) < end
 
 
 def available_after_stop(state: State, session: Session) -> int | None:
@@ -72,17 +83,16 @@ def available_after_stop(state: State, session: Session) -> int | None:
 def complete(state: State, session: Session) -> dict[str, Any]:
     """The ``sessions.completed.v1`` record of ``session`` (times as tz-aware datetimes)."""
     first, stop = session["start"], session["stop"]
+    start, end = span(session)
+    claim_pool(state, session, start, end)
     flags = set(session["flags"])
     read = readings(session)
-    start = first[0] if first else session["first"]
-    end = stop[0] if stop else session["last"]
     if first is None:
         flags.add("missing_start")
     if stop is None:
         flags.add("missing_stop")
-    if end < start:
+    if stop is not None and first is not None and stop[0] < first[0]:
         flags.add("stop_before_start")
-        end = start
     registers = sorted(t for t, r in read.items() if ENERGY in r and start <= t <= end)
     meter_start = _meter(first[1] if first else None, read, registers[:1])
     meter_stop = _meter(stop[2] if stop else None, read, registers[-1:])

@@ -35,14 +35,13 @@ def apply_transaction(state: State, event: dict[str, Any]) -> None:
     ck = ckey(event.get("evse_id"), event.get("connector_id"))
     tx = event.get("transaction_id")
     if tx is None:
-        key = _open_on(state, ck, ts)
-        if key is None:
-            state["stats"]["orphan"] += 1
-            return
-    else:
-        key = state["alias"].get(tx, tx)
-        if kind == "STARTED" and event.get("ocpp_version") == "1.6":
-            key = _canonical_start(state, event, tx, ts)
+        if kind != "UPDATED":
+            raise EventError(f"{kind} event without transaction id")
+        _pool_samples(state, event, ck, ts)
+        return
+    key = state["alias"].get(tx, tx)
+    if kind == "STARTED" and event.get("ocpp_version") == "1.6":
+        key = _canonical_start(state, event, tx, ts)
     if key in state["closed"]:
         state["stats"]["late"] += 1
         return
@@ -72,8 +71,34 @@ def apply_transaction(state: State, event: dict[str, Any]) -> None:
         add_sample(session, sample)
 
 
+def _pool_samples(state: State, event: dict[str, Any], ck: str | None, ts: int) -> None:
+    """1.6 MeterValues without a transaction id: samples wait in the connector's pool, and a session
+    takes those inside its span when it completes (``claim_pool``), whatever the order of arrival."""
+    if ck is None:
+        state["stats"]["orphan"] += 1
+        return
+    pool = state["pool"].setdefault(ck, {})
+    key = _open_on(state, ck, ts)
+    session = state["open"][key] if key is not None else None
+    for sample in event.get("samples") or ():
+        entry = sample_entry(sample)
+        if entry is not None:
+            put_sample(pool, entry[0], entry[1], None)
+            if session is not None and entry[2] is not None:
+                _track(session, "el", entry[2], earliest=False)
+
+
+def claim_pool(state: State, session: Session, start: int, end: int) -> None:
+    """Move the pooled samples of the session's connector inside [start, end] into the session."""
+    pool = state["pool"].get(session["ck"])
+    if not pool:
+        return
+    for key in [k for k in pool if start <= int(k.split("|", 1)[0]) <= end]:
+        put_sample(session["m"], key, pool.pop(key), session)
+
+
 def _open_on(state: State, ck: str | None, ts: int) -> str | None:
-    """The open session a 1.6 MeterValues without transaction id belongs to: latest start before it."""
+    """The open session a sample without transaction id most likely belongs to (for snapshots only)."""
     best, best_start = None, None
     for key, session in state["open"].items():
         start = session["start"]
@@ -135,7 +160,7 @@ def _merge(state: State, src: str, dst: str) -> None:
     into["seq"].extend(s for s in moved["seq"] if s not in into["seq"])
     into["cs"].update(moved["cs"])
     for key, value in moved["m"].items():
-        _put_sample(into, key, value)
+        put_sample(into["m"], key, value, into)
     for name, earliest in (("ef", True), ("el", False)):
         if moved[name] is not None:
             _track(into, name, moved[name], earliest)
@@ -144,6 +169,8 @@ def _merge(state: State, src: str, dst: str) -> None:
 
 
 def _set_start(state: State, session: Session, event: dict[str, Any], ts: int, ck: str | None) -> None:
+    if ck is not None:
+        session["ck"] = ck
     seq = event.get("seq_no")
     fact = [ts, event.get("meter_wh"), to_us(event["received_at"]), -1 if seq is None else seq,
             event.get("connector_id"), event.get("evse_id"), event.get("id_tag")]
@@ -181,20 +208,30 @@ def _order(fact: list[Any]) -> tuple:
 
 
 def add_sample(session: Session, sample: dict[str, Any]) -> None:
+    entry = sample_entry(sample)
+    if entry is None:
+        return
+    key, value, total = entry
+    put_sample(session["m"], key, value, session)
+    if total is not None:
+        _track(session, "ef", total, earliest=True)
+        _track(session, "el", total, earliest=False)
+
+
+def sample_entry(sample: dict[str, Any]) -> tuple[str, str, list[Any] | None] | None:
+    """(key "time|code|phase", value, [time, value] if a total energy register) or None if not used."""
     code = MEASURANDS.get(sample["measurand"])
     if code is None or sample.get("location") not in _OUTLET:
-        return
+        return None
     phase = sample.get("phase")
     if phase is not None:
         phase = _PHASES.get(phase)
         if phase is None:
-            return
+            return None
     ts = to_us(sample["timestamp"])
     value = sample["value"]
-    _put_sample(session, f"{ts}|{code}|{phase or ''}", value)
-    if code == ENERGY and phase is None:
-        _track(session, "ef", [ts, value], earliest=True)
-        _track(session, "el", [ts, value], earliest=False)
+    total = [ts, value] if code == ENERGY and phase is None else None
+    return f"{ts}|{code}|{phase or ''}", value, total
 
 
 def _track(session: Session, name: str, reading: list[Any], earliest: bool) -> None:
@@ -206,15 +243,16 @@ def _track(session: Session, name: str, reading: list[Any], earliest: bool) -> N
         session[name] = reading
 
 
-def _put_sample(session: Session, key: str, value: str) -> None:
-    """Samples are keyed by (time, measurand, phase); a conflicting duplicate keeps the larger value."""
-    held = session["m"].get(key)
+def put_sample(samples: dict[str, str], key: str, value: str, session: Session | None) -> None:
+    """Samples are keyed by (time, measurand, phase); a conflicting duplicate keeps the larger value
+    (and flags the session)."""
+    held = samples.get(key)
     if held is None:
-        session["m"][key] = value
+        samples[key] = value
     elif held != value:
         if (Decimal(value), value) > (Decimal(held), held):
-            session["m"][key] = value
-        if Decimal(value) != Decimal(held):
+            samples[key] = value
+        if session is not None and Decimal(value) != Decimal(held):
             add_flag(session, "conflicting_samples")
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from roamstream.avro import AvroSerde
 from roamstream.sessions import VERSION, EventError, apply, finish, initial, session_id
+from roamstream.sessions.state import to_us
 
 from .fixtures import CP, at, run, run_stepwise, sample, session_16, status, tx_event
 
@@ -69,14 +70,15 @@ def test_samples_measured_at_the_ev_are_ignored():
     assert [p["energy_wh"] for p in record["samples"]] == ["0", "50", "100"]
 
 
-def test_16_meter_values_without_transaction_id_join_the_open_session_on_the_connector():
-    events = [tx_event("STARTED", 0, meter="0"),
-              tx_event("UPDATED", 5, tx=None, samples=[sample(5, "40")]),
-              tx_event("UPDATED", 6, tx=None, connector=2, samples=[sample(6, "70")]),
-              tx_event("ENDED", 10, meter="100")]
-    state, [record], _ = run(events)
-    assert [p["energy_wh"] for p in record["samples"]] == ["0", "40", "100"]
-    assert state["stats"]["orphan"] == 1
+def test_16_meter_values_without_transaction_id_join_the_session_on_the_connector_by_time():
+    start, stop = tx_event("STARTED", 0, meter="0"), tx_event("ENDED", 10, meter="100")
+    before = tx_event("UPDATED", 5, tx=None, samples=[sample(5, "40")])
+    other = tx_event("UPDATED", 6, tx=None, connector=2, samples=[sample(6, "70")])
+    outside = tx_event("UPDATED", 11, tx=None, samples=[sample(11, "100")])
+    for order in ([start, before, other, outside, stop], [outside, before, other, stop, start]):
+        state, [record], _ = run(order)
+        assert [p["energy_wh"] for p in record["samples"]] == ["0", "40", "100"]
+        assert set(state["pool"]["c2"]) == {f"{to_us(at(6))}|E|"}
 
 
 def test_state_survives_json_after_every_event():
@@ -114,6 +116,7 @@ def test_finish_closes_everything():
     {"timestamp": datetime(2026, 3, 2, 8, 0)},
     {"charge_point_id": "OTHER"},
     {"kind": "PAUSED"},
+    {"transaction_id": None},
 ])
 def test_unreadable_events_raise_event_error(bad):
     with pytest.raises(EventError):
