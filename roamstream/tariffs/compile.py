@@ -12,6 +12,7 @@ Rules beyond the JSON shape (decisions documented here, tested in tests/tariffs/
 - One price component per dimension per element: a second one could never become active.
 - An element with a ``reservation`` restriction may only have FLAT and TIME components.
 - ``min_*`` must be below ``max_*`` (a restriction that can never hold is a mistake, not a tariff).
+- An OCPI 2.3.0 ``tax_included: "YES"`` is refused: its prices include taxes, which 2.2.1 cannot express.
 """
 
 from __future__ import annotations
@@ -56,6 +57,10 @@ def compile_tariff(tariff: Mapping[str, Any] | Any) -> CompiledTariff:
     currency = _string(data, "currency", "tariff", required=True)
     if not re.fullmatch(r"[A-Za-z]{3}", currency):
         raise InvalidTariffError("tariff.currency", "must be a 3-letter ISO 4217 code")
+    if data.get("tax_included") == "YES":
+        raise InvalidTariffError(
+            "tariff.tax_included", "prices that include taxes (OCPI 2.3.0) cannot be priced as OCPI 2.2.1"
+        )
     raw_elements = data.get("elements")
     if not isinstance(raw_elements, list) or not raw_elements:
         raise InvalidTariffError("tariff.elements", "must be a list with at least one element")
