@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 from analytics.lake import open_lake
@@ -17,6 +18,7 @@ from analytics.reports import Result, settlement
 
 
 def to_table(title: str, result: Result) -> Table:
+    """A rich table; numbers right-aligned."""
     table = Table(title=title)
     for index, column in enumerate(result.columns):
         numeric = any(
@@ -27,6 +29,18 @@ def to_table(title: str, result: Result) -> Table:
     for row in result.rows:
         table.add_row(*("" if value is None else text(value) for value in row))
     return table
+
+
+def print_table(console: Console, table: Table) -> None:
+    """Print at the table's natural width even on a narrower console: wrapped lines lose nothing, while a
+    squeezed table would cut values short."""
+    natural = Measurement.get(console, console.options.update_width(10_000), table).maximum
+    narrower = console.width
+    console.width = max(narrower, natural)
+    try:
+        console.print(table, crop=False)
+    finally:
+        console.width = narrower
 
 
 def to_json(result: Result) -> str:
@@ -48,7 +62,7 @@ def render_settlement(lake_uri: str, *, console: Console) -> None:
     """The settlement report of the whole lake, per day, as a table on ``console``."""
     with open_lake(lake_uri) as con:
         result = settlement(con)
-    console.print(to_table("Settlement", result))
+    print_table(console, to_table("Settlement", result))
 
 
 def text(value: Any) -> str:

@@ -1,4 +1,5 @@
 -- Our CDRs against partners' statement lines, one row per (partner, CDR id) on either side, all periods.
+-- A CDR listed more than once is compared with its latest line; statement_billed_excl_vat sums all its lines.
 -- Money is compared at cents (what is invoiced), energy exactly; a CDR is acknowledged once a push of it to
 -- that partner returned OCPI status 1000.
 with
@@ -11,6 +12,7 @@ statement_lines as (
     select
         *,
         count(*) over (partition by partner, cdr_id) as times_listed,
+        sum(total_cost_excl_vat) over (partition by partner, cdr_id) as statement_billed_excl_vat,
         row_number() over (partition by partner, cdr_id order by period_end desc, statement_id desc) as line_rank
     from partner_statements
 ),
@@ -44,6 +46,7 @@ joined as (
         t.currency as statement_currency,
         o.total_cost_excl_vat as our_excl_vat,
         t.total_cost_excl_vat as statement_excl_vat,
+        t.statement_billed_excl_vat,
         o.total_cost_incl_vat as our_incl_vat,
         t.total_cost_incl_vat as statement_incl_vat,
         o.total_energy_kwh as our_energy_kwh,

@@ -22,7 +22,7 @@ per_partner as (
     select
         partner,
         count(*) filter (where in_lake) as our_cdrs,
-        count(*) filter (where in_statement) as statement_lines,
+        count(*) filter (where in_statement) as statement_cdrs,
         count(*) filter (where status = 'matched') as matched,
         count(*) filter (where status in ('amount_mismatch', 'currency_mismatch')) as amount_mismatches,
         count(*) filter (where status = 'missing_in_statement') as missing_in_statement,
@@ -30,7 +30,7 @@ per_partner as (
         count(*) filter (where status = 'listed_more_than_once') as listed_more_than_once,
         count(*) filter (where in_lake and not acknowledged) as not_acknowledged,
         coalesce(sum(our_excl_vat), 0) as our_excl_vat,
-        coalesce(sum(statement_excl_vat), 0) as statement_excl_vat
+        coalesce(sum(statement_billed_excl_vat), 0) as statement_excl_vat
     from scoped
     group by partner
 ),
@@ -39,7 +39,7 @@ final as (
     select
         partner,
         our_cdrs,
-        statement_lines,
+        statement_cdrs,
         matched,
         amount_mismatches,
         missing_in_statement,

@@ -126,14 +126,14 @@ def run_and_emit(
 
 
 def emit(title: str, result: Result, output: Format) -> None:
-    from analytics.cli_render import to_csv, to_json, to_table
+    from analytics.cli_render import print_table, to_csv, to_json, to_table
 
     if output is Format.json:
         sys.stdout.write(to_json(result) + "\n")
     elif output is Format.csv:
         sys.stdout.write(to_csv(result))
     else:
-        Console().print(to_table(title, result))
+        print_table(Console(), to_table(title, result))
 
 
 def _day(moment: datetime | None) -> date | None:

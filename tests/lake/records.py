@@ -118,7 +118,9 @@ def push_result(
     at: str = "2026-03-01T12:00:00",
     error: str | None = None,
     module: str = "cdrs",
+    object_time: str | None = None,
 ) -> dict[str, Any]:
+    """A push made ``at``; ``object_time`` is the pushed object's last_updated (default: ``at``)."""
     return {
         "partner": partner,
         "module": module,
@@ -132,7 +134,7 @@ def push_result(
         "location": None,
         "ok": ok,
         "error": error,
-        "event_time": ts(at),
+        "event_time": ts(object_time or at),
         "pushed_at": ts(at),
         "latency_ms": latency,
     }
