@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import cdr_for, price, tariffs
+from tariff_data import cdr_for, price, tariffs
 from typer.testing import CliRunner
 
 from roamstream.cli import app
