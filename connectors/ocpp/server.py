@@ -23,13 +23,14 @@ from connectors.ocpp.handshake import SUBPROTOCOLS, check_basic_auth, identity_f
 from connectors.ocpp.model import StationEvent, StationKind
 from connectors.ocpp.publisher import Publisher, utc_now
 from connectors.ocpp.v16.handler import V16ChargePoint
+from connectors.ocpp.v201.handler import V201ChargePoint
 from roamstream.avro import AvroSerde
 from roamstream.config import Settings
 from roamstream.kafka import AsyncProducer
 
 log = logging.getLogger(__name__)
 
-HANDLERS: dict[str, type[ConnectorChargePoint]] = {"ocpp1.6": V16ChargePoint}
+HANDLERS: dict[str, type[ConnectorChargePoint]] = {"ocpp2.0.1": V201ChargePoint, "ocpp1.6": V16ChargePoint}
 #: the close code sent when no subprotocol matched (RFC 6455 protocol error)
 CLOSE_NO_SUBPROTOCOL = 1002
 CLOSE_REPLACED = 1000

@@ -10,14 +10,14 @@ import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from connectors.ocpp.simulator import v16
+from connectors.ocpp.simulator import v16, v201
 from connectors.ocpp.simulator.client import connect
 from connectors.ocpp.simulator.faults import Faults
 from connectors.ocpp.simulator.plan import PlanOptions, charge_point_ids, plan_station
 from connectors.ocpp.simulator.result import SimulatedSession
 
 DEFAULT_START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
-SCRIPTS = {"1.6": v16}
+SCRIPTS = {"1.6": v16, "2.0.1": v201}
 
 __all__ = ["DEFAULT_START", "Faults", "SimulatedSession", "simulate"]
 

@@ -3,42 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from conftest import NOW
+from expect import eid, sample
+from expect import v16_tx_id as expected_tx_id
 
 from connectors.ocpp.simulator import simulate
 
 pytestmark = pytest.mark.integration
 
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
-NS = uuid.UUID("6f1c1d0e-8a43-5b7e-9a0c-3c0f2a5e7d41")
-
-
-def expected_tx_id(cp: str, connector: int, id_tag: str, at: datetime, meter_start: int) -> str:
-    key = "\x1f".join((cp, str(connector), id_tag, at.isoformat(), str(meter_start)))
-    return str(int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big") & 0x7FFFFFFF)
-
-
-def eid(*key) -> str:
-    return str(uuid.uuid5(NS, "\x1f".join(str(k) for k in key)))
-
-
-def sample(at, measurand, value, unit, *, raw_unit=None, phase=None, location=None,
-           context="Sample.Periodic"):
-    return {
-        "timestamp": at, "measurand": measurand, "value": value, "unit": unit, "raw_value": value,
-        "raw_unit": raw_unit or unit, "phase": phase, "location": location, "context": context,
-    }
 
 
 async def test_a_16_transaction_becomes_exact_avro_events(server, reader):
-    sessions = await simulate(server.url, charge_points=1, sessions=1, id_tags=["TAG-A"], start=START,
-                              energy_wh=2000)
+    sessions = await simulate(
+        server.url, charge_points=1, sessions=1, id_tags=["TAG-A"], start=START, energy_wh=2000
+    )
     [s] = sessions
     assert (s.charge_point_id, s.connector_id, s.id_tag) == ("SIM-0001", 1, "TAG-A")
     assert (s.meter_start_wh, s.meter_stop_wh) == (1000, 3000)
@@ -51,29 +34,67 @@ async def test_a_16_transaction_becomes_exact_avro_events(server, reader):
     assert all(e["_key"] == "SIM-0001" for e in events)
     started, mv1, mv2, ended = events
 
-    base = {"_key": "SIM-0001", "charge_point_id": "SIM-0001", "ocpp_version": "1.6", "received_at": NOW,
-            "evse_id": None, "seq_no": None, "trigger_reason": None, "charging_state": None, "offline": False,
-            "flags": []}
+    base = {
+        "_key": "SIM-0001",
+        "charge_point_id": "SIM-0001",
+        "ocpp_version": "1.6",
+        "received_at": NOW,
+        "evse_id": None,
+        "seq_no": None,
+        "trigger_reason": None,
+        "charging_state": None,
+        "offline": False,
+        "flags": [],
+    }
     assert started == {
-        **base, "event_id": eid("SIM-0001", "1.6", "STARTED", tx), "kind": "STARTED",
-        "action": "StartTransaction", "message_id": "SIM-0001-5", "timestamp": START, "transaction_id": tx,
-        "connector_id": 1, "id_tag": "TAG-A", "meter_wh": "1000", "stop_reason": None, "samples": [],
+        **base,
+        "event_id": eid("SIM-0001", "1.6", "STARTED", tx),
+        "kind": "STARTED",
+        "action": "StartTransaction",
+        "message_id": "SIM-0001-5",
+        "timestamp": START,
+        "transaction_id": tx,
+        "connector_id": 1,
+        "id_tag": "TAG-A",
+        "meter_wh": "1000",
+        "stop_reason": None,
+        "samples": [],
     }
     assert ended == {
-        **base, "event_id": eid("SIM-0001", "1.6", "ENDED", tx), "kind": "ENDED",
-        "action": "StopTransaction", "message_id": "SIM-0001-9", "timestamp": START + timedelta(minutes=11),
-        "transaction_id": tx, "connector_id": None, "id_tag": "TAG-A", "meter_wh": "3000",
+        **base,
+        "event_id": eid("SIM-0001", "1.6", "ENDED", tx),
+        "kind": "ENDED",
+        "action": "StopTransaction",
+        "message_id": "SIM-0001-9",
+        "timestamp": START + timedelta(minutes=11),
+        "transaction_id": tx,
+        "connector_id": None,
+        "id_tag": "TAG-A",
+        "meter_wh": "3000",
         "stop_reason": "EVDisconnected",
         "samples": [
             sample(START, "Energy.Active.Import.Register", "1000", "Wh", context="Transaction.Begin"),
-            sample(START + timedelta(minutes=11), "Energy.Active.Import.Register", "3000", "Wh",
-                   context="Transaction.End"),
+            sample(
+                START + timedelta(minutes=11),
+                "Energy.Active.Import.Register",
+                "3000",
+                "Wh",
+                context="Transaction.End",
+            ),
         ],
     }
     t5 = START + timedelta(minutes=5)
     assert {k: v for k, v in mv1.items() if k not in ("event_id", "samples")} == {
-        **base, "kind": "UPDATED", "action": "MeterValues", "message_id": "SIM-0001-7", "timestamp": t5,
-        "transaction_id": tx, "connector_id": 1, "id_tag": None, "meter_wh": "1909", "stop_reason": None,
+        **base,
+        "kind": "UPDATED",
+        "action": "MeterValues",
+        "message_id": "SIM-0001-7",
+        "timestamp": t5,
+        "transaction_id": tx,
+        "connector_id": 1,
+        "id_tag": None,
+        "meter_wh": "1909",
+        "stop_reason": None,
     }
     # 2000 Wh over 11 minutes: 909 Wh after 5, 1818 Wh after 10 (integer Wh, floor)
     assert mv2["meter_wh"] == "2818" and mv2["timestamp"] == START + timedelta(minutes=10)
@@ -103,7 +124,11 @@ async def test_station_events_and_every_frame_are_published(server, reader):
     ]
     boot = station[1]
     assert (boot["vendor"], boot["model"], boot["timestamp"], boot["received_at"]) == (
-        "roamstream", "RS-Sim", NOW, NOW)
+        "roamstream",
+        "RS-Sim",
+        NOW,
+        NOW,
+    )
     assert station[4]["timestamp"] == START  # station time from the StatusNotification
     raw = await asyncio.to_thread(reader.read, "ocpp.raw.v1", 20)
     # 10 CALLs in, 10 answers out, in order

@@ -1,0 +1,42 @@
+"""Expected records, built independently of the connector's code (the formulas are restated here)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+NS = uuid.UUID("6f1c1d0e-8a43-5b7e-9a0c-3c0f2a5e7d41")
+
+
+def v16_tx_id(cp: str, connector: int, id_tag: str, at, meter_start: int) -> str:
+    key = "\x1f".join((cp, str(connector), id_tag, at.isoformat(), str(meter_start)))
+    return str(int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big") & 0x7FFFFFFF)
+
+
+def eid(*key) -> str:
+    return str(uuid.uuid5(NS, "\x1f".join(str(k) for k in key)))
+
+
+def sample(
+    at,
+    measurand,
+    value,
+    unit,
+    *,
+    raw_value=None,
+    raw_unit=None,
+    phase=None,
+    location=None,
+    context="Sample.Periodic",
+):
+    return {
+        "timestamp": at,
+        "measurand": measurand,
+        "value": value,
+        "unit": unit,
+        "raw_value": raw_value or value,
+        "raw_unit": raw_unit or unit,
+        "phase": phase,
+        "location": location,
+        "context": context,
+    }
