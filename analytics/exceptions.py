@@ -15,3 +15,7 @@ class UnknownQueryError(AnalyticsError):
 
 class QueryError(AnalyticsError):
     """DuckDB refused a query (an analyst's ``lake sql``, or a bad report parameter)."""
+
+
+class LakeOpenError(AnalyticsError):
+    """The lake's files could not be listed or read (e.g. s3:// without DuckDB's httpfs)."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
+from analytics.exceptions import LakeOpenError
 from analytics.queries import load
 from roamstream.lake import TABLES, LakeTable
 
@@ -45,11 +46,14 @@ def open_lake(
     An ``s3://`` lake needs DuckDB's httpfs extension and S3 credentials configured on ``connection``.
     """
     con = connection if connection is not None else duckdb.connect()
-    con.execute("set TimeZone = 'UTC'")
-    for name, spec in TABLES.items():
-        _raw_relation(con, lake_uri, spec).create_view(f"raw_{name}", replace=True)
-    for view in VIEWS:
-        con.sql(load(view)).create_view(view, replace=True)
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        for name, spec in TABLES.items():
+            _raw_relation(con, lake_uri, spec).create_view(f"raw_{name}", replace=True)
+        for view in VIEWS:
+            con.sql(load(view)).create_view(view, replace=True)
+    except duckdb.Error as exc:
+        raise LakeOpenError(f"cannot open the lake at {lake_uri}: {exc}") from exc
     return con
 
 

@@ -144,3 +144,13 @@ def test_queries_are_loaded_by_name_only() -> None:
         load("../lake/tables")
     with pytest.raises(UnknownQueryError):
         load("no_such_query")
+
+
+def test_a_file_that_is_not_parquet_is_a_typed_error_naming_it(lake: Path) -> None:
+    from analytics import LakeOpenError
+
+    broken = lake / "cdrs" / "dt=2026-03-01" / "part-0-1-1.parquet"
+    broken.parent.mkdir(parents=True)
+    broken.write_bytes(b"not parquet")
+    with pytest.raises(LakeOpenError, match="part-0-1-1.parquet"):
+        open_lake(str(lake))
