@@ -201,3 +201,23 @@ def test_s3_lakes_get_an_s3_filesystem_from_settings_and_local_lakes_none() -> N
         )
     )
     assert s3 is not None and s3.type_name == "s3"
+
+
+def test_a_given_filesystem_gets_the_uri_without_its_scheme(tmp_path: Path) -> None:
+    from pyarrow import fs as pafs
+
+    bucket = pafs.SubTreeFileSystem(str(tmp_path), pafs.LocalFileSystem())
+    [written] = write_batch(
+        "s3://bucket/lake", "cdrs", 1, 0, 0, [cdr("A", "2026-03-01T10:00:00", "1")], filesystem=bucket
+    )
+    name = "cdrs/dt=2026-03-01/part-1-00000000000000000000-00000000000000000000.parquet"
+    assert written == f"s3://bucket/lake/{name}"
+    assert files(tmp_path) == [f"bucket/lake/{name}"]
+
+
+def test_a_failed_write_leaves_no_temporary_file_behind(lake: Path) -> None:
+    blocked = lake / "cdrs" / "dt=2026-03-01" / file_name(0, 0, 0)
+    (blocked / "in-the-way").mkdir(parents=True)  # a directory where the file must go: the rename fails
+    with pytest.raises(OSError):
+        write_batch(str(lake), "cdrs", 0, 0, 0, [cdr("A", "2026-03-01T10:00:00", "1")])
+    assert files(lake) == []
