@@ -7,9 +7,13 @@ from datetime import UTC, datetime
 
 def parse_datetime(text: str) -> datetime:
     """An OCPI timestamp as an aware UTC datetime; a missing zone designator means UTC."""
-    if not isinstance(text, str) or len(text) > 35:
+    if type(text) is not str or len(text) > 35:
         raise ValueError("must be an RFC 3339 timestamp string")
-    value = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+    if text[-1:] == "z":
+        text = text[:-1] + "Z"
+    value = datetime.fromisoformat(text)  # Python >= 3.11 reads a trailing "Z"
+    if value.tzinfo is UTC:
+        return value
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)

@@ -60,22 +60,14 @@ class ChargingPeriod:
         return period
 
 
-#: CdrDimensionType -> how a dimension feeds a ChargingPeriod; the Session-only ones are accepted too
-#: (they appear in Session charging periods) and used only where nothing better is known.
-_VOLUME_FIELDS = {
-    "ENERGY": "energy",
-    "TIME": "time",
-    "PARKING_TIME": "parking",
-    "RESERVATION_TIME": "reservation",
-}
-_LIMIT_FIELDS = {
-    "MIN_CURRENT": "min_current",
-    "MAX_CURRENT": "max_current",
-    "MIN_POWER": "min_power",
-    "MAX_POWER": "max_power",
-}
-_AVERAGE_FIELDS = {"CURRENT": ("min_current", "max_current"), "POWER": ("min_power", "max_power")}
-_IGNORED = {"ENERGY_EXPORT", "ENERGY_IMPORT", "STATE_OF_CHARGE"}
+#: CdrDimensionType -> the ChargingPeriod field it fills. The Session-only CURRENT and POWER (averages)
+#: are accepted too, as they appear in Session charging periods, and used only when no MIN_/MAX_ is given.
+_FIELDS = {
+    "ENERGY": 0, "TIME": 1, "PARKING_TIME": 2, "RESERVATION_TIME": 3,
+    "MIN_CURRENT": 4, "MAX_CURRENT": 5, "MIN_POWER": 6, "MAX_POWER": 7, "CURRENT": 8, "POWER": 9,
+    "ENERGY_EXPORT": None, "ENERGY_IMPORT": None, "STATE_OF_CHARGE": None,
+}  # fmt: skip
+_VOLUMES = 4  # the first four fields are volumes
 
 
 def periods_from_ocpi(raw_periods: Any, path: str = "cdr.charging_periods") -> list[ChargingPeriod]:
@@ -84,58 +76,68 @@ def periods_from_ocpi(raw_periods: Any, path: str = "cdr.charging_periods") -> l
     A period without MIN_/MAX_ values takes the other bound, then the Session-only average (CURRENT,
     POWER), so that a period with only ``MAX_CURRENT`` 16 is known to charge at no more than 16 A.
     """
-    if not isinstance(raw_periods, Sequence) or isinstance(raw_periods, str) or not raw_periods:
+    if type(raw_periods) is not list and (
+        not isinstance(raw_periods, Sequence) or isinstance(raw_periods, str)
+    ):
+        raise InvalidCdrError(path, "must be a list with at least one charging period")
+    if not raw_periods:
         raise InvalidCdrError(path, "must be a list with at least one charging period")
     periods = []
     previous: datetime | None = None
     for i, raw in enumerate(raw_periods):
-        ppath = f"{path}[{i}]"
-        if not isinstance(raw, Mapping):
-            raise InvalidCdrError(ppath, "must be a JSON object")
+        if type(raw) is not dict and not isinstance(raw, Mapping):
+            raise InvalidCdrError(f"{path}[{i}]", "must be a JSON object")
         try:
             start = parse_datetime(raw.get("start_date_time"))
         except (TypeError, ValueError):
-            raise InvalidCdrError(f"{ppath}.start_date_time", "must be an RFC 3339 timestamp") from None
+            raise InvalidCdrError(f"{path}[{i}].start_date_time", "must be an RFC 3339 timestamp") from None
         if previous is not None and start < previous:
-            raise InvalidCdrError(f"{ppath}.start_date_time", "is before the previous period's start")
+            raise InvalidCdrError(f"{path}[{i}].start_date_time", "is before the previous period's start")
         previous = start
-        periods.append(_period(start, raw.get("dimensions"), f"{ppath}.dimensions"))
+        periods.append(_period(start, raw.get("dimensions"), path, i))
     return periods
 
 
-def _period(start: datetime, dims: Any, path: str) -> ChargingPeriod:
-    if not isinstance(dims, Sequence) or isinstance(dims, str):
-        raise InvalidCdrError(path, "must be a list of CdrDimensions")
-    period = ChargingPeriod(start=start)
-    averages: dict[str, Decimal] = {}
-    seen: set[str] = set()
+def _period(start: datetime, dims: Any, path: str, i: int) -> ChargingPeriod:
+    if type(dims) is not list and (not isinstance(dims, Sequence) or isinstance(dims, str)):
+        raise InvalidCdrError(f"{path}[{i}].dimensions", "must be a list of CdrDimensions")
+    values: list[Decimal | None] = [None] * 10
     for j, dim in enumerate(dims):
-        dpath = f"{path}[{j}]"
-        kind = dim.get("type") if isinstance(dim, Mapping) else None
-        if not isinstance(kind, str) or not (
-            kind in _VOLUME_FIELDS or kind in _LIMIT_FIELDS or kind in _AVERAGE_FIELDS or kind in _IGNORED
-        ):
-            raise InvalidCdrError(f"{dpath}.type", f"unknown dimension {kind!r}")
-        if kind in seen:
-            raise InvalidCdrError(f"{dpath}.type", f"{kind} appears twice in one period")
-        seen.add(kind)
-        volume = _volume(dim.get("volume"), f"{dpath}.volume")
-        if kind in _VOLUME_FIELDS:
-            if kind != "ENERGY" and volume < 0:
-                raise InvalidCdrError(f"{dpath}.volume", "must be >= 0")
-            setattr(period, _VOLUME_FIELDS[kind], volume)
-        elif kind in _LIMIT_FIELDS:
-            setattr(period, _LIMIT_FIELDS[kind], volume)
-        elif kind in _AVERAGE_FIELDS:
-            averages[kind] = volume
-    for low, high, average in (
-        ("min_current", "max_current", "CURRENT"),
-        ("min_power", "max_power", "POWER"),
-    ):
-        lo, hi = getattr(period, low), getattr(period, high)
-        setattr(period, low, lo if lo is not None else hi if hi is not None else averages.get(average))
-        setattr(period, high, hi if hi is not None else lo if lo is not None else averages.get(average))
-    return period
+        try:
+            field = _FIELDS[dim["type"]]
+            volume = dim["volume"]
+        except (KeyError, TypeError):
+            field, volume = _bad_dimension(dim, f"{path}[{i}].dimensions[{j}]")
+        if field is None:
+            continue
+        if type(volume) is not Decimal:
+            volume = _volume(volume, f"{path}[{i}].dimensions[{j}].volume")
+        if values[field] is not None:
+            raise InvalidCdrError(
+                f"{path}[{i}].dimensions[{j}].type", f"{dim['type']} appears twice in one period"
+            )
+        if 0 < field < _VOLUMES and volume < 0:
+            raise InvalidCdrError(f"{path}[{i}].dimensions[{j}].volume", "must be >= 0")
+        values[field] = volume
+    energy, time, parking, reservation, min_c, max_c, min_p, max_p, current, power = values
+    if min_c is None:
+        min_c = max_c if max_c is not None else current
+    if max_c is None:
+        max_c = min_c
+    if min_p is None:
+        min_p = max_p if max_p is not None else power
+    if max_p is None:
+        max_p = min_p
+    return ChargingPeriod(start, energy or ZERO, time or ZERO, parking or ZERO, reservation or ZERO,
+                          min_c, max_c, min_p, max_p)  # fmt: skip
+
+
+def _bad_dimension(dim: Any, path: str) -> tuple[int | None, Any]:
+    if not isinstance(dim, Mapping):
+        raise InvalidCdrError(path, "must be a CdrDimension object")
+    if dim.get("type") not in _FIELDS:
+        raise InvalidCdrError(f"{path}.type", f"unknown dimension {dim.get('type')!r}")
+    raise InvalidCdrError(f"{path}.volume", "is required")
 
 
 def _volume(value: Any, path: str) -> Decimal:

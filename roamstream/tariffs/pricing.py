@@ -44,6 +44,7 @@ from roamstream.tariffs.periods import ChargingPeriod
 from roamstream.tariffs.stepsize import stepped_energy, stepped_hours
 
 ZERO = Decimal(0)
+_ONE = Decimal(1)
 RESERVATION_TIME = 4
 _LINE_NAMES = ("ENERGY", "TIME", "PARKING_TIME", "FLAT", "RESERVATION_TIME")
 #: 34 significant digits: exact for every product of OCPI numbers; hour conversions carry 30+ digits
@@ -55,7 +56,7 @@ class OmittedVat(StrEnum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Cost:
     """An exact amount; ``incl_vat`` is None when it cannot be known (``OmittedVat.UNKNOWN``)."""
 
@@ -70,7 +71,7 @@ class Cost:
         return price
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Charge:
     """One line of the bill: a dimension of one period (or a FLAT fee) with the component that priced it."""
 
@@ -84,7 +85,7 @@ class Charge:
     incl_vat: Decimal | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PricedSession:
     total_cost: Cost
     total_energy_cost: Cost
@@ -227,56 +228,35 @@ def _price(
     _step(lines[RESERVATION_TIME], stepped_hours)
 
     charges = []
-    sums = {name: [ZERO, ZERO, True] for name in ("energy", "time", "parking", "fixed", "reservation")}
-    for dimension, bucket in (
-        (ENERGY, "energy"),
-        (TIME, "time"),
-        (PARKING, "parking"),
-        (RESERVATION_TIME, "reservation"),
-    ):
-        acc = sums[bucket]
+    # per bucket: [excl, incl, incl known]; buckets: energy, time, parking, reservation, fixed
+    sums = [[ZERO, ZERO, True] for _ in range(5)]
+    for dimension in (ENERGY, TIME, PARKING, RESERVATION_TIME):
+        acc = sums[3] if dimension == RESERVATION_TIME else sums[dimension]
         for _, component, volume, billed, i in lines[dimension]:
             excl = billed * component.price
-            incl = _incl(component, excl, exempt)
-            acc[0] += excl
-            if incl is None:
-                acc[2] = False
-            else:
-                acc[1] += incl
-            charges.append(
-                Charge(
-                    i, _LINE_NAMES[dimension], component.element, component.index, volume, billed, excl, incl
-                )
-            )
+            incl = _add(acc, component, excl, exempt)
+            charges.append(Charge(i, _LINE_NAMES[dimension], component.element, component.index,
+                                  volume, billed, excl, incl))  # fmt: skip
     for component, i in flats.values():
-        acc = sums["reservation" if tariff.elements[component.element].reservation else "fixed"]
-        excl = component.price
-        incl = _incl(component, excl, exempt)
-        acc[0] += excl
-        if incl is None:
-            acc[2] = False
-        else:
-            acc[1] += incl
+        acc = sums[3] if tariff.elements[component.element].reservation else sums[4]
+        incl = _add(acc, component, component.price, exempt)
         charges.append(
-            Charge(i, "FLAT", component.element, component.index, Decimal(1), Decimal(1), excl, incl)
+            Charge(i, "FLAT", component.element, component.index, _ONE, _ONE, component.price, incl)
         )
-
-    costs = {name: Cost(acc[0], acc[1] if acc[2] else None) for name, acc in sums.items()}
-    total_excl = sum((c.excl_vat for c in costs.values()), ZERO)
+    energy, time, parking, reservation, fixed = (Cost(a[0], a[1] if a[2] else None) for a in sums)
+    total_excl = sums[0][0] + sums[1][0] + sums[2][0] + sums[3][0] + sums[4][0]
     total_incl = (
-        None
-        if any(c.incl_vat is None for c in costs.values())
-        else sum((c.incl_vat for c in costs.values()), ZERO)
+        sums[0][1] + sums[1][1] + sums[2][1] + sums[3][1] + sums[4][1] if all(a[2] for a in sums) else None
     )
     total, min_applied, max_applied = _clamp(tariff, total_excl, total_incl)
     charges.sort(key=lambda c: c.period)
     return PricedSession(
         total_cost=total,
-        total_energy_cost=costs["energy"],
-        total_time_cost=costs["time"],
-        total_parking_cost=costs["parking"],
-        total_fixed_cost=costs["fixed"],
-        total_reservation_cost=costs["reservation"],
+        total_energy_cost=energy,
+        total_time_cost=time,
+        total_parking_cost=parking,
+        total_fixed_cost=fixed,
+        total_reservation_cost=reservation,
         total_energy=kwh,
         total_charging_time=total_time,
         total_parking_time=total_parking,
@@ -299,10 +279,18 @@ def _step(lines: list[list], stepped) -> None:
     last[3] = last[2] + (stepped(total, last[1].step_size) - total)
 
 
-def _incl(component: Component, excl: Decimal, exempt: bool) -> Decimal | None:
+def _add(acc: list, component: Component, excl: Decimal, exempt: bool) -> Decimal | None:
+    """Add ``excl`` and its amount incl. VAT to ``acc``; the amount incl. VAT (None: unknown)."""
+    acc[0] += excl
     if component.vat_factor is not None:
-        return excl * component.vat_factor
-    return excl if exempt or not excl else None
+        incl = excl * component.vat_factor
+    elif exempt or not excl:
+        incl = excl
+    else:
+        acc[2] = False
+        return None
+    acc[1] += incl
+    return incl
 
 
 def _clamp(tariff: CompiledTariff, excl: Decimal, incl: Decimal | None) -> tuple[Cost, bool, bool]:
