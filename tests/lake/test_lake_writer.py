@@ -6,7 +6,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-from lake.records import cdr, dead_letter, push_result, sample, session, statement_line, transaction_event
+from lake.records import cdr, dead_letter, push_result, sample, session, statement_line, transaction_event, ts
 
 from roamstream.avro import AvroSerde
 from roamstream.config import LakeSettings
@@ -46,6 +46,7 @@ def test_writes_one_file_per_utc_event_date(lake: Path) -> None:
     assert written == [f"{lake}/cdrs/dt=2026-03-01/{name}", f"{lake}/cdrs/dt=2026-03-02/{name}"]
     assert files(lake) == [f"cdrs/dt=2026-03-01/{name}", f"cdrs/dt=2026-03-02/{name}"]
     assert [r["id"] for r in rows(written[0])] == ["A", "B"]
+    assert rows(written[0])[1]["end_date_time"] == ts("2026-03-01T23:30:00")  # the same instant, in UTC
     assert [r["id"] for r in rows(written[1])] == ["C"]
 
 
