@@ -14,6 +14,11 @@ _ONE = Decimal(1)
 _ZERO = Decimal(0)
 
 
+def quantize4(value: Decimal) -> Decimal:
+    """``value`` rounded half-up to 4 decimals (the rounding; ``round4`` also tidies the digits)."""
+    return value.quantize(QUANTUM, rounding=ROUND_HALF_UP)
+
+
 def round4(value: Decimal) -> Decimal:
     """``value`` rounded half-up to 4 decimals, without trailing zeros and never in exponent notation."""
     q = value.quantize(QUANTUM, rounding=ROUND_HALF_UP)

@@ -26,8 +26,8 @@ def price_cdr(
     omitted_vat: OmittedVat = OmittedVat.EXEMPT,
 ) -> PricedSession:
     """Price the ``charging_periods`` of ``cdr`` (JSON data) with ``tariff``; costs in the CDR are ignored."""
-    compiled = tariff if isinstance(tariff, CompiledTariff) else compile_tariff(tariff)
-    if not isinstance(cdr, Mapping):
+    compiled = tariff if type(tariff) is CompiledTariff else compile_tariff(tariff)
+    if type(cdr) is not dict and not isinstance(cdr, Mapping):
         raise InvalidCdrError("cdr", "must be a JSON object")
     start = _timestamp(cdr, "start_date_time")
     currency = cdr.get("currency")

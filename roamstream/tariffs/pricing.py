@@ -37,7 +37,7 @@ from decimal import Context, Decimal, localcontext
 from enum import StrEnum
 from typing import Any
 
-from roamstream.ocpi.numbers import round4
+from roamstream.ocpi.numbers import quantize4
 from roamstream.tariffs.exceptions import TariffNotActiveError
 from roamstream.tariffs.model import ENERGY, FLAT, PARKING, TIME, CompiledTariff, Component, Element, Moment
 from roamstream.tariffs.periods import ChargingPeriod
@@ -65,10 +65,9 @@ class Cost:
 
     def to_ocpi(self) -> dict[str, Decimal]:
         """An OCPI Price: each amount rounded half-up to 4 decimals, once."""
-        price = {"excl_vat": round4(self.excl_vat)}
-        if self.incl_vat is not None:
-            price["incl_vat"] = round4(self.incl_vat)
-        return price
+        if self.incl_vat is None:
+            return {"excl_vat": quantize4(self.excl_vat)}
+        return {"excl_vat": quantize4(self.excl_vat), "incl_vat": quantize4(self.incl_vat)}
 
 
 @dataclass(slots=True)
@@ -192,8 +191,15 @@ def _price(
     )
     session_candidates = tariff.session_candidates
 
-    # lines: [dimension, component, volume, billed, period]; one list per step_size dimension
+    flat_candidates, energy_candidates, time_candidates, parking_candidates = (
+        session_candidates[FLAT],
+        session_candidates[ENERGY],
+        session_candidates[TIME],
+        session_candidates[PARKING],
+    )
+    # lines: [component, volume, billed, period]; one list per step_size dimension
     lines: tuple[list[list], ...] = ([], [], [], [], [])
+    energy_lines, time_lines, parking_lines = lines[ENERGY], lines[TIME], lines[PARKING]
     flats: dict[int, tuple[Component, int]] = {}
     kwh = total_time = total_parking = total_reservation = ZERO
     for i, p in enumerate(periods):
@@ -202,7 +208,7 @@ def _price(
             moment = moment_at(tariff, p, tz, kwh, p.start - start)
             component = select(reservation_candidates[TIME], TIME, moment, seen)
             if component is not None:
-                lines[RESERVATION_TIME].append([RESERVATION_TIME, component, p.reservation, p.reservation, i])
+                lines[RESERVATION_TIME].append([component, p.reservation, p.reservation, i])
             component = select(reservation_candidates[FLAT], FLAT, moment, seen)
             if component is not None and id(component) not in flats:
                 flats[id(component)] = (component, i)
@@ -211,17 +217,28 @@ def _price(
                 continue
             seen = {}
         moment = moment_at(tariff, p, tz, kwh, p.start - session_start)
-        component = select(session_candidates[FLAT], FLAT, moment, seen)
-        if component is not None and id(component) not in flats:
-            flats[id(component)] = (component, i)
-        for dimension, volume in ((ENERGY, p.energy), (TIME, p.time), (PARKING, p.parking)):
-            if volume:
-                component = select(session_candidates[dimension], dimension, moment, seen)
-                if component is not None:
-                    lines[dimension].append([dimension, component, volume, volume, i])
-        kwh += p.energy
-        total_time += p.time
-        total_parking += p.parking
+        if flat_candidates:
+            component = select(flat_candidates, FLAT, moment, seen)
+            if component is not None and id(component) not in flats:
+                flats[id(component)] = (component, i)
+        volume = p.energy
+        if volume:
+            component = select(energy_candidates, ENERGY, moment, seen)
+            if component is not None:
+                energy_lines.append([component, volume, volume, i])
+            kwh += volume
+        volume = p.time
+        if volume:
+            component = select(time_candidates, TIME, moment, seen)
+            if component is not None:
+                time_lines.append([component, volume, volume, i])
+            total_time += volume
+        volume = p.parking
+        if volume:
+            component = select(parking_candidates, PARKING, moment, seen)
+            if component is not None:
+                parking_lines.append([component, volume, volume, i])
+            total_parking += volume
 
     _step(lines[ENERGY], stepped_energy)
     _step(lines[PARKING] or lines[TIME], stepped_hours)
@@ -232,7 +249,7 @@ def _price(
     sums = [[ZERO, ZERO, True] for _ in range(5)]
     for dimension in (ENERGY, TIME, PARKING, RESERVATION_TIME):
         acc = sums[3] if dimension == RESERVATION_TIME else sums[dimension]
-        for _, component, volume, billed, i in lines[dimension]:
+        for component, volume, billed, i in lines[dimension]:
             excl = billed * component.price
             incl = _add(acc, component, excl, exempt)
             charges.append(Charge(i, _LINE_NAMES[dimension], component.element, component.index,
@@ -273,10 +290,12 @@ def _step(lines: list[list], stepped) -> None:
         return
     last = lines[-1]
     if len(lines) == 1:
-        last[3] = stepped(last[2], last[1].step_size)
+        last[2] = stepped(last[1], last[0].step_size)
         return
-    total = sum((line[2] for line in lines), ZERO)
-    last[3] = last[2] + (stepped(total, last[1].step_size) - total)
+    total = ZERO
+    for line in lines:
+        total += line[1]
+    last[2] = last[1] + (stepped(total, last[0].step_size) - total)
 
 
 def _add(acc: list, component: Component, excl: Decimal, exempt: bool) -> Decimal | None:
