@@ -62,7 +62,7 @@ def initial(charge_point_id: str) -> State:
         "alias": {},  # other transaction id of the same start (1.6 retries) -> canonical id
         "nk": {},  # 1.6 start natural key -> canonical transaction id
         "closed": {},  # completed canonical transaction id -> end time
-        "status": {},  # ckey -> {time: connector status}
+        "status": {},  # ckey -> {time: {connector status: received_at}}
         "pool": {},  # ckey -> samples of events without transaction id, as Session["m"]
         "ls": {},  # ckey -> latest start time seen on it
         "stats": {"dup": 0, "late": 0, "orphan": 0},
@@ -78,7 +78,7 @@ def new_session(tx: str) -> Session:
         "first": None,
         "last": None,
         "seq": [],  # 2.0.1 seqNo seen
-        "cs": {},  # time -> 2.0.1 charging state
+        "cs": {},  # time -> {2.0.1 charging state: seqNo}
         "m": {},  # "time|code|phase" -> value (see transaction.sample_key)
         "ef": None,  # [time, value] earliest total energy register, for snapshots
         "el": None,  # [time, value] latest total energy register, for snapshots
@@ -109,6 +109,19 @@ def ckey(evse_id: int | None, connector_id: int | None) -> str | None:
     if connector_id is not None:
         return f"c{connector_id}"
     return None
+
+
+def keep_first_seen(table: dict[str, dict[str, int]], key: str, value: str, order: int) -> None:
+    """Record ``value`` at time ``key`` with the earliest ``order`` (received_at, seqNo) it came with."""
+    held = table.setdefault(key, {})
+    if order < held.get(value, order + 1):
+        held[value] = order
+
+
+def latest(values: dict[str, int]) -> str:
+    """Of two values at one time (two statuses in one second), the one sent last (first copies count,
+    so a retried copy changes nothing), whatever the order of arrival."""
+    return max(values.items(), key=lambda item: (item[1], item[0]))[0]
 
 
 def add_flag(session: Session, flag: str) -> None:

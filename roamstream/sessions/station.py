@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from roamstream.sessions.state import State, ckey, to_us
+from roamstream.sessions.state import State, ckey, keep_first_seen, latest, to_us
 
 #: statuses that tell whether energy is flowing during a session (OCPP 1.6; 2.0.1 uses chargingState)
 STATUS_CHARGING = {"Charging": True, "SuspendedEV": False, "SuspendedEVSE": False, "Finishing": False}
@@ -25,14 +25,14 @@ def apply_station(state: State, event: dict[str, Any]) -> None:
     ck = ckey(event.get("evse_id"), event.get("connector_id"))
     if ck is None or ck in ("c0", "e0"):  # connector 0: the whole charge point
         return
-    state["status"].setdefault(ck, {})[str(ts)] = status
+    keep_first_seen(state["status"].setdefault(ck, {}), str(ts), status, to_us(event["received_at"]))
 
 
 def first_status_after(state: State, ck: str | None, after: int, wanted: str = AVAILABLE) -> int | None:
     """The earliest time >= ``after`` at which connector ``ck`` reported ``wanted``."""
     best = None
-    for key, status in state["status"].get(ck, {}).items():
-        if status == wanted:
+    for key, statuses in state["status"].get(ck, {}).items():
+        if latest(statuses) == wanted:
             ts = int(key)
             if ts >= after and (best is None or ts < best):
                 best = ts
@@ -42,8 +42,8 @@ def first_status_after(state: State, ck: str | None, after: int, wanted: str = A
 def charging_changes(state: State, ck: str | None, start: int, end: int) -> dict[int, bool]:
     """Connector statuses in [start, end) that say whether the EV is charging."""
     out = {}
-    for key, status in state["status"].get(ck, {}).items():
-        charging = STATUS_CHARGING.get(status)
+    for key, statuses in state["status"].get(ck, {}).items():
+        charging = STATUS_CHARGING.get(latest(statuses))
         if charging is not None:
             ts = int(key)
             if start <= ts < end:

@@ -24,12 +24,17 @@ from decimal import Decimal
 from typing import Any
 
 from roamstream.sessions.ids import session_id
-from roamstream.sessions.state import Session, State, from_us
+from roamstream.sessions.state import Session, State, from_us, latest
 from roamstream.sessions.station import charging_changes, first_status_after
 from roamstream.sessions.transaction import CURRENT, ENERGY, POWER, claim_pool
 
-CHARGING_STATES = {"Charging": True, "EVConnected": False, "SuspendedEV": False, "SuspendedEVSE": False,
-                   "Idle": False}
+CHARGING_STATES = {
+    "Charging": True,
+    "EVConnected": False,
+    "SuspendedEV": False,
+    "SuspendedEVSE": False,
+    "Idle": False,
+}
 _ZERO = Decimal(0)
 
 
@@ -111,8 +116,10 @@ def complete(state: State, session: Session) -> dict[str, Any]:
         meter_stop = meter_start + cumulative[-1]
 
     changes = charging_changes(state, session["ck"], start, end)
-    changes.update({int(t): CHARGING_STATES[s] for t, s in session["cs"].items()
-                    if s in CHARGING_STATES and start <= int(t) < end})
+    for t, values in session["cs"].items():
+        value = latest(values)
+        if value in CHARGING_STATES and start <= int(t) < end:
+            changes[int(t)] = CHARGING_STATES[value]
     parking_end = None
     if not changes and not inner and stop is not None:
         available = available_after_stop(state, session)

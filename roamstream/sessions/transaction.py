@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from roamstream.sessions.exceptions import EventError
-from roamstream.sessions.state import Session, State, add_flag, ckey, new_session, to_us
+from roamstream.sessions.state import Session, State, add_flag, ckey, keep_first_seen, new_session, to_us
 
 ENERGY, POWER, CURRENT = "E", "P", "I"
 MEASURANDS = {
@@ -66,7 +66,7 @@ def apply_transaction(state: State, event: dict[str, Any]) -> None:
         _set_stop(session, event, ts)
     charging_state = event.get("charging_state")
     if charging_state:
-        session["cs"][str(ts)] = charging_state
+        keep_first_seen(session["cs"], str(ts), charging_state, -1 if seq is None else seq)
     for sample in event.get("samples") or ():
         add_sample(session, sample)
 
@@ -158,7 +158,9 @@ def _merge(state: State, src: str, dst: str) -> None:
     into["last"] = _max(into["last"], moved["last"])
     into["ck"] = into["ck"] or moved["ck"]
     into["seq"].extend(s for s in moved["seq"] if s not in into["seq"])
-    into["cs"].update(moved["cs"])
+    for key, values in moved["cs"].items():
+        for value, order in values.items():
+            keep_first_seen(into["cs"], key, value, order)
     for key, value in moved["m"].items():
         put_sample(into["m"], key, value, into)
     for name, earliest in (("ef", True), ("el", False)):
@@ -172,8 +174,15 @@ def _set_start(state: State, session: Session, event: dict[str, Any], ts: int, c
     if ck is not None:
         session["ck"] = ck
     seq = event.get("seq_no")
-    fact = [ts, event.get("meter_wh"), to_us(event["received_at"]), -1 if seq is None else seq,
-            event.get("connector_id"), event.get("evse_id"), event.get("id_tag")]
+    fact = [
+        ts,
+        event.get("meter_wh"),
+        to_us(event["received_at"]),
+        -1 if seq is None else seq,
+        event.get("connector_id"),
+        event.get("evse_id"),
+        event.get("id_tag"),
+    ]
     _choose(session, "start", fact)
     if ck is not None and ts > state["ls"].get(ck, -1):
         state["ls"][ck] = ts
@@ -181,8 +190,13 @@ def _set_start(state: State, session: Session, event: dict[str, Any], ts: int, c
 
 def _set_stop(session: Session, event: dict[str, Any], ts: int) -> None:
     seq = event.get("seq_no")
-    fact = [ts, -1 if seq is None else seq, event.get("meter_wh"), event.get("stop_reason"),
-            event.get("id_tag")]
+    fact = [
+        ts,
+        -1 if seq is None else seq,
+        event.get("meter_wh"),
+        event.get("stop_reason"),
+        event.get("id_tag"),
+    ]
     _choose(session, "stop", fact)
 
 
@@ -237,8 +251,10 @@ def sample_entry(sample: dict[str, Any]) -> tuple[str, str, list[Any] | None] | 
 def _track(session: Session, name: str, reading: list[Any], earliest: bool) -> None:
     """Keep the earliest (or latest) total register reading; at equal times the larger value."""
     held = session[name]
-    if held is None or (reading[0] < held[0] if earliest else reading[0] > held[0]) or (
-        reading[0] == held[0] and Decimal(reading[1]) > Decimal(held[1])
+    if (
+        held is None
+        or (reading[0] < held[0] if earliest else reading[0] > held[0])
+        or (reading[0] == held[0] and Decimal(reading[1]) > Decimal(held[1]))
     ):
         session[name] = reading
 

@@ -98,7 +98,7 @@ def test_station_events_are_kept_as_statuses_and_do_not_advance_event_time():
     state = apply(initial(CP), {**status(3, "Available"), "kind": "HEARTBEAT", "status": None})
     assert state["status"] == {}
     state = apply(state, status(3, "Charging"))
-    assert list(state["status"]["c1"].values()) == ["Charging"]
+    assert [list(s) for s in state["status"]["c1"].values()] == [["Charging"]]
     assert state["wm"] is None
 
 
