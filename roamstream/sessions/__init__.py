@@ -18,7 +18,7 @@ record (timestamps as tz-aware datetimes, decimals as strings), kind ``"snapshot
 (when a session completes), ``timeline`` (energy, timeline, parking).
 """
 
-from roamstream.sessions.drain import COMPLETED, SNAPSHOT, Output, drain
+from roamstream.sessions.drain import COMPLETED, SNAPSHOT, Output, drain, next_due
 from roamstream.sessions.exceptions import EventError, SessionError
 from roamstream.sessions.fold import apply, expire, finish
 from roamstream.sessions.ids import session_id
@@ -26,5 +26,5 @@ from roamstream.sessions.state import DEFAULT, VERSION, Params, State, initial
 
 __all__ = [
     "COMPLETED", "DEFAULT", "SNAPSHOT", "VERSION", "EventError", "Output", "Params", "SessionError", "State",
-    "apply", "drain", "expire", "finish", "initial", "session_id",
+    "apply", "drain", "expire", "finish", "initial", "next_due", "session_id",
 ]

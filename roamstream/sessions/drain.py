@@ -8,6 +8,7 @@ session is never changed or reopened.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -33,7 +34,7 @@ def drain(state: State, params: Params = DEFAULT, *, close_all: bool = False) ->
     wm = state["wm"]
     if wm is None:
         return state, outputs
-    done = [key for key, s in state["open"].items() if close_all or ready(state, s, wm, params)]
+    done = [key for key, s in state["open"].items() if close_all or wm >= due(state, s, params)]
     for key, session in state["open"].items():
         if key not in done:
             _maybe_snapshot(state, session, params, outputs)
@@ -49,27 +50,38 @@ def drain(state: State, params: Params = DEFAULT, *, close_all: bool = False) ->
     return state, outputs
 
 
-def ready(state: State, session: Session, wm: int, params: Params) -> bool:
-    """Whether a session can be completed at event time ``wm``."""
+def due(state: State, session: Session, params: Params) -> int:
+    """The event time at which ``session`` completes if no other event comes:
+
+    - stopped: stop + ``settle``; without charging information and no Available after the stop yet
+      (parking rule 3), stop + ``parking_wait``; without its start, last event + ``close_grace``;
+    - not stopped: a later start on its connector or an Available after its last event, + ``close_grace``;
+      at the latest, last event + ``horizon`` (then estimated).
+    """
     start, stop = session["start"], session["stop"]
     if stop is not None:
         if start is None:
-            return wm >= session["last"] + span_us(params.close_grace)
+            return session["last"] + span_us(params.close_grace)
         if needs_available(state, session) and available_after_stop(state, session) is None:
-            return wm >= stop[0] + span_us(params.parking_wait)
-        return wm >= stop[0] + span_us(params.settle)
-    if wm - session["last"] >= span_us(params.horizon):
-        return True
+            return stop[0] + span_us(params.parking_wait)
+        return stop[0] + span_us(params.settle)
+    at = session["last"] + span_us(params.horizon)
     if start is None:
-        return False
-    signals = []
+        return at
     next_start = state["ls"].get(session["ck"])
     if next_start is not None and next_start > start[0]:
-        signals.append(next_start)
+        at = min(at, next_start + span_us(params.close_grace))
     available = first_status_after(state, session["ck"], max(start[0] + 1, session["last"]))
     if available is not None:
-        signals.append(available)
-    return bool(signals) and wm >= min(signals) + span_us(params.close_grace)
+        at = min(at, available + span_us(params.close_grace))
+    return at
+
+
+def next_due(state: State, params: Params = DEFAULT) -> datetime | None:
+    """The earliest event time at which ``expire`` + ``drain`` would complete a session (None: no open
+    session), so that a timer only needs to visit the charge points that are due."""
+    times = [due(state, s, params) for s in state["open"].values()]
+    return from_us(min(times)) if times else None
 
 
 def _maybe_snapshot(state: State, session: Session, params: Params, outputs: list[Output]) -> None:

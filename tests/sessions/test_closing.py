@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from roamstream.sessions import Params, apply, drain, expire, initial
+from roamstream.sessions import Params, apply, drain, expire, initial, next_due
 
 from .fixtures import CP, at, run, sample, session_16, status, tx_event
 
@@ -75,3 +75,21 @@ def test_a_stop_whose_start_never_comes_is_completed_as_estimated():
     assert r["estimated"] is True and "missing_start" in r["flags"]
     assert r["start"] == at(10) and r["end"] == at(30)
     assert r["id_tag"] == "TAG1" and r["connector_id"] == 1  # from the StopTransaction
+
+
+def test_next_due_tells_a_timer_when_a_charge_point_needs_visiting():
+    params = Params()
+    state = initial(CP)
+    assert next_due(state, params) is None
+    for event in _unstopped():
+        apply(state, event)
+    assert next_due(state, params) == at(20) + params.horizon
+    apply(state, tx_event("STARTED", 30, tx="2", meter="2000"))
+    assert next_due(state, params) == at(30) + GRACE
+    apply(state, tx_event("ENDED", 25, meter="2500"))
+    due = next_due(state, params)
+    assert due == at(25) + params.settle
+    state, outputs = drain(expire(state, due - timedelta(microseconds=1), params), params)
+    assert not [o for o in outputs if o.kind == "completed"]
+    state, outputs = drain(expire(state, due, params), params)
+    assert [o.record["transaction_id"] for o in outputs if o.kind == "completed"] == ["1"]
