@@ -78,7 +78,7 @@ def test_a_stop_whose_start_never_comes_is_completed_as_estimated():
 
 
 def test_next_due_tells_a_timer_when_a_charge_point_needs_visiting():
-    params = Params()
+    params = Params(settle=timedelta(minutes=10))
     state = initial(CP)
     assert next_due(state, params) is None
     for event in _unstopped():
@@ -88,7 +88,7 @@ def test_next_due_tells_a_timer_when_a_charge_point_needs_visiting():
     assert next_due(state, params) == at(30) + GRACE
     apply(state, tx_event("ENDED", 25, meter="2500"))
     due = next_due(state, params)
-    assert due == at(25) + params.settle
+    assert due == at(35)
     state, outputs = drain(expire(state, due - timedelta(microseconds=1), params), params)
     assert not [o for o in outputs if o.kind == "completed"]
     state, outputs = drain(expire(state, due, params), params)
