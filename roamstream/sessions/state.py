@@ -78,8 +78,7 @@ def new_session(tx: str) -> Session:
         "first": None,
         "last": None,
         "seq": [],  # 2.0.1 seqNo seen
-        "cs": {},  # time -> {2.0.1 charging state: seqNo}
-        "m": {},  # "time|code|phase" -> value (see transaction.sample_key)
+        "m": {},  # time -> "code|phase=value;..." (see samples)
         "ef": None,  # [time, value] earliest total energy register, for snapshots
         "el": None,  # [time, value] latest total energy register, for snapshots
         "flags": [],

@@ -24,9 +24,17 @@ from decimal import Decimal
 from typing import Any
 
 from roamstream.sessions.ids import session_id
-from roamstream.sessions.state import Session, State, from_us, latest
+from roamstream.sessions.samples import (
+    CURRENT,
+    ENERGY,
+    POWER,
+    charging_states,
+    claim,
+    has_register_inside,
+    readings,
+)
+from roamstream.sessions.state import Session, State, from_us
 from roamstream.sessions.station import charging_changes, first_status_after
-from roamstream.sessions.transaction import CURRENT, ENERGY, POWER, claim_pool
 
 CHARGING_STATES = {
     "Charging": True,
@@ -36,19 +44,6 @@ CHARGING_STATES = {
     "Idle": False,
 }
 _ZERO = Decimal(0)
-
-
-def readings(session: Session) -> dict[int, dict[str, Decimal]]:
-    """time -> {measurand code: value}: the total when reported, else the sum of the phases."""
-    by_time: dict[int, dict[str, dict[str, Decimal]]] = {}
-    for key, value in session["m"].items():
-        ts, code, phase = key.split("|")
-        by_time.setdefault(int(ts), {}).setdefault(code, {})[phase] = Decimal(value)
-    return {ts: {code: _total(phases) for code, phases in codes.items()} for ts, codes in by_time.items()}
-
-
-def _total(phases: dict[str, Decimal]) -> Decimal:
-    return phases[""] if "" in phases else sum(phases.values(), _ZERO)
 
 
 def span(session: Session) -> tuple[int, int]:
@@ -63,17 +58,13 @@ def needs_available(state: State, session: Session) -> bool:
     start, stop = session["start"], session["stop"]
     if start is None or stop is None:
         return False
-    if any(start[0] <= int(ts) < stop[0] for ts in session["cs"]):
+    if any(start[0] <= ts < stop[0] for ts in charging_states(session["m"])):
         return False
     if charging_changes(state, session["ck"], start[0], stop[0]):
         return False
     pooled = state["pool"].get(session["ck"], {})
-    return not any(_inner_register(key, start[0], stop[0]) for key in (*session["m"], *pooled))
-
-
-def _inner_register(key: str, start: int, end: int) -> bool:
-    ts, code, _ = key.split("|")
-    return code == ENERGY and start < int(ts) < end
+    return not (has_register_inside(session["m"], start[0], stop[0])
+                or has_register_inside(pooled, start[0], stop[0]))
 
 
 def available_after_stop(state: State, session: Session) -> int | None:
@@ -89,9 +80,11 @@ def complete(state: State, session: Session) -> dict[str, Any]:
     """The ``sessions.completed.v1`` record of ``session`` (times as tz-aware datetimes)."""
     first, stop = session["start"], session["stop"]
     start, end = span(session)
-    claim_pool(state, session, start, end)
+    pool = state["pool"].get(session["ck"])
+    if pool:
+        claim(pool, session, start, end)
     flags = set(session["flags"])
-    read = readings(session)
+    read = readings(session["m"])
     if first is None:
         flags.add("missing_start")
     if stop is None:
@@ -116,10 +109,9 @@ def complete(state: State, session: Session) -> dict[str, Any]:
         meter_stop = meter_start + cumulative[-1]
 
     changes = charging_changes(state, session["ck"], start, end)
-    for t, values in session["cs"].items():
-        value = latest(values)
-        if value in CHARGING_STATES and start <= int(t) < end:
-            changes[int(t)] = CHARGING_STATES[value]
+    for t, value in charging_states(session["m"]).items():
+        if value in CHARGING_STATES and start <= t < end:
+            changes[t] = CHARGING_STATES[value]
     parking_end = None
     if not changes and not inner and stop is not None:
         available = available_after_stop(state, session)

@@ -7,21 +7,12 @@ their order. Message ids are never used: they change between retries.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from roamstream.sessions.exceptions import EventError
-from roamstream.sessions.state import Session, State, add_flag, ckey, keep_first_seen, new_session, to_us
+from roamstream.sessions.samples import add_charging_state, add_samples, merge_into, track
+from roamstream.sessions.state import Session, State, add_flag, ckey, new_session, to_us
 
-ENERGY, POWER, CURRENT = "E", "P", "I"
-MEASURANDS = {
-    "Energy.Active.Import.Register": ENERGY,
-    "Power.Active.Import": POWER,
-    "Current.Import": CURRENT,
-}
-#: samples measured elsewhere than the outlet (EV, inlet, cable, body) are not the session's energy
-_OUTLET = (None, "Outlet")
-_PHASES = {"L1": "L1", "L2": "L2", "L3": "L3", "L1-N": "L1", "L2-N": "L2", "L3-N": "L3"}
 _KINDS = ("STARTED", "UPDATED", "ENDED")
 
 
@@ -66,35 +57,25 @@ def apply_transaction(state: State, event: dict[str, Any]) -> None:
         _set_stop(session, event, ts)
     charging_state = event.get("charging_state")
     if charging_state:
-        keep_first_seen(session["cs"], str(ts), charging_state, -1 if seq is None else seq)
-    for sample in event.get("samples") or ():
-        add_sample(session, sample)
+        add_charging_state(session["m"], ts, charging_state, -1 if seq is None else seq)
+    samples = event.get("samples")
+    if samples:
+        for total in add_samples(session["m"], samples, session):
+            track(session, "ef", total, earliest=True)
+            track(session, "el", total, earliest=False)
 
 
 def _pool_samples(state: State, event: dict[str, Any], ck: str | None, ts: int) -> None:
     """1.6 MeterValues without a transaction id: samples wait in the connector's pool, and a session
-    takes those inside its span when it completes (``claim_pool``), whatever the order of arrival."""
+    takes those inside its span when it completes (``samples.claim``), whatever the order of arrival."""
     if ck is None:
         state["stats"]["orphan"] += 1
         return
-    pool = state["pool"].setdefault(ck, {})
+    totals = add_samples(state["pool"].setdefault(ck, {}), event.get("samples") or [], None)
     key = _open_on(state, ck, ts)
-    session = state["open"][key] if key is not None else None
-    for sample in event.get("samples") or ():
-        entry = sample_entry(sample)
-        if entry is not None:
-            put_sample(pool, entry[0], entry[1], None)
-            if session is not None and entry[2] is not None:
-                _track(session, "el", entry[2], earliest=False)
-
-
-def claim_pool(state: State, session: Session, start: int, end: int) -> None:
-    """Move the pooled samples of the session's connector inside [start, end] into the session."""
-    pool = state["pool"].get(session["ck"])
-    if not pool:
-        return
-    for key in [k for k in pool if start <= int(k.split("|", 1)[0]) <= end]:
-        put_sample(session["m"], key, pool.pop(key), session)
+    if key is not None:
+        for total in totals:
+            track(state["open"][key], "el", total, earliest=False)
 
 
 def _open_on(state: State, ck: str | None, ts: int) -> str | None:
@@ -158,14 +139,10 @@ def _merge(state: State, src: str, dst: str) -> None:
     into["last"] = _max(into["last"], moved["last"])
     into["ck"] = into["ck"] or moved["ck"]
     into["seq"].extend(s for s in moved["seq"] if s not in into["seq"])
-    for key, values in moved["cs"].items():
-        for value, order in values.items():
-            keep_first_seen(into["cs"], key, value, order)
-    for key, value in moved["m"].items():
-        put_sample(into["m"], key, value, into)
+    merge_into(into, moved["m"])
     for name, earliest in (("ef", True), ("el", False)):
         if moved[name] is not None:
-            _track(into, name, moved[name], earliest)
+            track(into, name, moved[name], earliest)
     for flag in moved["flags"]:
         add_flag(into, flag)
 
@@ -219,57 +196,6 @@ def _substance(name: str, fact: list[Any]) -> list[Any]:
 
 def _order(fact: list[Any]) -> tuple:
     return tuple((0, 0) if v is None else (1, v) for v in fact)
-
-
-def add_sample(session: Session, sample: dict[str, Any]) -> None:
-    entry = sample_entry(sample)
-    if entry is None:
-        return
-    key, value, total = entry
-    put_sample(session["m"], key, value, session)
-    if total is not None:
-        _track(session, "ef", total, earliest=True)
-        _track(session, "el", total, earliest=False)
-
-
-def sample_entry(sample: dict[str, Any]) -> tuple[str, str, list[Any] | None] | None:
-    """(key "time|code|phase", value, [time, value] if a total energy register) or None if not used."""
-    code = MEASURANDS.get(sample["measurand"])
-    if code is None or sample.get("location") not in _OUTLET:
-        return None
-    phase = sample.get("phase")
-    if phase is not None:
-        phase = _PHASES.get(phase)
-        if phase is None:
-            return None
-    ts = to_us(sample["timestamp"])
-    value = sample["value"]
-    total = [ts, value] if code == ENERGY and phase is None else None
-    return f"{ts}|{code}|{phase or ''}", value, total
-
-
-def _track(session: Session, name: str, reading: list[Any], earliest: bool) -> None:
-    """Keep the earliest (or latest) total register reading; at equal times the larger value."""
-    held = session[name]
-    if (
-        held is None
-        or (reading[0] < held[0] if earliest else reading[0] > held[0])
-        or (reading[0] == held[0] and Decimal(reading[1]) > Decimal(held[1]))
-    ):
-        session[name] = reading
-
-
-def put_sample(samples: dict[str, str], key: str, value: str, session: Session | None) -> None:
-    """Samples are keyed by (time, measurand, phase); a conflicting duplicate keeps the larger value
-    (and flags the session)."""
-    held = samples.get(key)
-    if held is None:
-        samples[key] = value
-    elif held != value:
-        if (Decimal(value), value) > (Decimal(held), held):
-            samples[key] = value
-        if session is not None and Decimal(value) != Decimal(held):
-            add_flag(session, "conflicting_samples")
 
 
 def _min(a: int | None, b: int | None) -> int | None:

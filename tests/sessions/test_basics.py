@@ -78,7 +78,7 @@ def test_16_meter_values_without_transaction_id_join_the_session_on_the_connecto
     for order in ([start, before, other, outside, stop], [outside, before, other, stop, start]):
         state, [record], _ = run(order)
         assert [p["energy_wh"] for p in record["samples"]] == ["0", "40", "100"]
-        assert set(state["pool"]["c2"]) == {f"{to_us(at(6))}|E|"}
+        assert state["pool"]["c2"] == {str(to_us(at(6))): "E|=70"}
 
 
 def test_state_survives_json_after_every_event():

@@ -1,0 +1,146 @@
+"""Meter samples kept by a session: energy register, power and current at the outlet.
+
+Stored compactly for a cheap JSON round trip per event: ``{time: "E|=1000;I|L1=16;P|=11000"}``, one
+string per sample time with ``code|phase=value`` items (phase empty for the total), sorted (so energy,
+when present, comes first). The 2.0.1 charging state an event reports is kept in the same table at the
+event's time, as ``S|<state>=<seqNo>``.
+
+A sample is deduplicated by (time, measurand, phase): the context does not count, as a Transaction.End
+reading and a periodic one at the same time are the same reading; a conflicting duplicate keeps the
+larger value and flags the session ``conflicting_samples``, so the result does not depend on arrival order.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from roamstream.sessions.state import Session, add_flag, to_us
+
+ENERGY, POWER, CURRENT, STATE = "E", "P", "I", "S"
+MEASURANDS = {
+    "Energy.Active.Import.Register": ENERGY,
+    "Power.Active.Import": POWER,
+    "Current.Import": CURRENT,
+}
+#: samples measured elsewhere than the outlet (EV, inlet, cable, body) are not the session's energy
+_OUTLET = (None, "Outlet")
+_PHASES = {"L1": "L1", "L2": "L2", "L3": "L3", "L1-N": "L1", "L2-N": "L2", "L3-N": "L3"}
+_ZERO = Decimal(0)
+
+Samples = dict[str, str]
+
+
+def add_samples(table: Samples, samples: list[dict[str, Any]], session: Session | None) -> list[list[Any]]:
+    """Add the usable ``samples`` of one event to ``table``; return their total registers [time, value]."""
+    grouped: dict[str, dict[str, str]] = {}
+    totals = []
+    for sample in samples:
+        code = MEASURANDS.get(sample["measurand"])
+        if code is None or sample.get("location") not in _OUTLET:
+            continue
+        phase = sample.get("phase")
+        if phase is not None:
+            phase = _PHASES.get(phase)
+            if phase is None:
+                continue
+        ts = to_us(sample["timestamp"])
+        value = sample["value"]
+        _put(grouped.setdefault(str(ts), {}), f"{code}|{phase or ''}", value, session)
+        if code == ENERGY and phase is None:
+            totals.append([ts, value])
+    for ts, items in grouped.items():
+        merge_entry(table, ts, items, session)
+    return totals
+
+
+def merge_entry(table: Samples, ts: str, items: dict[str, str], session: Session | None) -> None:
+    held = table.get(ts)
+    if held is None:
+        table[ts] = _format(items)
+        return
+    merged = parse(held)
+    for key, value in items.items():
+        _put(merged, key, value, session)
+    table[ts] = _format(merged)
+
+
+def parse(entry: str) -> dict[str, str]:
+    return dict(item.split("=", 1) for item in entry.split(";"))
+
+
+def _format(items: dict[str, str]) -> str:
+    return ";".join(f"{k}={items[k]}" for k in sorted(items))
+
+
+def add_charging_state(table: Samples, ts: int, state: str, seq: int) -> None:
+    merge_entry(table, str(ts), {f"{STATE}|{state}": str(seq)}, None)
+
+
+def charging_states(table: Samples) -> dict[int, str]:
+    """time -> charging state; of two at one time, the one with the higher seqNo (first copies count, so
+    a retried copy changes nothing), whatever the order of arrival."""
+    out = {}
+    for ts, entry in table.items():
+        if "S|" in entry:
+            states = [(int(v), k[2:]) for k, v in parse(entry).items() if k[0] == STATE]
+            out[int(ts)] = max(states)[1]
+    return out
+
+
+def _put(items: dict[str, str], key: str, value: str, session: Session | None) -> None:
+    held = items.get(key)
+    if held is None:
+        items[key] = value
+    elif key[0] == STATE:
+        items[key] = min(held, value, key=int)
+    elif held != value:
+        if (Decimal(value), value) > (Decimal(held), held):
+            items[key] = value
+        if session is not None and Decimal(value) != Decimal(held):
+            add_flag(session, "conflicting_samples")
+
+
+def readings(table: Samples) -> dict[int, dict[str, Decimal]]:
+    """time -> {code: value}: the total when reported, else the sum of the phases."""
+    out = {}
+    for ts, entry in table.items():
+        by_code: dict[str, dict[str, Decimal]] = {}
+        for key, value in parse(entry).items():
+            code, phase = key.split("|")
+            if code == STATE:
+                continue
+            by_code.setdefault(code, {})[phase] = Decimal(value)
+        if by_code:
+            out[int(ts)] = {code: _total(phases) for code, phases in by_code.items()}
+    return out
+
+
+def _total(phases: dict[str, Decimal]) -> Decimal:
+    return phases[""] if "" in phases else sum(phases.values(), _ZERO)
+
+
+def has_register_inside(table: Samples, start: int, end: int) -> bool:
+    return any(entry.startswith("E|") and start < int(ts) < end for ts, entry in table.items())
+
+
+def claim(pool: Samples, session: Session, start: int, end: int) -> None:
+    """Move the pooled samples inside [start, end] into the session."""
+    for ts in [t for t in pool if start <= int(t) <= end]:
+        merge_entry(session["m"], ts, parse(pool.pop(ts)), session)
+
+
+def merge_into(session: Session, table: Samples) -> None:
+    for ts, entry in table.items():
+        merge_entry(session["m"], ts, parse(entry), session)
+
+
+def track(session: Session, name: str, reading: list[Any], earliest: bool) -> None:
+    """Keep the earliest (or latest) total register reading; at equal times the larger value."""
+    held = session[name]
+    if (
+        held is None
+        or (reading[0] < held[0] if earliest else reading[0] > held[0])
+        or (reading[0] == held[0] and Decimal(reading[1]) > Decimal(held[1]))
+    ):
+        session[name] = reading
