@@ -19,12 +19,13 @@ record (timestamps as tz-aware datetimes, decimals as strings), kind ``"snapshot
 """
 
 from roamstream.sessions.drain import COMPLETED, SNAPSHOT, Output, drain, next_due
-from roamstream.sessions.exceptions import EventError, SessionError
+from roamstream.sessions.exceptions import EventError, SessionError, StateVersionError
 from roamstream.sessions.fold import apply, expire, finish
 from roamstream.sessions.ids import session_id
 from roamstream.sessions.state import DEFAULT, VERSION, Params, State, initial
 
 __all__ = [
     "COMPLETED", "DEFAULT", "SNAPSHOT", "VERSION", "EventError", "Output", "Params", "SessionError", "State",
+    "StateVersionError",
     "apply", "drain", "expire", "finish", "initial", "next_due", "session_id",
 ]

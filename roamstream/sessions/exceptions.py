@@ -9,3 +9,7 @@ class SessionError(RoamstreamError):
 
 class EventError(SessionError):
     """An event the fold cannot read (naive time, unknown kind, another charge point's event)."""
+
+
+class StateVersionError(SessionError):
+    """A stored state of another shape (``state["v"]``) than this fold's ``VERSION``."""

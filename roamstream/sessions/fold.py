@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from roamstream.sessions.drain import Output, drain, prune
-from roamstream.sessions.exceptions import EventError
-from roamstream.sessions.state import DEFAULT, Params, State, to_us
+from roamstream.sessions.exceptions import EventError, StateVersionError
+from roamstream.sessions.state import DEFAULT, VERSION, Params, State, to_us
 from roamstream.sessions.station import apply_station
 from roamstream.sessions.transaction import apply_transaction
 
@@ -17,6 +17,8 @@ def apply(state: State, event: dict[str, Any]) -> State:
 
     Updates ``state`` in place and returns it (no copy per event); the event is not modified.
     """
+    if state.get("v") != VERSION:
+        raise StateVersionError(f"session state of version {state.get('v')!r}; this fold reads {VERSION}")
     if event["charge_point_id"] != state["cp"]:
         raise EventError(f"event of {event['charge_point_id']!r} applied to the state of {state['cp']!r}")
     if "action" in event:

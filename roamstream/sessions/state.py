@@ -75,6 +75,7 @@ def new_session(tx: str) -> Session:
         "ck": None,  # connector key, from the first event that names one
         "start": None,  # [time, meter_wh|None, received_at, seq|-1, connector, evse, id_tag]
         "stop": None,  # [time, seq|-1, meter_wh|None, stop_reason, id_tag]
+        "tag": None,  # [time, seq|-1, id_tag] of the earliest event naming an id tag
         "first": None,
         "last": None,
         "seq": [],  # 2.0.1 seqNo seen
@@ -121,6 +122,12 @@ def latest(values: dict[str, int]) -> str:
     """Of two values at one time (two statuses in one second), the one sent last (first copies count,
     so a retried copy changes nothing), whatever the order of arrival."""
     return max(values.items(), key=lambda item: (item[1], item[0]))[0]
+
+
+def id_tag(session: Session) -> str:
+    """The start's id tag, else the earliest one an event named (2.0.1 may authorise after Started)."""
+    start, tag = session["start"], session["tag"]
+    return (start[6] if start else None) or (tag[2] if tag else None) or ""
 
 
 def add_flag(session: Session, flag: str) -> None:

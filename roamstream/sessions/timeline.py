@@ -33,7 +33,7 @@ from roamstream.sessions.samples import (
     has_register_inside,
     readings,
 )
-from roamstream.sessions.state import Session, State, from_us
+from roamstream.sessions.state import Session, State, from_us, id_tag
 from roamstream.sessions.station import charging_changes, first_status_after
 
 CHARGING_STATES = {
@@ -118,9 +118,9 @@ def complete(state: State, session: Session) -> dict[str, Any]:
         if available is not None and available > end:
             parking_end = available
 
-    times = {start, end, *inner, *changes}
-    times.update(t for t, r in read.items() if start < t < end and (POWER in r or CURRENT in r))
     change_times = sorted(changes)
+    times = {start, end, *inner, *_flips(changes, change_times)}
+    times.update(t for t, r in read.items() if start < t < end and (POWER in r or CURRENT in r))
     total = cumulative[-1]
     points = []
     for t in sorted(times):
@@ -146,7 +146,7 @@ def complete(state: State, session: Session) -> dict[str, Any]:
         "transaction_id": session["tx"],
         "connector_id": first[4] if first else _from_ck(session["ck"], "c"),
         "evse_id": first[5] if first else _from_ck(session["ck"], "e"),
-        "id_tag": (first[6] if first else None) or (stop[4] if stop else None) or "",
+        "id_tag": id_tag(session),
         "start": from_us(start),
         "end": from_us(end),
         "meter_start_wh": str(meter_start),
@@ -155,6 +155,16 @@ def complete(state: State, session: Session) -> dict[str, Any]:
         "flags": sorted(flags),
         "samples": points,
     }
+
+
+def _flips(changes: dict[int, bool], times: list[int]) -> list[int]:
+    """The times at which charging actually changes (it is taken to charge before the first report)."""
+    out, charging = [], True
+    for t in times:
+        if changes[t] != charging:
+            out.append(t)
+            charging = changes[t]
+    return out
 
 
 def _meter(given: str | None, read: dict[int, dict[str, Decimal]], at: list[int]) -> Decimal | None:

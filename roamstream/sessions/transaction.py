@@ -51,6 +51,11 @@ def apply_transaction(state: State, event: dict[str, Any]) -> None:
         session["first"] = ts
     if session["last"] is None or ts > session["last"]:
         session["last"] = ts
+    tag = event.get("id_tag")
+    if tag is not None:
+        fact = [ts, -1 if seq is None else seq, tag]
+        if session["tag"] is None or fact < session["tag"]:
+            session["tag"] = fact
     if kind == "STARTED":
         _set_start(state, session, event, ts, ck)
     elif kind == "ENDED":
@@ -139,6 +144,8 @@ def _merge(state: State, src: str, dst: str) -> None:
     into["last"] = _max(into["last"], moved["last"])
     into["ck"] = into["ck"] or moved["ck"]
     into["seq"].extend(s for s in moved["seq"] if s not in into["seq"])
+    if moved["tag"] is not None and (into["tag"] is None or moved["tag"] < into["tag"]):
+        into["tag"] = moved["tag"]
     merge_into(into, moved["m"])
     for name, earliest in (("ef", True), ("el", False)):
         if moved[name] is not None:

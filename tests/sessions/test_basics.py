@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from roamstream.avro import AvroSerde
-from roamstream.sessions import VERSION, EventError, apply, finish, initial, session_id
+from roamstream.sessions import VERSION, EventError, StateVersionError, apply, finish, initial, session_id
 from roamstream.sessions.state import to_us
 
 from .fixtures import CP, at, run, run_stepwise, sample, session_16, status, tx_event
@@ -136,3 +136,20 @@ def test_session_id_is_deterministic_and_fits_cistring36():
 def test_kwh_of_completion_snapshot_is_exact_decimal():
     _, _, snapshots = run(session_16(meter_start=0, per_minute=7, stop=3) + [status(4, "Available")])
     assert snapshots[-1]["kwh"] == Decimal("0.021")
+
+
+def test_201_id_tag_authorised_after_started_is_taken_from_the_earliest_event_naming_it():
+    events = [
+        tx_event("STARTED", 0, version="2.0.1", tx="x", evse=1, seq=0, id_tag=None, meter="0"),
+        tx_event("UPDATED", 1, version="2.0.1", tx="x", evse=1, seq=1, id_tag="LATE-TAG"),
+        tx_event("UPDATED", 2, version="2.0.1", tx="x", evse=1, seq=2, id_tag="OTHER"),
+        tx_event("ENDED", 10, version="2.0.1", tx="x", evse=1, seq=3, id_tag=None, meter="100"),
+        status(10, "Available", evse=1),
+    ]
+    _, [record], snapshots = run(events[::-1])
+    assert record["id_tag"] == "LATE-TAG" and snapshots[-1]["id_tag"] == "LATE-TAG"
+
+
+def test_a_state_of_another_version_is_refused():
+    with pytest.raises(StateVersionError):
+        apply({**initial(CP), "v": VERSION + 1}, tx_event("STARTED", 0, meter="0"))

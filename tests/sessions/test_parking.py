@@ -61,3 +61,14 @@ def test_without_charging_information_or_available_the_session_waits_then_ends_a
     assert run(events, params, now=at(89))[1] == []
     _, [r], _ = run(events, params, now=at(90))
     assert r["end"] == at(30) and r["estimated"] is False
+
+
+def test_timeline_points_only_where_charging_actually_changes():
+    def ev(kind, minute, seq, state, **kw):
+        return tx_event(kind, minute, version="2.0.1", tx="p", evse=1, seq=seq, charging_state=state, **kw)
+
+    events = [ev("STARTED", 0, 0, "Charging", meter="0"), ev("UPDATED", 3, 1, "Charging"),
+              ev("UPDATED", 6, 2, "SuspendedEV"), ev("UPDATED", 7, 3, "SuspendedEVSE"),
+              ev("UPDATED", 8, 4, "Charging"), ev("ENDED", 10, 5, "EVConnected", meter="900")]
+    _, [r], _ = run(events)
+    assert _flags(r) == [(at(0), True), (at(6), False), (at(8), True), (at(10), False)]
