@@ -127,6 +127,14 @@ class PipelineSettings(BaseSettings):
     default_time_zone: str = "Europe/Amsterdam"
     store: str = "memory://"
     web_port: int = 6066
+    #: a completed session whose token, EVSE or tariff is not known waits this long (seconds) for it, then
+    #: goes to the dead-letter topic with the reason
+    reference_wait_s: float = 30.0
+    #: event-time rules of the session fold, in minutes
+    session_settle_min: float = 5.0
+    session_horizon_min: float = 24 * 60.0
+    snapshot_every_min: float = 15.0
+    snapshot_kwh: float = 1.0
 
 
 class Settings(BaseSettings):

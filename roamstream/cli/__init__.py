@@ -34,3 +34,9 @@ from roamstream.cli import simulate as _simulate  # noqa: E402
 
 app.command("ocpp")(_ocpp.ocpp)
 app.command("simulate")(_simulate.simulate)
+from roamstream.cli import demo as _demo  # noqa: E402
+from roamstream.cli import worker as _worker  # noqa: E402
+
+app.command("demo")(_demo.demo)
+app.command("up")(_worker.up)
+app.command("worker")(_worker.worker)

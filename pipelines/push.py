@@ -1,0 +1,64 @@
+"""Push: every CDR is POSTed to the eMSP that owns its token, once (a ledger remembers acknowledged CDRs);
+every Session snapshot is PUT. Each attempt is recorded on ``push.results.v1``."""
+
+from __future__ import annotations
+
+import faust
+
+from pipelines.deadletter import DeadLetters
+from pipelines.tables import Tables
+from pipelines.topics import Topics
+from roamstream.avro import AvroSerde, SerdeError
+from roamstream.config import Partner
+from roamstream.push.sender import Attempt, OcpiSender
+
+STAGE = "push"
+ACKNOWLEDGED = b"1000"
+
+
+def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, dead: DeadLetters,
+             sender: OcpiSender, partners: dict[str, Partner]) -> None:
+    async def record(attempts: list[Attempt], event_time) -> None:
+        for attempt in attempts:
+            await topics.push_results.send(
+                key=attempt.partner.encode(), value=serde.encode("push.results.v1", attempt.record(event_time))
+            )
+
+    async def push_cdrs(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            try:
+                cdr = serde.decode("ocpi.cdrs.v1", event.value)
+            except SerdeError as exc:
+                await dead.send(STAGE, str(exc), event)
+                continue
+            partner = partners.get(cdr["partner"])
+            if partner is None:
+                await dead.send(STAGE, f"no partner configured for {cdr['partner']} (CDR {cdr['id']})", event,
+                                event_time=cdr["last_updated"])
+                continue
+            ledger_key = f"{partner.key}|{cdr['id']}".encode()
+            if tables.push_ledger.get(ledger_key) == ACKNOWLEDGED:
+                continue
+            attempts = await sender.post_cdr(partner, cdr["id"], cdr["ocpi_json"].encode())
+            await record(attempts, cdr["last_updated"])
+            if attempts[-1].ok:
+                tables.push_ledger[ledger_key] = ACKNOWLEDGED
+            else:
+                await dead.send(STAGE, f"CDR {cdr['id']} not accepted by {partner.key}: {attempts[-1].error}",
+                                event, event_time=cdr["last_updated"])
+
+    async def push_sessions(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            try:
+                session = serde.decode("ocpi.sessions.v1", event.value)
+            except SerdeError as exc:
+                await dead.send(STAGE, str(exc), event)
+                continue
+            partner = partners.get(session["partner"] or "")
+            if partner is None or partner.sessions_url is None:
+                continue  # sessions are pushed to partners that asked for them; the lake has them all
+            attempts = await sender.put_session(partner, session["id"], session["ocpi_json"].encode())
+            await record(attempts, session["last_updated"])
+
+    app.agent(topics.cdrs, name="push-cdrs")(push_cdrs)
+    app.agent(topics.sessions, name="push-sessions")(push_sessions)

@@ -1,0 +1,54 @@
+"""The faust tables: per-charge-point session state, the push ledger, and the reference data.
+
+Changelog topics are named ``<app_id>-<table>-changelog`` by faust; ``changelog_specs`` lists them so that
+they are created with the catalog at start-up (the embedded broker must not auto-create them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import faust
+
+from roamstream.config import Settings
+from roamstream.topics import PARTITIONS, TopicSpec
+
+#: name -> (partitions, global)
+TABLES: dict[str, tuple[int, bool]] = {
+    "session_state": (PARTITIONS, False),
+    "push_ledger": (PARTITIONS, False),
+    "tariffs": (1, True),
+    "locations": (1, True),
+    "tokens": (1, True),
+    "evse_index": (1, True),
+}
+
+
+@dataclass(frozen=True)
+class Tables:
+    session_state: faust.Table
+    push_ledger: faust.Table
+    tariffs: faust.GlobalTable
+    locations: faust.GlobalTable
+    tokens: faust.GlobalTable
+    #: EVSE uid -> the key of the location that has it
+    evse_index: faust.GlobalTable
+
+
+def changelog_specs(settings: Settings) -> list[TopicSpec]:
+    """Changelog topics as catalog entries (full names: the app id already carries the test prefix)."""
+    return [
+        TopicSpec(f"{settings.pipeline.app_id}-{name}-changelog", partitions, None, compacted=True)
+        for name, (partitions, _) in TABLES.items()
+    ]
+
+
+def declare_tables(app: faust.App) -> Tables:
+    made = {}
+    for name, (partitions, is_global) in TABLES.items():
+        factory = app.GlobalTable if is_global else app.Table
+        table = factory(name, partitions=partitions, key_type=bytes, value_type=bytes)
+        # faust derives "json" from bytes types; keys and values here are bytes we encode ourselves
+        table.key_serializer = table.value_serializer = "raw"
+        made[name] = table
+    return Tables(**made)

@@ -1,0 +1,48 @@
+"""The faust topics of the pipeline, declared from the catalog (raw bytes: the stages decode Avro themselves,
+so that an undecodable record goes to the dead-letter topic instead of crashing an agent)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import faust
+
+from roamstream.config import Settings
+from roamstream.topics import spec
+
+
+@dataclass(frozen=True)
+class Topics:
+    transactions: faust.TopicT
+    stations: faust.TopicT
+    tariffs: faust.TopicT
+    locations: faust.TopicT
+    tokens: faust.TopicT
+    statements: faust.TopicT
+    completed: faust.TopicT
+    sessions: faust.TopicT
+    cdrs: faust.TopicT
+    push_results: faust.TopicT
+    deadletter: faust.TopicT
+
+    def by_name(self, catalog_name: str) -> faust.TopicT:
+        """The faust topic of a catalog topic name (e.g. ``ocpi.cdrs.v1``)."""
+        return getattr(self, _ATTRIBUTES[catalog_name])
+
+
+_ATTRIBUTES = {
+    "ocpp.transaction.v1": "transactions", "ocpp.station.v1": "stations", "ocpi.tariffs.v1": "tariffs",
+    "ocpi.locations.v1": "locations", "ocpi.tokens.v1": "tokens", "partner.statements.v1": "statements",
+    "sessions.completed.v1": "completed", "ocpi.sessions.v1": "sessions", "ocpi.cdrs.v1": "cdrs",
+    "push.results.v1": "push_results", "deadletter.v1": "deadletter",
+}
+
+
+def _topic(app: faust.App, settings: Settings, name: str) -> faust.TopicT:
+    return app.topic(
+        settings.topic(name), partitions=spec(name).partitions, key_serializer="raw", value_serializer="raw"
+    )
+
+
+def declare_topics(app: faust.App, settings: Settings) -> Topics:
+    return Topics(**{attr: _topic(app, settings, name) for name, attr in _ATTRIBUTES.items()})

@@ -1,0 +1,67 @@
+"""The pipeline worker: one faust app with every stage registered, started in the current event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import faust
+import httpx
+
+from pipelines import lake, pricing, push, reference, sessions
+from pipelines.app import create_app
+from pipelines.deadletter import DeadLetters
+from pipelines.tables import changelog_specs, declare_tables
+from pipelines.topics import declare_topics
+from roamstream.avro import serde_for
+from roamstream.config import Settings
+from roamstream.kafka import create_topics
+from roamstream.push.sender import OcpiSender
+
+log = logging.getLogger(__name__)
+
+
+class Worker:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.app: faust.App = create_app(settings)
+        self.http = httpx.AsyncClient(limits=httpx.Limits(max_connections=20))
+        serde = serde_for(settings.schema_registry.url)
+        topics = declare_topics(self.app, settings)
+        tables = declare_tables(self.app)
+        dead = DeadLetters(topics.deadletter, serde)
+        p = settings.pipeline
+        sender = OcpiSender(self.http, settings.partners, p.country_code, p.party_id)
+        partners = {partner.key: partner for partner in settings.partners.emsps}
+        reference.register(self.app, topics, tables, serde, dead)
+        sessions.register(self.app, topics, tables, serde, dead, p)
+        pricing.register(self.app, topics, tables, serde, dead, p)
+        push.register(self.app, topics, tables, serde, dead, sender, partners)
+        lake.register(self.app, topics, serde, dead, settings.lake)
+
+    async def start(self) -> Worker:
+        create_topics(self.settings)
+        create_topics(self.settings, changelog_specs(self.settings), prefix=False)
+        await self.app.start()
+        return self
+
+    async def stop(self) -> None:
+        await self.app.stop()
+        await self.http.aclose()
+
+    async def __aenter__(self) -> Worker:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+
+async def run_until_signalled(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with Worker(settings):
+        log.info("worker %s running against %s", settings.pipeline.app_id, settings.kafka.bootstrap_servers)
+        await stop.wait()

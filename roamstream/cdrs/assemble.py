@@ -1,0 +1,133 @@
+"""Build the priced OCPI 2.2.1 CDR of a completed session (pure: plain data in, JSON text out).
+
+The CDR carries the Location, EVSE, Token and Tariff as they were at the start of the session (mod_cdrs),
+charging periods split by the tariff engine at every tariff-relevant boundary, and the engine's totals,
+rounded once to 4 decimals. ``last_updated`` is the session's end (event time), so that a replay gives
+byte-identical JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from roamstream.cdrs.resolve import cdr_id, evse_uid, find_connector
+from roamstream.ocpi import jsonio
+from roamstream.ocpi.cdr import CDR
+from roamstream.ocpi.location import Location
+from roamstream.ocpi.numbers import round4
+from roamstream.ocpi.token import Token
+from roamstream.tariffs import MeterSample, build_charging_periods, price_periods
+from roamstream.tariffs.cdr import hours_between
+from roamstream.tariffs.model import CompiledTariff
+
+_THOUSAND = Decimal(1000)
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltCdr:
+    id: str
+    partner: str
+    data: dict[str, Any]
+    json: str
+    total_cost_excl_vat: Decimal
+    total_cost_incl_vat: Decimal | None
+
+
+def meter_samples(completed: dict[str, Any]) -> list[MeterSample]:
+    """The ``sessions.completed.v1`` timeline as engine input (kWh and kW)."""
+    return [
+        MeterSample(
+            timestamp=point["timestamp"],
+            energy_kwh=Decimal(point["energy_wh"]) / _THOUSAND,
+            charging=point["charging"],
+            power_kw=Decimal(point["power_w"]) / _THOUSAND if point.get("power_w") is not None else None,
+            current_a=Decimal(point["current_a"]) if point.get("current_a") is not None else None,
+        )
+        for point in completed["samples"]
+    ]
+
+
+def build_cdr(
+    completed: dict[str, Any],
+    token: Token,
+    location: Location,
+    tariff: dict[str, Any],
+    compiled: CompiledTariff,
+    cpo: tuple[str, str],
+) -> BuiltCdr:
+    start: datetime = completed["start"]
+    end: datetime = completed["end"]
+    uid = evse_uid(completed["charge_point_id"], completed["connector_id"], completed["evse_id"])
+    evse, connector = find_connector(
+        location, uid, completed["connector_id"] if completed["evse_id"] else None
+    )
+    tz = ZoneInfo(location.time_zone)
+    periods = build_charging_periods(compiled, meter_samples(completed), tz, start, end)
+    priced = price_periods(compiled, periods, start=start, tz=tz)
+    totals = priced.totals_to_ocpi()
+    if not priced.total_reservation_cost.excl_vat:
+        totals.pop("total_reservation_cost")
+    identifier = cdr_id(completed["charge_point_id"], completed["transaction_id"])
+    data: dict[str, Any] = {
+        "country_code": cpo[0],
+        "party_id": cpo[1],
+        "id": identifier,
+        "start_date_time": start,
+        "end_date_time": end,
+        "session_id": completed["session_id"],
+        "cdr_token": {
+            "country_code": token.country_code,
+            "party_id": token.party_id,
+            "uid": token.uid,
+            "type": token.type.value,
+            "contract_id": token.contract_id,
+        },
+        "auth_method": "WHITELIST",
+        "cdr_location": _cdr_location(location, evse, connector),
+        "currency": compiled.currency,
+        "tariffs": [tariff],
+        "charging_periods": [p.to_ocpi(compiled.id) for p in periods],
+        **totals,
+        "total_energy": priced.total_energy,
+        "total_time": round4(hours_between(start, end)),
+        "total_parking_time": priced.total_parking_time,
+        "last_updated": end,
+    }
+    if completed.get("estimated"):
+        data["remark"] = "Estimated: the charge point did not report the end of this session"
+    text = jsonio.dumps(data)
+    CDR.model_validate_json(text)  # the contract holds on the way out
+    return BuiltCdr(
+        identifier,
+        f"{token.country_code}-{token.party_id}",
+        data,
+        text,
+        priced.total_cost.excl_vat,
+        priced.total_cost.incl_vat,
+    )
+
+
+def _cdr_location(location: Location, evse, connector) -> dict[str, Any]:  # noqa: ANN001 - OCPI models
+    out: dict[str, Any] = {"id": location.id}
+    if location.name:
+        out["name"] = location.name
+    out.update({"address": location.address, "city": location.city})
+    if location.postal_code:
+        out["postal_code"] = location.postal_code
+    out.update(
+        {
+            "country": location.country,
+            "coordinates": location.coordinates.to_ocpi(),
+            "evse_uid": evse.uid,
+            "evse_id": evse.evse_id or evse.uid,
+            "connector_id": connector.id,
+            "connector_standard": connector.standard.value,
+            "connector_format": connector.format.value,
+            "connector_power_type": connector.power_type.value,
+        }
+    )
+    return out

@@ -1,0 +1,51 @@
+"""``roamstream demo``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from roamstream.config import Settings
+
+
+def demo(
+    lake: Annotated[Path, typer.Option(help="Where the demo leaves its Parquet lake.")] = Path("data/lake"),
+    charge_points: Annotated[int, typer.Option(min=1, max=200, help="Simulated charge points.")] = 4,
+    sessions: Annotated[int, typer.Option(min=1, max=100, help="Sessions per charge point.")] = 3,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for every CDR to be landed and pushed.")
+    ] = 180.0,
+) -> None:
+    """Run the main job on the embedded stack: simulated charge points to priced, pushed, landed CDRs,
+    then print the settlement report."""
+    from analytics.cli_render import render_settlement
+    from roamstream.demo.run import DemoError, run_demo
+
+    logging.basicConfig(level=logging.WARNING)
+    console = Console()
+    try:
+        result = asyncio.run(
+            run_demo(
+                Settings(),
+                lake,
+                charge_points=charge_points,
+                sessions=sessions,
+                timeout_s=timeout,
+                console=console,
+            )
+        )
+    except DemoError as exc:
+        console.print(f"[red]demo failed:[/] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(
+        f"{result.sessions} sessions → {result.cdrs} CDRs landed, {result.acknowledged} acknowledged"
+    )
+    render_settlement(str(result.lake), console=console)
+    console.print(
+        f"The lake is in [bold]{result.lake}[/]: open it with `roamstream lake tables --lake {result.lake}`."
+    )
