@@ -1,6 +1,6 @@
 """Emit what the state has ready: completed sessions and throttled session snapshots.
 
-When a session is completed (see ``ready``) its record is built from the facts collected so far, it
+When a session is completed (see ``due``) its record is built from the facts collected so far, it
 leaves the state, and its transaction id is remembered (``closed``) so that any later event for it —
 a late sample, a duplicate stop, an offline start — is dropped and counted (``stats.late``): an emitted
 session is never changed or reopened.

@@ -56,15 +56,21 @@ def span(session: Session) -> tuple[int, int]:
 def needs_available(state: State, session: Session) -> bool:
     """Rule 3 applies: nothing inside the stopped session says whether it was charging."""
     start, stop = session["start"], session["stop"]
-    if start is None or stop is None:
-        return False
-    if any(start[0] <= ts < stop[0] for ts in charging_states(session["m"])):
-        return False
-    if charging_changes(state, session["ck"], start[0], stop[0]):
+    if start is None or stop is None or charging_facts(state, session, start[0], stop[0]):
         return False
     pooled = state["pool"].get(session["ck"], {})
     return not (has_register_inside(session["m"], start[0], stop[0])
                 or has_register_inside(pooled, start[0], stop[0]))
+
+
+def charging_facts(state: State, session: Session, start: int, end: int) -> dict[int, bool]:
+    """Whether charging, at each time in [start, end) a charging state or connector status says so (the
+    charging state wins when both speak at one time)."""
+    facts = charging_changes(state, session["ck"], start, end)
+    for t, value in charging_states(session["m"]).items():
+        if value in CHARGING_STATES and start <= t < end:
+            facts[t] = CHARGING_STATES[value]
+    return facts
 
 
 def available_after_stop(state: State, session: Session) -> int | None:
@@ -108,10 +114,7 @@ def complete(state: State, session: Session) -> dict[str, Any]:
         flags.add("meter_reset")
         meter_stop = meter_start + cumulative[-1]
 
-    changes = charging_changes(state, session["ck"], start, end)
-    for t, value in charging_states(session["m"]).items():
-        if value in CHARGING_STATES and start <= t < end:
-            changes[t] = CHARGING_STATES[value]
+    changes = charging_facts(state, session, start, end)
     parking_end = None
     if not changes and not inner and stop is not None:
         available = available_after_stop(state, session)
