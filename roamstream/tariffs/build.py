@@ -145,9 +145,7 @@ def _pieces(
     return pieces
 
 
-def _periods(
-    tariff: CompiledTariff, pieces: list[_Piece], tz: tzinfo, start: datetime
-) -> list[ChargingPeriod]:
+def _periods(tariff: CompiledTariff, pieces: list[_Piece], tz: tzinfo, start: datetime) -> list[ChargingPeriod]:
     """Join neighbouring pieces priced by the same components; volumes from rounded running totals."""
     groups: list[list[_Piece]] = []
     last_key = None

@@ -32,14 +32,10 @@ def price_cdr(
     start = _timestamp(cdr, "start_date_time")
     currency = cdr.get("currency")
     if currency is not None and str(currency).upper() != compiled.currency:
-        raise InvalidCdrError(
-            "cdr.currency", f"{currency!r} is not the tariff's currency {compiled.currency!r}"
-        )
+        raise InvalidCdrError("cdr.currency", f"{currency!r} is not the tariff's currency {compiled.currency!r}")
     periods = periods_from_ocpi(cdr.get("charging_periods"))
     if periods[0].start < start:
-        raise InvalidCdrError(
-            "cdr.charging_periods[0].start_date_time", "is before the CDR's start_date_time"
-        )
+        raise InvalidCdrError("cdr.charging_periods[0].start_date_time", "is before the CDR's start_date_time")
     return price_periods(
         compiled,
         periods,

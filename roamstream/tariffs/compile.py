@@ -42,9 +42,7 @@ from roamstream.tariffs.model import (
 
 _TIME_RE = re.compile(r"^([0-1][0-9]|2[0-3]):([0-5][0-9])$")
 _DATE_RE = re.compile(r"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
-_WEEKDAYS = {
-    d: i for i, d in enumerate(("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"))
-}
+_WEEKDAYS = {d: i for i, d in enumerate(("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"))}
 _RESERVATION_DIMENSIONS = (FLAT, TIME)
 
 
@@ -92,8 +90,7 @@ def compile_tariff(tariff: Mapping[str, Any] | Any) -> CompiledTariff:
         session_candidates=candidates(lambda e: e.reservation is None),
         reservation_candidates=candidates(lambda e: e.reservation == RESERVATION),
         expired_reservation_candidates=tuple(
-            tuple(e for e in expired_first if e.components[dim] is not None)
-            for dim in range(len(DIMENSION_NAMES))
+            tuple(e for e in expired_first if e.components[dim] is not None) for dim in range(len(DIMENSION_NAMES))
         ),
         min_price=min_price,
         max_price=max_price,
@@ -154,8 +151,7 @@ def _element(raw: Any, i: int) -> Element:
         if reservation is not None and component.dimension not in _RESERVATION_DIMENSIONS:
             raise InvalidTariffError(
                 f"{cpath}.type",
-                f"{DIMENSION_NAMES[component.dimension]} is not allowed in a reservation element "
-                "(only FLAT and TIME)",
+                f"{DIMENSION_NAMES[component.dimension]} is not allowed in a reservation element (only FLAT and TIME)",
             )
         if component.dimension in first_at:
             raise InvalidTariffError(
@@ -263,9 +259,7 @@ def _with_restrictions(
 def _bounds(raw: Mapping[str, Any], name: str, path: str, kind: type) -> tuple[Any, Any]:
     if kind is int:
         low = _whole(raw["min_" + name], f"{path}.min_{name}") if raw.get("min_" + name) is not None else None
-        high = (
-            _whole(raw["max_" + name], f"{path}.max_{name}") if raw.get("max_" + name) is not None else None
-        )
+        high = _whole(raw["max_" + name], f"{path}.max_{name}") if raw.get("max_" + name) is not None else None
         for value, which in ((low, "min_"), (high, "max_")):
             if value is not None and value < 0:
                 raise InvalidTariffError(f"{path}.{which}{name}", "must be >= 0")

@@ -76,9 +76,7 @@ def periods_from_ocpi(raw_periods: Any, path: str = "cdr.charging_periods") -> l
     A period without MIN_/MAX_ values takes the other bound, then the Session-only average (CURRENT,
     POWER), so that a period with only ``MAX_CURRENT`` 16 is known to charge at no more than 16 A.
     """
-    if type(raw_periods) is not list and (
-        not isinstance(raw_periods, Sequence) or isinstance(raw_periods, str)
-    ):
+    if type(raw_periods) is not list and (not isinstance(raw_periods, Sequence) or isinstance(raw_periods, str)):
         raise InvalidCdrError(path, "must be a list with at least one charging period")
     if not raw_periods:
         raise InvalidCdrError(path, "must be a list with at least one charging period")
@@ -113,9 +111,7 @@ def _period(start: datetime, dims: Any, path: str, i: int) -> ChargingPeriod:
         if type(volume) is not Decimal:
             volume = _volume(volume, f"{path}[{i}].dimensions[{j}].volume")
         if values[field] is not None:
-            raise InvalidCdrError(
-                f"{path}[{i}].dimensions[{j}].type", f"{dim['type']} appears twice in one period"
-            )
+            raise InvalidCdrError(f"{path}[{i}].dimensions[{j}].type", f"{dim['type']} appears twice in one period")
         if 0 < field < _VOLUMES and volume < 0:
             raise InvalidCdrError(f"{path}[{i}].dimensions[{j}].volume", "must be >= 0")
         values[field] = volume

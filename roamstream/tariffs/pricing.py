@@ -39,9 +39,18 @@ from typing import Any
 
 from roamstream.ocpi.numbers import quantize4
 from roamstream.tariffs.exceptions import TariffNotActiveError
-from roamstream.tariffs.model import ENERGY, FLAT, PARKING, TIME, CompiledTariff, Component, Element, Moment
+from roamstream.tariffs.model import (
+    ENERGY,
+    FLAT,
+    PARKING,
+    TIME,
+    CompiledTariff,
+    Component,
+    Element,
+    Moment,
+)
 from roamstream.tariffs.periods import ChargingPeriod
-from roamstream.tariffs.stepsize import stepped_energy, stepped_hours
+from roamstream.tariffs.stepsize import energy_extra, time_extra
 
 ZERO = Decimal(0)
 _ONE = Decimal(1)
@@ -153,9 +162,7 @@ def select(candidates: tuple[Element, ...], dimension: int, moment: Moment, seen
     return None
 
 
-def moment_at(
-    tariff: CompiledTariff, period: ChargingPeriod, tz: tzinfo, kwh: Decimal, duration: timedelta
-) -> Moment:
+def moment_at(tariff: CompiledTariff, period: ChargingPeriod, tz: tzinfo, kwh: Decimal, duration: timedelta) -> Moment:
     if tariff.needs_local_time:
         local = period.start.astimezone(tz)
         return Moment(
@@ -169,9 +176,7 @@ def moment_at(
             period.min_power,
             period.max_power,
         )
-    return Moment(
-        0, None, 0, kwh, duration, period.min_current, period.max_current, period.min_power, period.max_power
-    )
+    return Moment(0, None, 0, kwh, duration, period.min_current, period.max_current, period.min_power, period.max_power)
 
 
 def _price(
@@ -240,31 +245,53 @@ def _price(
                 parking_lines.append([component, volume, volume, i])
             total_parking += volume
 
-    _step(lines[ENERGY], stepped_energy)
-    _step(lines[PARKING] or lines[TIME], stepped_hours)
-    _step(lines[RESERVATION_TIME], stepped_hours)
+    extras = {
+        ENERGY: _extra(energy_lines, energy_extra),
+        TIME: _extra(time_lines, time_extra) if not parking_lines else None,
+        PARKING: _extra(parking_lines, time_extra),
+        RESERVATION_TIME: _extra(lines[RESERVATION_TIME], time_extra),
+    }
 
     charges = []
     # per bucket: [excl, incl, incl known]; buckets: energy, time, parking, reservation, fixed
     sums = [[ZERO, ZERO, True] for _ in range(5)]
     for dimension in (ENERGY, TIME, PARKING, RESERVATION_TIME):
-        acc = sums[3] if dimension == RESERVATION_TIME else sums[dimension]
-        for component, volume, billed, i in lines[dimension]:
-            excl = billed * component.price
-            incl = _add(acc, component, excl, exempt)
+        dimension_lines = lines[dimension]
+        if not dimension_lines:
+            continue
+        # exact costs per component first; the step_size extra (one inexact division for time) once
+        per_component: dict[int, list] = {}
+        first_charge = len(charges)
+        for component, volume, _, i in dimension_lines:
+            excl = volume * component.price
+            entry = per_component.get(id(component))
+            if entry is None:
+                per_component[id(component)] = [component, excl]
+            else:
+                entry[1] += excl
             charges.append(Charge(i, _LINE_NAMES[dimension], component.element, component.index,
-                                  volume, billed, excl, incl))  # fmt: skip
+                                  volume, volume, excl, None))  # fmt: skip
+        extra = extras[dimension]
+        if extra is not None and extra[0]:
+            numerator, divisor = extra
+            last = dimension_lines[-1][0]
+            extra_cost = last.price * numerator if divisor == 1 else last.price * numerator / divisor
+            per_component[id(last)][1] += extra_cost
+            charge = charges[-1]
+            charge.billed = charge.volume + (numerator if divisor == 1 else numerator / divisor)
+            charge.excl_vat += extra_cost
+        for charge, line in zip(charges[first_charge:], dimension_lines, strict=True):
+            charge.incl_vat = _line_incl(line[0], charge.excl_vat, exempt)
+        acc = sums[3] if dimension == RESERVATION_TIME else sums[dimension]
+        for component, excl in per_component.values():
+            _add(acc, component, excl, exempt)
     for component, i in flats.values():
         acc = sums[3] if tariff.elements[component.element].reservation else sums[4]
         incl = _add(acc, component, component.price, exempt)
-        charges.append(
-            Charge(i, "FLAT", component.element, component.index, _ONE, _ONE, component.price, incl)
-        )
+        charges.append(Charge(i, "FLAT", component.element, component.index, _ONE, _ONE, component.price, incl))
     energy, time, parking, reservation, fixed = (Cost(a[0], a[1] if a[2] else None) for a in sums)
     total_excl = sums[0][0] + sums[1][0] + sums[2][0] + sums[3][0] + sums[4][0]
-    total_incl = (
-        sums[0][1] + sums[1][1] + sums[2][1] + sums[3][1] + sums[4][1] if all(a[2] for a in sums) else None
-    )
+    total_incl = sums[0][1] + sums[1][1] + sums[2][1] + sums[3][1] + sums[4][1] if all(a[2] for a in sums) else None
     total, min_applied, max_applied = _clamp(tariff, total_excl, total_incl)
     charges.sort(key=lambda c: c.period)
     return PricedSession(
@@ -284,18 +311,21 @@ def _price(
     )
 
 
-def _step(lines: list[list], stepped) -> None:
-    """Round the total of ``lines`` with the last line's step_size; the extra goes to the last line."""
+def _extra(lines: list[list], extra) -> tuple[Decimal, Decimal] | None:
+    """The step_size extra of a dimension: its session total rounded with the last line's step_size."""
     if not lines:
-        return
-    last = lines[-1]
-    if len(lines) == 1:
-        last[2] = stepped(last[1], last[0].step_size)
-        return
+        return None
     total = ZERO
     for line in lines:
         total += line[1]
-    last[2] = last[1] + (stepped(total, last[0].step_size) - total)
+    return extra(total, lines[-1][0].step_size)
+
+
+def _line_incl(component: Component, excl: Decimal, exempt: bool) -> Decimal | None:
+    """The amount incl. VAT of one line of the breakdown (the totals are computed per component)."""
+    if component.vat_factor is not None:
+        return excl * component.vat_factor
+    return excl if exempt or not excl else None
 
 
 def _add(acc: list, component: Component, excl: Decimal, exempt: bool) -> Decimal | None:

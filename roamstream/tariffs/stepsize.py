@@ -21,19 +21,23 @@ _WH_PER_KWH = Decimal(1000)
 _S_PER_H = Decimal(3600)
 
 
-def stepped_energy(total_kwh: Decimal, step_wh: int) -> Decimal:
-    """The billed energy in kWh: ``total_kwh`` rounded up to whole steps of ``step_wh`` Wh."""
+def energy_extra(total_kwh: Decimal, step_wh: int) -> tuple[Decimal, Decimal]:
+    """The kWh to add to ``total_kwh`` to reach whole steps of ``step_wh`` Wh, as (numerator, divisor)."""
     if total_kwh <= 0:
-        return total_kwh
+        return ZERO, _ONE
     step = step_wh / _WH_PER_KWH
-    return (total_kwh / step).to_integral_value(ROUND_CEILING) * step
+    return (total_kwh / step).to_integral_value(ROUND_CEILING) * step - total_kwh, _ONE
 
 
-def stepped_hours(total_h: Decimal, step_s: int) -> Decimal:
-    """The billed time in hours: ``total_h`` in whole seconds, rounded up to whole steps of ``step_s``."""
+def time_extra(total_h: Decimal, step_s: int) -> tuple[Decimal, Decimal]:
+    """The hours to add to ``total_h`` to reach whole steps of ``step_s`` seconds, as (seconds, 3600).
+
+    Kept as seconds over 3600 so that the extra costs ``price x seconds / 3600``: one division, the only
+    inexact operation of the engine (at 34 significant digits), done once per session.
+    """
     if total_h <= 0:
-        return total_h
-    seconds = int((total_h * _S_PER_H).to_integral_value(ROUND_HALF_EVEN))
-    steps = -(-seconds // step_s)
-    billed = steps * step_s / _S_PER_H
-    return billed if billed > total_h else total_h
+        return ZERO, _S_PER_H
+    exact_seconds = total_h * _S_PER_H
+    seconds = int(exact_seconds.to_integral_value(ROUND_HALF_EVEN))
+    billed = -(-seconds // step_s) * step_s
+    return max(billed - exact_seconds, ZERO), _S_PER_H
