@@ -192,7 +192,7 @@ def _choose(session: Session, name: str, fact: list[Any]) -> None:
         return
     if _substance(name, held) != _substance(name, fact):
         add_flag(session, f"duplicate_{name}")
-    if _order(fact) < _order(held):
+    if _order(name, fact) < _order(name, held):
         session[name] = fact
 
 
@@ -201,8 +201,10 @@ def _substance(name: str, fact: list[Any]) -> list[Any]:
     return fact[:2] + fact[3:] if name == "start" else fact
 
 
-def _order(fact: list[Any]) -> tuple:
-    return tuple((0, 0) if v is None else (1, v) for v in fact)
+def _order(name: str, fact: list[Any]) -> tuple:
+    """Starts by (time, seqNo, received_at, rest), stops by (time, seqNo, rest); None sorts first."""
+    head = (fact[0], fact[3], fact[2]) if name == "start" else ()
+    return head + tuple((0, 0) if v is None else (1, v) for v in fact)
 
 
 def _min(a: int | None, b: int | None) -> int | None:

@@ -2,7 +2,7 @@
 
 from roamstream.sessions import Params, apply, drain, expire, initial
 
-from .fixtures import CP, SETTLED, at, run, run_stepwise, sample, session_16, tx_event
+from .fixtures import CP, SETTLED, at, run, run_stepwise, sample, session_16, status, tx_event
 
 
 def _201(kind, minute, seq, **kw):
@@ -104,3 +104,11 @@ def test_late_events_for_the_span_count_until_the_session_is_completed():
     state, outputs = drain(expire(state, at(30) + SETTLED), Params())
     [record] = [o.record for o in outputs if o.kind == "completed"]
     assert [p["energy_wh"] for p in record["samples"]] == ["0", "1000", "2000", "3000"]
+
+
+def test_201_two_started_events_keep_the_first_by_time_and_seq_no():
+    events = [_201("STARTED", 0, 0, meter="100"), _201("STARTED", 0, 1, meter="099"),
+              _201("ENDED", 10, 2, meter="1000"), status(10, "Available", evse=1)]
+    for order in (events, events[::-1]):
+        _, [record], _ = run(order)
+        assert record["meter_start_wh"] == "100" and "duplicate_start" in record["flags"]
