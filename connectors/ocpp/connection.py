@@ -92,7 +92,9 @@ class ConnectorChargePoint:
         try:
             response = await handlers["_on_action"](**keys.to_snake(msg.payload))
         except UninterpretableMessage as exc:
-            raise CallRejected(exc.code, str(exc)) from exc
+            code = problems[0].code if problems else exc.code
+            detail = "; ".join([str(exc), *map(str, problems)])
+            raise CallRejected(code, detail) from exc
         except PublishFailed as exc:
             log.warning("%s: %s not acknowledged, Kafka did not take it: %s", self.id, msg.action, exc)
             raise CallRejected("InternalError", "the message could not be stored; retry later") from exc

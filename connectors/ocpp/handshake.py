@@ -21,7 +21,7 @@ _HASH_SCHEME = "pbkdf2_sha256"
 
 def identity_from_path(path: str) -> str:
     """The charge point identity: the last path segment, percent-decoded, at most 48 chars, no ``:``."""
-    segment = urlsplit(path).path.rstrip("/").rsplit("/", 1)[-1]
+    segment = urlsplit(path).path.rsplit("/", 1)[-1]
     identity = unquote(segment, errors="strict") if segment else ""
     if not identity:
         raise HandshakeRejected(404, "no charge point identity in the path (expected /ocpp/{identity})")

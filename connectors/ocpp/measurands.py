@@ -31,7 +31,9 @@ UNITS: dict[str, tuple[Decimal, str]] = {
     "VA": (Decimal(1), "VA"),
     "kVA": (Decimal(1000), "VA"),
     "Hz": (Decimal(1), "Hz"),
+    "Hertz": (Decimal(1), "Hz"),
     "Celsius": (Decimal(1), "Celsius"),
+    "Celcius": (Decimal(1), "Celsius"),  # the 1.6 schema's spelling
     "Fahrenheit": (Decimal(1), "Fahrenheit"),
     "K": (Decimal(1), "K"),
 }

@@ -8,6 +8,7 @@ is not enforced (timestamps are read leniently by :mod:`connectors.ocpp.timestam
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -22,6 +23,8 @@ except ImportError:  # pragma: no cover - depends on the environment
     fastjsonschema = None
 
 _SCHEMA_DIRS = {"1.6": "v16", "2.0.1": "v201"}
+#: numbers are read as Decimal; messages show them as the station sent them
+_DECIMAL = re.compile(r"Decimal\('([^']*)'\)")
 
 #: jsonschema keyword -> OCPP-J error code (2.0.1 spelling)
 _CODES = {
@@ -96,5 +99,6 @@ def violations(version: str, action: str, payload: Any) -> list[Violation]:
         _detailed(version, action).iter_errors(payload), key=lambda e: [str(p) for p in e.absolute_path]
     ):
         where = "/".join(str(p) for p in error.absolute_path) or "(payload)"
-        found.append(Violation(_CODES.get(error.validator, "FormatViolation"), where, error.message[:200]))
+        message = _DECIMAL.sub(r"\1", error.message)[:200]
+        found.append(Violation(_CODES.get(error.validator, "FormatViolation"), where, message))
     return found

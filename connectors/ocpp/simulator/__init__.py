@@ -40,10 +40,13 @@ async def simulate(
     passwords: dict[str, str] | None = None,
     validate: bool = True,
     concurrency: int | None = None,
+    clock_tail_min: int | None = None,
 ) -> list[SimulatedSession]:
     """Run ``sessions`` sessions on each of ``charge_points`` stations; results ordered by station, session.
 
     ``url`` is the endpoint base (``ws://host:port/ocpp``); ``/<station id>`` is appended.
+    ``clock_tail_min`` (1.6): end each station with clock-aligned meter values that many minutes after its
+    last stop, so that the pipeline's event time passes the last session's settle window.
     """
     if version not in SCRIPTS:
         raise ValueError(f"version must be one of {sorted(SCRIPTS)}, got {version!r}")
@@ -69,7 +72,10 @@ async def simulate(
             password = (passwords or {}).get(cp_id)
             async with connect(url, cp_id, version, password=password, validate=validate) as st:
                 await script.boot(st, connectors, start)
-                return [await script.run_session(st, p, faults) for p in plans]
+                done = [await script.run_session(st, p, faults) for p in plans]
+                if clock_tail_min is not None and plans and hasattr(script, "clock_tail"):
+                    await script.clock_tail(st, plans[-1], clock_tail_min)
+                return done
 
     ids = charge_point_ids(charge_points, prefix)
     results = await asyncio.gather(*(station(i, cp) for i, cp in enumerate(ids)))

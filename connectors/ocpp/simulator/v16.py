@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from ocpp.v16 import call
 
 from connectors.ocpp.simulator.client import Station
@@ -106,3 +108,10 @@ async def run_session(station: Station, s: SessionPlan, faults: Faults) -> Simul
         call.StatusNotification(s.connector_id, "NoError", "Available", timestamp=ts(s.stopped_at))
     )
     return SimulatedSession.of(s, str(tx), "1.6")
+
+
+async def clock_tail(station: Station, last: SessionPlan, minutes: int) -> None:
+    """Clock-aligned data on connector 0 ``minutes`` after the last stop, as chargers configured with a
+    ClockAlignedDataInterval send: it moves the charge point's event time on, so its last session settles."""
+    at = last.stopped_at + timedelta(minutes=minutes)
+    await station.call(call.MeterValues(0, [register(at, last.meter_stop_wh, "Sample.Clock")]))
