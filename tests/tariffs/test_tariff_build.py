@@ -95,9 +95,7 @@ def test_power_changes_split_only_where_the_price_changes():
     t = compile_tariff(tariffs()["max_power"])  # < 16 kW: 0.20, < 32 kW: 0.35, else 0.50
     start = utc("2024-01-15T10:00:00Z")
     kw = ["6", "10", "48", "4"]
-    samples = [
-        MeterSample(start + timedelta(minutes=10 * i), D(i * 2), power_kw=D(p)) for i, p in enumerate(kw)
-    ]
+    samples = [MeterSample(start + timedelta(minutes=10 * i), D(i * 2), power_kw=D(p)) for i, p in enumerate(kw)]
     samples.append(MeterSample(start + timedelta(minutes=40), D(8), charging=False))
     periods = build_charging_periods(t, samples, UTC, start)
     assert starts(periods) == ["10:00:00.000", "10:20:00.000", "10:30:00.000"]  # the last sample ends it
@@ -143,10 +141,7 @@ def test_periods_are_ocpi_cdr_periods():
                for i in range(20)]  # fmt: skip
     periods = build_charging_periods(t, samples, AMS, start, reservation_start=start - timedelta(minutes=13))
     dims = [d for p in periods for d in p.to_ocpi("14")["dimensions"]]
-    assert (
-        periods[0].reservation == D("0.2167")
-        and periods[0].to_ocpi()["dimensions"][0]["type"] == "RESERVATION_TIME"
-    )
+    assert periods[0].reservation == D("0.2167") and periods[0].to_ocpi()["dimensions"][0]["type"] == "RESERVATION_TIME"
     assert not {d["type"] for d in dims} & {str(s) for s in SESSION_ONLY_DIMENSIONS}
     assert all(-d["volume"].as_tuple().exponent <= 4 for d in dims)
     assert sum(p.energy for p in periods) == D("23.4555")  # 19 x 1.2345: the periods add up exactly

@@ -47,9 +47,7 @@ def test_element_is_chosen_per_dimension():
         (["TIME 2.00 step=1", "ENERGY 0.50 step=1"], None),
     )
     # the first element prices ENERGY below 10 kWh but has no TIME: TIME comes from the second
-    priced = price_periods(
-        t, periods((0, {"energy": 10, "time": 1}), (60, {"energy": 5, "time": "0.5"})), start=T0
-    )
+    priced = price_periods(t, periods((0, {"energy": 10, "time": 1}), (60, {"energy": 5, "time": "0.5"})), start=T0)
     assert priced.total_energy_cost.excl_vat == D("10") * D("0.30") + D("5") * D("0.50")
     assert priced.total_time_cost.excl_vat == D("3.00")
 
@@ -90,15 +88,11 @@ def test_zero_vat_is_known_even_when_unknown_policy():
 
 def test_min_and_max_price_clamp_excl_and_incl_independently():
     # VAT 50% on energy: excl 2.00 is below min excl 2.10, incl 3.00 is above min incl 2.50
-    t = tariff(
-        (["ENERGY 0.20 vat=50 step=1"], None), min_price={"excl_vat": D("2.10"), "incl_vat": D("2.50")}
-    )
+    t = tariff((["ENERGY 0.20 vat=50 step=1"], None), min_price={"excl_vat": D("2.10"), "incl_vat": D("2.50")})
     priced = price_periods(t, periods((0, {"energy": 10})), start=T0)
     assert total(priced) == {"excl_vat": D("2.1"), "incl_vat": D("3")}
     assert priced.min_price_applied and priced.total_energy_cost.excl_vat == D("2.00")
-    t = tariff(
-        (["ENERGY 0.20 vat=50 step=1"], None), max_price={"excl_vat": D("2.10"), "incl_vat": D("2.50")}
-    )
+    t = tariff((["ENERGY 0.20 vat=50 step=1"], None), max_price={"excl_vat": D("2.10"), "incl_vat": D("2.50")})
     assert total(price_periods(t, periods((0, {"energy": 10})), start=T0)) == {
         "excl_vat": 2,
         "incl_vat": D("2.5"),

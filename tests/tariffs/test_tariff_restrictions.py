@@ -17,9 +17,7 @@ AMS = ZoneInfo("Europe/Amsterdam")
 
 
 def at(minute=0, day=date(2024, 1, 15), kwh=0, seconds=0, current=None, power=None) -> Moment:
-    return Moment(
-        minute, day, day.weekday(), D(kwh), timedelta(seconds=seconds), current, current, power, power
-    )
+    return Moment(minute, day, day.weekday(), D(kwh), timedelta(seconds=seconds), current, current, power, power)
 
 
 def hhmm(text: str) -> int:
