@@ -56,11 +56,12 @@ def span(session: Session) -> tuple[int, int]:
 def needs_available(state: State, session: Session) -> bool:
     """Rule 3 applies: nothing inside the stopped session says whether it was charging."""
     start, stop = session["start"], session["stop"]
-    if start is None or stop is None or charging_facts(state, session, start[0], stop[0]):
+    if start is None or stop is None:
         return False
     pooled = state["pool"].get(session["ck"], {})
-    return not (has_register_inside(session["m"], start[0], stop[0])
-                or has_register_inside(pooled, start[0], stop[0]))
+    if has_register_inside(session["m"], start[0], stop[0]) or has_register_inside(pooled, start[0], stop[0]):
+        return False
+    return not charging_facts(state, session, start[0], stop[0])
 
 
 def charging_facts(state: State, session: Session, start: int, end: int) -> dict[int, bool]:

@@ -72,3 +72,30 @@ def test_timeline_points_only_where_charging_actually_changes():
               ev("UPDATED", 8, 4, "Charging"), ev("ENDED", 10, 5, "EVConnected", meter="900")]
     _, [r], _ = run(events)
     assert _flags(r) == [(at(0), True), (at(6), False), (at(8), True), (at(10), False)]
+
+
+def test_exact_completed_record_of_a_16_session_with_a_pause():
+    events = [
+        tx_event("STARTED", 0, tx="41", meter="12000.5"),
+        status(0, "Charging"),
+        tx_event("UPDATED", 15, tx="41", samples=[sample(15, "14750.5"), sample(15, "11000", "Power.Active.Import"),
+                                                  sample(15, "16", "Current.Import", phase="L1")]),
+        status(20, "SuspendedEV"),
+        tx_event("UPDATED", 30, tx="41", samples=[sample(30, "15600.5"), sample(30, "0", "Power.Active.Import")]),
+        tx_event("ENDED", 45, tx="41", meter="15600.5", stop_reason="EVDisconnected",
+                 samples=[sample(45, "15600.5", context="Transaction.End")]),
+        status(45, "Available"),
+    ]
+
+    def point(minute, energy, charging, power=None, current=None):
+        return {"timestamp": at(minute), "energy_wh": energy, "power_w": power, "current_a": current,
+                "charging": charging}
+
+    _, [record], _ = run(events)
+    assert record == {
+        "session_id": "CP1-41", "charge_point_id": "CP1", "transaction_id": "41", "connector_id": 1,
+        "evse_id": None, "id_tag": "TAG1", "start": at(0), "end": at(45), "meter_start_wh": "12000.5",
+        "meter_stop_wh": "15600.5", "estimated": False, "flags": [],
+        "samples": [point(0, "0", True), point(15, "2750.0", True, "11000", "16"), point(20, "2750.0", False),
+                    point(30, "3600.0", False, "0"), point(45, "3600.0", False)],
+    }
