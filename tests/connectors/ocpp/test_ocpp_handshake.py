@@ -8,6 +8,7 @@ import base64
 import pytest
 import websockets
 from conftest import NOW
+from pydantic import SecretStr
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from wire import bare, exchange
 
@@ -72,7 +73,7 @@ def basic(user: str, password: str) -> dict[str, str]:
 @pytest.fixture
 async def auth_server(ocpp_settings, producer):
     hashed = hash_password("s3cret", iterations=1_000)
-    ocpp = ocpp_settings.ocpp.model_copy(update={"passwords": {"CP-AUTH": hashed}})
+    ocpp = ocpp_settings.ocpp.model_copy(update={"passwords": {"CP-AUTH": SecretStr(hashed)}})
     settings = ocpp_settings.model_copy(update={"ocpp": ocpp})
     async with OcppServer(settings, producer, AvroSerde(), clock=lambda: NOW) as s:
         yield s
