@@ -105,9 +105,20 @@ class PricedSession:
     total_charging_time: Decimal
     total_parking_time: Decimal
     total_reservation_time: Decimal
-    charges: tuple[Charge, ...]
+    #: (period, dimension, component, volume, billed, excl. VAT) per line; see ``charges``
+    breakdown: list[tuple]
     min_price_applied: bool = False
     max_price_applied: bool = False
+    vat_exempt_when_omitted: bool = True
+
+    @property
+    def charges(self) -> tuple[Charge, ...]:
+        """The bill line by line, in period order (built on demand: pricing itself does not need it)."""
+        exempt = self.vat_exempt_when_omitted
+        return tuple(
+            Charge(i, name, c.element, c.index, volume, billed, excl, _line_incl(c, excl, exempt))
+            for i, name, c, volume, billed, excl in sorted(self.breakdown, key=lambda line: line[0])
+        )
 
     def totals_to_ocpi(self) -> dict[str, Any]:
         """The CDR cost fields as OCPI Prices (rounded once, 4 decimals)."""
@@ -252,7 +263,7 @@ def _price(
         RESERVATION_TIME: _extra(lines[RESERVATION_TIME], time_extra),
     }
 
-    charges = []
+    breakdown: list[tuple] = []
     # per bucket: [excl, incl, incl known]; buckets: energy, time, parking, reservation, fixed
     sums = [[ZERO, ZERO, True] for _ in range(5)]
     for dimension in (ENERGY, TIME, PARKING, RESERVATION_TIME):
@@ -261,7 +272,7 @@ def _price(
             continue
         # exact costs per component first; the step_size extra (one inexact division for time) once
         per_component: dict[int, list] = {}
-        first_charge = len(charges)
+        name = _LINE_NAMES[dimension]
         for component, volume, _, i in dimension_lines:
             excl = volume * component.price
             entry = per_component.get(id(component))
@@ -269,31 +280,26 @@ def _price(
                 per_component[id(component)] = [component, excl]
             else:
                 entry[1] += excl
-            charges.append(Charge(i, _LINE_NAMES[dimension], component.element, component.index,
-                                  volume, volume, excl, None))  # fmt: skip
+            breakdown.append((i, name, component, volume, volume, excl))
         extra = extras[dimension]
         if extra is not None and extra[0]:
             numerator, divisor = extra
-            last = dimension_lines[-1][0]
+            i, _, last, volume, _, excl = breakdown[-1]
             extra_cost = last.price * numerator if divisor == 1 else last.price * numerator / divisor
             per_component[id(last)][1] += extra_cost
-            charge = charges[-1]
-            charge.billed = charge.volume + (numerator if divisor == 1 else numerator / divisor)
-            charge.excl_vat += extra_cost
-        for charge, line in zip(charges[first_charge:], dimension_lines, strict=True):
-            charge.incl_vat = _line_incl(line[0], charge.excl_vat, exempt)
+            billed = volume + (numerator if divisor == 1 else numerator / divisor)
+            breakdown[-1] = (i, name, last, volume, billed, excl + extra_cost)
         acc = sums[3] if dimension == RESERVATION_TIME else sums[dimension]
         for component, excl in per_component.values():
             _add(acc, component, excl, exempt)
     for component, i in flats.values():
         acc = sums[3] if tariff.elements[component.element].reservation else sums[4]
-        incl = _add(acc, component, component.price, exempt)
-        charges.append(Charge(i, "FLAT", component.element, component.index, _ONE, _ONE, component.price, incl))
+        _add(acc, component, component.price, exempt)
+        breakdown.append((i, "FLAT", component, _ONE, _ONE, component.price))
     energy, time, parking, reservation, fixed = (Cost(a[0], a[1] if a[2] else None) for a in sums)
     total_excl = sums[0][0] + sums[1][0] + sums[2][0] + sums[3][0] + sums[4][0]
     total_incl = sums[0][1] + sums[1][1] + sums[2][1] + sums[3][1] + sums[4][1] if all(a[2] for a in sums) else None
     total, min_applied, max_applied = _clamp(tariff, total_excl, total_incl)
-    charges.sort(key=lambda c: c.period)
     return PricedSession(
         total_cost=total,
         total_energy_cost=energy,
@@ -305,9 +311,10 @@ def _price(
         total_charging_time=total_time,
         total_parking_time=total_parking,
         total_reservation_time=total_reservation,
-        charges=tuple(charges),
+        breakdown=breakdown,
         min_price_applied=min_applied,
         max_price_applied=max_applied,
+        vat_exempt_when_omitted=exempt,
     )
 
 
