@@ -75,7 +75,7 @@ def compile_tariff(tariff: Mapping[str, Any] | Any) -> CompiledTariff:
 
     def candidates(keep) -> tuple[tuple[Element, ...], ...]:
         return tuple(
-            tuple(e for e in elements if keep(e) and e.components[dim] is not None)
+            _reachable(tuple(e for e in elements if keep(e) and e.components[dim] is not None))
             for dim in range(len(DIMENSION_NAMES))
         )
 
@@ -100,6 +100,14 @@ def compile_tariff(tariff: Mapping[str, Any] | Any) -> CompiledTariff:
         uses_power=any(e.uses_power for e in elements),
         uses_current=any(e.uses_current for e in elements),
     )
+
+
+def _reachable(candidates: tuple[Element, ...]) -> tuple[Element, ...]:
+    """``candidates`` up to the first one without restrictions: the ones after it can never apply."""
+    for i, element in enumerate(candidates):
+        if not element.checks:
+            return candidates[: i + 1]
+    return candidates
 
 
 class TariffCache:

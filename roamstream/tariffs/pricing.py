@@ -165,6 +165,8 @@ def price_periods(
 def select(candidates: tuple[Element, ...], dimension: int, moment: Moment, seen: dict) -> Component | None:
     """The component of ``dimension`` of the first candidate whose restrictions hold at ``moment``."""
     for element in candidates:
+        if not element.checks:
+            return element.components[dimension]
         holds = seen.get(element.index)
         if holds is None:
             holds = seen[element.index] = element.holds(moment)
@@ -217,6 +219,11 @@ def _price(
     lines: tuple[list[list], ...] = ([], [], [], [], [])
     energy_lines, time_lines, parking_lines = lines[ENERGY], lines[TIME], lines[PARKING]
     flats: dict[int, tuple[Component, int]] = {}
+    if len(flat_candidates) == 1 and not flat_candidates[0].checks:  # one FLAT that always applies
+        fixed_flat, flat_candidates = flat_candidates[0].components[FLAT], ()
+    else:
+        fixed_flat = None
+    local_time = tariff.needs_local_time
     kwh = total_time = total_parking = total_reservation = ZERO
     for i, p in enumerate(periods):
         seen: dict[int, bool] = {}
@@ -232,7 +239,25 @@ def _price(
             if not (p.energy or p.time or p.parking):
                 continue
             seen = {}
-        moment = moment_at(tariff, p, tz, kwh, p.start - session_start)
+        if fixed_flat is not None and id(fixed_flat) not in flats:
+            flats[id(fixed_flat)] = (fixed_flat, i)
+        if local_time:
+            local = p.start.astimezone(tz)
+            moment = Moment(
+                local.hour * 60 + local.minute,
+                local.date(),
+                local.weekday(),
+                kwh,
+                p.start - session_start,
+                p.min_current,
+                p.max_current,
+                p.min_power,
+                p.max_power,
+            )
+        else:
+            moment = Moment(
+                0, None, 0, kwh, p.start - session_start, p.min_current, p.max_current, p.min_power, p.max_power
+            )
         if flat_candidates:
             component = select(flat_candidates, FLAT, moment, seen)
             if component is not None and id(component) not in flats:
