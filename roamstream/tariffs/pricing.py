@@ -215,8 +215,8 @@ def _price(
         session_candidates[TIME],
         session_candidates[PARKING],
     )
-    # lines: [component, volume, billed, period]; one list per step_size dimension
-    lines: tuple[list[list], ...] = ([], [], [], [], [])
+    # lines: (component, volume, period); one list per step_size dimension
+    lines: tuple[list[tuple], ...] = ([], [], [], [], [])
     energy_lines, time_lines, parking_lines = lines[ENERGY], lines[TIME], lines[PARKING]
     flats: dict[int, tuple[Component, int]] = {}
     if len(flat_candidates) == 1 and not flat_candidates[0].checks:  # one FLAT that always applies
@@ -231,7 +231,7 @@ def _price(
             moment = moment_at(tariff, p, tz, kwh, p.start - start)
             component = select(reservation_candidates[TIME], TIME, moment, seen)
             if component is not None:
-                lines[RESERVATION_TIME].append([component, p.reservation, p.reservation, i])
+                lines[RESERVATION_TIME].append((component, p.reservation, i))
             component = select(reservation_candidates[FLAT], FLAT, moment, seen)
             if component is not None and id(component) not in flats:
                 flats[id(component)] = (component, i)
@@ -266,19 +266,19 @@ def _price(
         if volume:
             component = select(energy_candidates, ENERGY, moment, seen)
             if component is not None:
-                energy_lines.append([component, volume, volume, i])
+                energy_lines.append((component, volume, i))
             kwh += volume
         volume = p.time
         if volume:
             component = select(time_candidates, TIME, moment, seen)
             if component is not None:
-                time_lines.append([component, volume, volume, i])
+                time_lines.append((component, volume, i))
             total_time += volume
         volume = p.parking
         if volume:
             component = select(parking_candidates, PARKING, moment, seen)
             if component is not None:
-                parking_lines.append([component, volume, volume, i])
+                parking_lines.append((component, volume, i))
             total_parking += volume
 
     extras = {
@@ -298,7 +298,7 @@ def _price(
         # exact costs per component first; the step_size extra (one inexact division for time) once
         per_component: dict[int, list] = {}
         name = _LINE_NAMES[dimension]
-        for component, volume, _, i in dimension_lines:
+        for component, volume, i in dimension_lines:
             excl = volume * component.price
             entry = per_component.get(id(component))
             if entry is None:
@@ -343,7 +343,7 @@ def _price(
     )
 
 
-def _extra(lines: list[list], extra) -> tuple[Decimal, Decimal] | None:
+def _extra(lines: list[tuple], extra) -> tuple[Decimal, Decimal] | None:
     """The step_size extra of a dimension: its session total rounded with the last line's step_size."""
     if not lines:
         return None
