@@ -51,9 +51,7 @@ async def still_serving(ws) -> None:
         ),
     ],
 )
-async def test_frames_that_cannot_be_served_get_a_callerror_and_a_dead_letter(
-    server, reader, version, frame, reply
-):
+async def test_frames_that_cannot_be_served_get_a_callerror_and_a_dead_letter(server, reader, version, frame, reply):
     async with bare(server.url, "CP-BAD", version) as ws:
         answer = await exchange(ws, frame)
         assert answer[0] == 4 and answer[1:3] == reply
@@ -92,9 +90,7 @@ async def test_a_16_meter_value_sent_as_a_number_is_accepted_flagged_and_dead_le
     ]
     flags = event["flags"]
     assert flags[0] == "schema:meterValue/0/sampledValue/0/value: 1234.5 is not of type 'string'"
-    assert flags[1].startswith(
-        "schema:meterValue/0/sampledValue/1/unit: 'Fathoms' is not one of ['Wh', 'kWh'"
-    )
+    assert flags[1].startswith("schema:meterValue/0/sampledValue/1/unit: 'Fathoms' is not one of ['Wh', 'kWh'")
     assert flags[2:] == ["unknown_unit:Fathoms"]
     [dead] = await asyncio.to_thread(reader.read, "deadletter.v1", 1)
     assert dead["payload"] == frame.encode()
@@ -104,9 +100,7 @@ async def test_a_16_meter_value_sent_as_a_number_is_accepted_flagged_and_dead_le
 
 async def test_an_overlong_id_tag_on_a_16_start_is_accepted_and_flagged(server, reader):
     tag = "T" * 25
-    payload = (
-        f'{{"connectorId": 2, "idTag": "{tag}", "meterStart": 10, "timestamp": "2026-01-05T09:00:00+01:00"}}'
-    )
+    payload = f'{{"connectorId": 2, "idTag": "{tag}", "meterStart": 10, "timestamp": "2026-01-05T09:00:00+01:00"}}'
     async with bare(server.url, "CP-LONG") as ws:
         answer = await exchange(ws, f'[2, "s1", "StartTransaction", {payload}]')
     assert answer[:2] == [3, "s1"] and answer[2]["idTagInfo"] == {"status": "Accepted"}
@@ -151,9 +145,7 @@ async def test_a_201_event_with_an_unknown_unit_is_accepted_flagged_and_dead_let
 
 async def test_a_transaction_message_that_cannot_be_read_at_all_is_refused(server, reader):
     async with bare(server.url, "CP-NOTS") as ws:
-        answer = await exchange(
-            ws, '[2, "s2", "StartTransaction", {"connectorId": 1, "idTag": "A", "meterStart": 1}]'
-        )
+        answer = await exchange(ws, '[2, "s2", "StartTransaction", {"connectorId": 1, "idTag": "A", "meterStart": 1}]')
         assert answer[:3] == [4, "s2", "OccurenceConstraintViolation"]
         assert "timestamp is required" in answer[3]
         answer = await exchange(

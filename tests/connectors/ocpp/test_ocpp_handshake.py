@@ -29,9 +29,7 @@ async def test_the_newest_common_version_is_chosen(server):
 
 
 @pytest.mark.parametrize("offered", [["ocpp1.5"], None])
-async def test_without_a_common_subprotocol_the_handshake_completes_then_the_connection_closes(
-    server, reader, offered
-):
+async def test_without_a_common_subprotocol_the_handshake_completes_then_the_connection_closes(server, reader, offered):
     async with websockets.connect(f"{server.url}/CP-OLD", subprotocols=offered) as ws:
         assert ws.subprotocol is None  # completed (101), not refused with HTTP 400
         with pytest.raises(ConnectionClosed) as closed:
@@ -40,8 +38,7 @@ async def test_without_a_common_subprotocol_the_handshake_completes_then_the_con
     assert closed.value.rcvd.reason.startswith("no common OCPP subprotocol")
     [dead] = await asyncio.to_thread(reader.read, "deadletter.v1", 1)
     assert dead["reason"] == (
-        f"no common OCPP subprotocol (offered: {', '.join(offered or []) or 'none'}; "
-        "supported: ocpp2.0.1, ocpp1.6)"
+        f"no common OCPP subprotocol (offered: {', '.join(offered or []) or 'none'}; supported: ocpp2.0.1, ocpp1.6)"
     )
     assert dead["_key"] == "CP-OLD"
 

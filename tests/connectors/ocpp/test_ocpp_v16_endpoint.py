@@ -19,9 +19,7 @@ START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
 
 async def test_a_16_transaction_becomes_exact_avro_events(server, reader):
-    sessions = await simulate(
-        server.url, charge_points=1, sessions=1, id_tags=["TAG-A"], start=START, energy_wh=2000
-    )
+    sessions = await simulate(server.url, charge_points=1, sessions=1, id_tags=["TAG-A"], start=START, energy_wh=2000)
     [s] = sessions
     assert (s.charge_point_id, s.connector_id, s.id_tag) == ("SIM-0001", 1, "TAG-A")
     assert (s.meter_start_wh, s.meter_stop_wh) == (1000, 3000)

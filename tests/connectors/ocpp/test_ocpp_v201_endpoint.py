@@ -64,9 +64,7 @@ async def test_a_201_transaction_becomes_exact_avro_events(server, reader):
         "trigger_reason": "Authorized",
         "charging_state": "Charging",
         "stop_reason": None,
-        "samples": [
-            sample(START, "Energy.Active.Import.Register", "1000", "Wh", context="Transaction.Begin")
-        ],
+        "samples": [sample(START, "Energy.Active.Import.Register", "1000", "Wh", context="Transaction.Begin")],
     }
     assert ended == {
         **base,
