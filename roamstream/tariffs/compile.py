@@ -122,7 +122,7 @@ class TariffCache:
         last_updated = data.get("last_updated") if isinstance(data, Mapping) else None
         if last_updated is None:  # no version to key on: never cached
             return compile_tariff(data)
-        key = (data.get("country_code"), data.get("party_id"), data.get("id"), str(last_updated))
+        key = tuple(str(data.get(name)) for name in ("country_code", "party_id", "id", "last_updated"))
         compiled = self._items.get(key)
         if compiled is None:
             compiled = compile_tariff(data)
@@ -177,7 +177,7 @@ def _component(raw: Any, i: int, j: int) -> Component:
     if not isinstance(raw, Mapping):
         raise InvalidTariffError(path, "must be a JSON object")
     name = raw.get("type")
-    if name not in DIMENSIONS:
+    if not isinstance(name, str) or name not in DIMENSIONS:
         raise InvalidTariffError(
             f"{path}.type", f"unknown dimension {name!r} (expected one of {', '.join(DIMENSION_NAMES)})"
         )
@@ -226,7 +226,7 @@ def _with_restrictions(
 
     days = raw.get("day_of_week")
     if days is not None:
-        if not isinstance(days, list) or any(d not in _WEEKDAYS for d in days):
+        if not isinstance(days, list) or any(not isinstance(d, str) or d not in _WEEKDAYS for d in days):
             raise InvalidTariffError(f"{path}.day_of_week", "must be a list of DayOfWeek values")
         if days:
             checks.append(r.weekdays(frozenset(_WEEKDAYS[d] for d in days)))

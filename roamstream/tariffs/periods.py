@@ -131,8 +131,9 @@ def _period(start: datetime, dims: Any, path: str, i: int) -> ChargingPeriod:
 def _bad_dimension(dim: Any, path: str) -> tuple[int | None, Any]:
     if not isinstance(dim, Mapping):
         raise InvalidCdrError(path, "must be a CdrDimension object")
-    if dim.get("type") not in _FIELDS:
-        raise InvalidCdrError(f"{path}.type", f"unknown dimension {dim.get('type')!r}")
+    kind = dim.get("type")
+    if not isinstance(kind, str) or kind not in _FIELDS:
+        raise InvalidCdrError(f"{path}.type", f"unknown dimension {kind!r}")
     raise InvalidCdrError(f"{path}.volume", "is required")
 
 
