@@ -6,7 +6,7 @@ at the edge. Pure Python, no pydantic, so the tariff engine can use it in its ho
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 DECIMALS = 4
 QUANTUM = Decimal(1).scaleb(-DECIMALS)
@@ -21,12 +21,13 @@ def quantize4(value: Decimal) -> Decimal:
 
 def round4(value: Decimal) -> Decimal:
     """``value`` rounded half-up to 4 decimals, without trailing zeros and never in exponent notation."""
-    q = value.quantize(QUANTUM, rounding=ROUND_HALF_UP)
+    context = Context(prec=max(34, value.adjusted() + DECIMALS + 2), rounding=ROUND_HALF_UP)
+    q = value.quantize(QUANTUM, context=context)
     if not q:
         return _ZERO
-    if q == q.to_integral_value():
-        return q.quantize(_ONE)
-    return q.normalize()
+    if q == q.to_integral_value(context=context):
+        return q.quantize(_ONE, context=context)
+    return q.normalize(context=context)
 
 
 def number_text(value: Decimal | int) -> str:

@@ -154,3 +154,11 @@ def test_token_round_trip():
         "last_updated": "2024-01-01T00:00:00Z",
     }
     assert Token.model_validate(data).to_ocpi() == data
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [("5.6250", "5.625"), ("2.00005", "2.0001"), ("-0.00004", "0"), ("1E+2", "100"), ("1E+30", "1" + "0" * 30)],
+)
+def test_numbers_never_in_exponent_notation(value, text):
+    assert jsonio.dumps(Decimal(value)) == text

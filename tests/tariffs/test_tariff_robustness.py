@@ -9,14 +9,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tariff_data import cases, cdr_for, tariffs
 
-from roamstream.tariffs import InvalidInputError, TariffCache, TariffNotActiveError, price_cdr
+from roamstream.ocpi import jsonio
+from roamstream.tariffs import InvalidInputError, TariffCache, TariffNotActiveError, price_cdr, priced_cdr
 
 PAIRS = [(tariffs()[c["tariff"]], cdr_for(c)) for c in cases() if c["kind"] != "withdrawn"]
 json_values = st.recursive(
     st.none()
     | st.booleans()
     | st.integers(-(10**6), 10**6)
-    | st.decimals(allow_nan=False, allow_infinity=False, places=4)
+    | st.decimals(allow_nan=False, allow_infinity=False)
     | st.text(max_size=12),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
     max_leaves=12,
@@ -52,6 +53,6 @@ def test_broken_tariffs_and_cdrs_give_typed_errors(data):
     cdr = _mutated(cdr, data) if data.draw(st.booleans()) else cdr
     try:
         TariffCache().get(tariff)
-        price_cdr(tariff, cdr)
+        jsonio.dumps(priced_cdr(cdr, price_cdr(tariff, cdr)))  # what `roamstream price` prints
     except (InvalidInputError, TariffNotActiveError):
         pass
