@@ -12,6 +12,7 @@ DECIMALS = 4
 QUANTUM = Decimal(1).scaleb(-DECIMALS)
 _ONE = Decimal(1)
 _ZERO = Decimal(0)
+_CONTEXT = Context(prec=34, rounding=ROUND_HALF_UP)
 
 
 def quantize4(value: Decimal) -> Decimal:
@@ -21,7 +22,8 @@ def quantize4(value: Decimal) -> Decimal:
 
 def round4(value: Decimal) -> Decimal:
     """``value`` rounded half-up to 4 decimals, without trailing zeros and never in exponent notation."""
-    context = Context(prec=max(34, value.adjusted() + DECIMALS + 2), rounding=ROUND_HALF_UP)
+    digits = value.adjusted() + DECIMALS + 2
+    context = _CONTEXT if digits <= _CONTEXT.prec else Context(prec=digits, rounding=ROUND_HALF_UP)
     q = value.quantize(QUANTUM, context=context)
     if not q:
         return _ZERO
