@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 
 from roamstream.ocpi import jsonio
-from roamstream.tariffs import TariffEngineError, price_cdr, priced_cdr
+from roamstream.tariffs import OmittedVat, TariffEngineError, price_cdr, priced_cdr
 
 INVALID_INPUT = 2
 
@@ -28,13 +28,17 @@ def price(
     time_zone: Annotated[
         str, typer.Option("--time-zone", help="IANA time zone of the location (tariff times are local)")
     ] = "UTC",
+    omitted_vat: Annotated[
+        OmittedVat,
+        typer.Option("--omitted-vat", help="a price component without vat: no VAT added, or incl. VAT unknown"),
+    ] = OmittedVat.EXEMPT,
 ) -> None:
     """Price the CDR's charging periods with the tariff and print the priced CDR as JSON."""
     try:
         zone = _zone(time_zone)
         tariff_data = _read(tariff, "tariff")
         cdr_data = _read(cdr, "cdr")
-        priced = price_cdr(tariff_data, cdr_data, tz=zone)
+        priced = price_cdr(tariff_data, cdr_data, tz=zone, omitted_vat=omitted_vat)
         out = priced_cdr(cdr_data, priced)
     except (TariffEngineError, _InputError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -60,6 +60,17 @@ def test_time_zone_defaults_to_utc(tmp_path):
     assert json.loads(later.stdout, parse_float=Decimal)["total_parking_cost"]["excl_vat"] == 0
 
 
+def test_omitted_vat_can_be_read_as_unknown(tmp_path):
+    tariff = tariffs()["step_size"]  # no vat on any component
+    cdr = {**CDR, "start_date_time": "2024-01-15T15:55:00Z", "end_date_time": "2024-01-15T16:07:00Z",
+           "charging_periods": [{"start_date_time": "2024-01-15T15:55:00Z",
+                                 "dimensions": [{"type": "TIME", "volume": Decimal("0.2")}]}]}  # fmt: skip
+    exempt = json.loads(run(tmp_path, tariff, cdr).stdout, parse_float=Decimal)
+    unknown = json.loads(run(tmp_path, tariff, cdr, "--omitted-vat", "unknown").stdout, parse_float=Decimal)
+    assert exempt["total_cost"] == {"excl_vat": Decimal("0.6"), "incl_vat": Decimal("0.6")}  # 12 -> 30 min
+    assert unknown["total_cost"] == {"excl_vat": Decimal("0.6")}  # incl_vat left out: not known
+
+
 def _with_step_size_zero():
     tariff = json.loads(jsonio.dumps(tariffs()["complex"]), parse_float=Decimal)
     tariff["elements"][1]["price_components"].insert(0, {"type": "ENERGY", "price": 1, "step_size": 1})
