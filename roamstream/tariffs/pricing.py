@@ -281,49 +281,30 @@ def _price(
                 parking_lines.append((component, volume, i))
             total_parking += volume
 
-    extras = {
-        ENERGY: _extra(energy_lines, energy_extra),
-        TIME: _extra(time_lines, time_extra) if not parking_lines else None,
-        PARKING: _extra(parking_lines, time_extra),
-        RESERVATION_TIME: _extra(lines[RESERVATION_TIME], time_extra),
-    }
-
     breakdown: list[tuple] = []
-    # per bucket: [excl, incl, incl known]; buckets: energy, time, parking, reservation, fixed
-    sums = [[ZERO, ZERO, True] for _ in range(5)]
-    for dimension in (ENERGY, TIME, PARKING, RESERVATION_TIME):
-        dimension_lines = lines[dimension]
-        if not dimension_lines:
-            continue
-        # exact costs per component first; the step_size extra (one inexact division for time) once
-        per_component: dict[int, list] = {}
-        name = _LINE_NAMES[dimension]
-        for component, volume, i in dimension_lines:
-            excl = volume * component.price
-            entry = per_component.get(id(component))
-            if entry is None:
-                per_component[id(component)] = [component, excl]
-            else:
-                entry[1] += excl
-            breakdown.append((i, name, component, volume, volume, excl))
-        extra = extras[dimension]
-        if extra is not None and extra[0]:
-            numerator, divisor = extra
-            i, _, last, volume, _, excl = breakdown[-1]
-            extra_cost = last.price * numerator if divisor == 1 else last.price * numerator / divisor
-            per_component[id(last)][1] += extra_cost
-            billed = volume + (numerator if divisor == 1 else numerator / divisor)
-            breakdown[-1] = (i, name, last, volume, billed, excl + extra_cost)
-        acc = sums[3] if dimension == RESERVATION_TIME else sums[dimension]
-        for component, excl in per_component.values():
-            _add(acc, component, excl, exempt)
+    energy = _bill(energy_lines, energy_extra, "ENERGY", exempt, breakdown)
+    time = _bill(time_lines, None if parking_lines else time_extra, "TIME", exempt, breakdown)
+    parking = _bill(parking_lines, time_extra, "PARKING_TIME", exempt, breakdown)
+    reservation = _bill(lines[RESERVATION_TIME], time_extra, "RESERVATION_TIME", exempt, breakdown)
+    fixed_flats, reservation_flats = [], []
     for component, i in flats.values():
-        acc = sums[3] if tariff.elements[component.element].reservation else sums[4]
-        _add(acc, component, component.price, exempt)
+        is_reservation = tariff.elements[component.element].reservation is not None
+        (reservation_flats if is_reservation else fixed_flats).append((component, component.price))
         breakdown.append((i, "FLAT", component, _ONE, _ONE, component.price))
-    energy, time, parking, reservation, fixed = (Cost(a[0], a[1] if a[2] else None) for a in sums)
-    total_excl = sums[0][0] + sums[1][0] + sums[2][0] + sums[3][0] + sums[4][0]
-    total_incl = sums[0][1] + sums[1][1] + sums[2][1] + sums[3][1] + sums[4][1] if all(a[2] for a in sums) else None
+    fixed = _sum(fixed_flats, exempt)
+    if reservation_flats:
+        flat = _sum(reservation_flats, exempt)
+        reservation = Cost(
+            reservation.excl_vat + flat.excl_vat,
+            None if reservation.incl_vat is None or flat.incl_vat is None else reservation.incl_vat + flat.incl_vat,
+        )
+    costs = (energy, time, parking, reservation, fixed)
+    total_excl = energy.excl_vat + time.excl_vat + parking.excl_vat + reservation.excl_vat + fixed.excl_vat
+    total_incl = (
+        None
+        if any(c.incl_vat is None for c in costs)
+        else energy.incl_vat + time.incl_vat + parking.incl_vat + reservation.incl_vat + fixed.incl_vat
+    )
     total, min_applied, max_applied = _clamp(tariff, total_excl, total_incl)
     return PricedSession(
         total_cost=total,
@@ -343,14 +324,49 @@ def _price(
     )
 
 
-def _extra(lines: list[tuple], extra) -> tuple[Decimal, Decimal] | None:
-    """The step_size extra of a dimension: its session total rounded with the last line's step_size."""
+def _bill(lines: list[tuple], extra, name: str, exempt: bool, breakdown: list[tuple]) -> Cost:
+    """The cost of one dimension's lines: exact products per component, plus the step_size extra once.
+
+    ``extra`` rounds the dimension's billable total with the last line's step_size (None: no rounding);
+    what it adds is billed at the last line's price.
+    """
     if not lines:
-        return None
+        return Cost(ZERO, ZERO)
+    per_component: dict[int, list] = {}
     total = ZERO
-    for line in lines:
-        total += line[1]
-    return extra(total, lines[-1][0].step_size)
+    for component, volume, i in lines:
+        amount = volume * component.price
+        total += volume
+        entry = per_component.get(id(component))
+        if entry is None:
+            per_component[id(component)] = [component, amount]
+        else:
+            entry[1] += amount
+        breakdown.append((i, name, component, volume, volume, amount))
+    if extra is not None:
+        i, _, last, volume, _, amount = breakdown[-1]
+        numerator, divisor = extra(total, last.step_size)
+        if numerator:
+            extra_amount = last.price * numerator if divisor == 1 else last.price * numerator / divisor
+            per_component[id(last)][1] += extra_amount
+            billed = volume + (numerator if divisor == 1 else numerator / divisor)
+            breakdown[-1] = (i, name, last, volume, billed, amount + extra_amount)
+    return _sum(per_component.values(), exempt)
+
+
+def _sum(amounts, exempt: bool) -> Cost:
+    """(component, amount excl. VAT) pairs as one Cost; incl. VAT per component."""
+    excl = incl = ZERO
+    known = True
+    for component, amount in amounts:
+        excl += amount
+        if component.vat_factor is not None:
+            incl += amount * component.vat_factor
+        elif exempt or not amount:
+            incl += amount
+        else:
+            known = False
+    return Cost(excl, incl if known else None)
 
 
 def _line_incl(component: Component, excl: Decimal, exempt: bool) -> Decimal | None:
@@ -358,20 +374,6 @@ def _line_incl(component: Component, excl: Decimal, exempt: bool) -> Decimal | N
     if component.vat_factor is not None:
         return excl * component.vat_factor
     return excl if exempt or not excl else None
-
-
-def _add(acc: list, component: Component, excl: Decimal, exempt: bool) -> Decimal | None:
-    """Add ``excl`` and its amount incl. VAT to ``acc``; the amount incl. VAT (None: unknown)."""
-    acc[0] += excl
-    if component.vat_factor is not None:
-        incl = excl * component.vat_factor
-    elif exempt or not excl:
-        incl = excl
-    else:
-        acc[2] = False
-        return None
-    acc[1] += incl
-    return incl
 
 
 def _clamp(tariff: CompiledTariff, excl: Decimal, incl: Decimal | None) -> tuple[Cost, bool, bool]:
