@@ -22,7 +22,8 @@ from roamstream.tariffs.exceptions import (
 )
 from roamstream.tariffs.model import CompiledTariff
 from roamstream.tariffs.periods import ChargingPeriod, periods_from_ocpi
-from roamstream.tariffs.pricing import Charge, Cost, OmittedVat, PricedSession, price_periods
+from roamstream.tariffs.pricing import price_periods
+from roamstream.tariffs.result import Charge, Cost, OmittedVat, PricedSession
 
 __all__ = [
     "Charge",

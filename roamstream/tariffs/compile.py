@@ -20,11 +20,11 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from roamstream.ocpi.timefmt import parse_datetime
+from roamstream.tariffs import fields as f
 from roamstream.tariffs import restrictions as r
 from roamstream.tariffs.exceptions import InvalidTariffError
 from roamstream.tariffs.model import (
@@ -40,8 +40,6 @@ from roamstream.tariffs.model import (
     MinMax,
 )
 
-_TIME_RE = re.compile(r"^([0-1][0-9]|2[0-3]):([0-5][0-9])$")
-_DATE_RE = re.compile(r"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
 _WEEKDAYS = {d: i for i, d in enumerate(("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"))}
 _RESERVATION_DIMENSIONS = (FLAT, TIME)
 
@@ -51,8 +49,8 @@ def compile_tariff(tariff: Mapping[str, Any] | Any) -> CompiledTariff:
     data = _plain(tariff) if not isinstance(tariff, Mapping) else tariff
     if not isinstance(data, Mapping):
         raise InvalidTariffError("tariff", "must be a JSON object")
-    tariff_id = _string(data, "id", "tariff", required=True, max_length=36)
-    currency = _string(data, "currency", "tariff", required=True)
+    tariff_id = f.string(data, "id", "tariff", required=True, max_length=36)
+    currency = f.string(data, "currency", "tariff", required=True)
     if not re.fullmatch(r"[A-Za-z]{3}", currency):
         raise InvalidTariffError("tariff.currency", "must be a 3-letter ISO 4217 code")
     if data.get("tax_included") == "YES":
@@ -68,8 +66,8 @@ def compile_tariff(tariff: Mapping[str, Any] | Any) -> CompiledTariff:
     max_price = _min_max(data.get("max_price"), "tariff.max_price")
     if min_price and max_price and min_price.excl_vat > max_price.excl_vat:
         raise InvalidTariffError("tariff.min_price.excl_vat", "must not exceed max_price.excl_vat")
-    start = _datetime(data, "start_date_time", "tariff")
-    end = _datetime(data, "end_date_time", "tariff")
+    start = f.timestamp(data, "start_date_time", "tariff")
+    end = f.timestamp(data, "end_date_time", "tariff")
     if start and end and start > end:
         raise InvalidTariffError("tariff.end_date_time", "must not be before start_date_time")
 
@@ -85,7 +83,7 @@ def compile_tariff(tariff: Mapping[str, Any] | Any) -> CompiledTariff:
     return CompiledTariff(
         id=tariff_id,
         currency=currency.upper(),
-        last_updated=_datetime(data, "last_updated", "tariff"),
+        last_updated=f.timestamp(data, "last_updated", "tariff"),
         elements=elements,
         session_candidates=candidates(lambda e: e.reservation is None),
         reservation_candidates=candidates(lambda e: e.reservation == RESERVATION),
@@ -182,11 +180,11 @@ def _component(raw: Any, i: int, j: int) -> Component:
             f"{path}.type", f"unknown dimension {name!r} (expected one of {', '.join(DIMENSION_NAMES)})"
         )
     dimension = DIMENSIONS[name]
-    price = _number(raw, "price", path, required=True, minimum=Decimal(0))
-    vat = _number(raw, "vat", path, minimum=Decimal(0))
+    price = f.number(raw, "price", path, required=True, minimum=Decimal(0))
+    vat = f.number(raw, "vat", path, minimum=Decimal(0))
     if "step_size" not in raw or raw["step_size"] is None:
         raise InvalidTariffError(f"{path}.step_size", "is required")
-    step = _whole(raw["step_size"], f"{path}.step_size")
+    step = f.whole(raw["step_size"], f"{path}.step_size")
     if dimension != FLAT and step <= 0:
         raise InvalidTariffError(f"{path}.step_size", "must be > 0")
     if step < 0:
@@ -211,14 +209,14 @@ def _with_restrictions(
 ) -> Element:
     checks = []
     times: list[int] = []
-    start_time = _time_of_day(raw, "start_time", path)
-    end_time = _time_of_day(raw, "end_time", path)
+    start_time = f.time_of_day(raw, "start_time", path)
+    end_time = f.time_of_day(raw, "end_time", path)
     if start_time is not None or end_time is not None:
         checks.append(r.time_window(start_time, end_time))
         times = [t for t in (start_time, end_time) if t is not None]
 
-    start_date = _date(raw, "start_date", path)
-    end_date = _date(raw, "end_date", path)
+    start_date = f.local_date(raw, "start_date", path)
+    end_date = f.local_date(raw, "end_date", path)
     if start_date and end_date and start_date >= end_date:
         raise InvalidTariffError(f"{path}.end_date", "must be after start_date (end_date is exclusive)")
     if start_date or end_date:
@@ -266,97 +264,17 @@ def _with_restrictions(
 
 def _bounds(raw: Mapping[str, Any], name: str, path: str, kind: type) -> tuple[Any, Any]:
     if kind is int:
-        low = _whole(raw["min_" + name], f"{path}.min_{name}") if raw.get("min_" + name) is not None else None
-        high = _whole(raw["max_" + name], f"{path}.max_{name}") if raw.get("max_" + name) is not None else None
+        low = f.whole(raw["min_" + name], f"{path}.min_{name}") if raw.get("min_" + name) is not None else None
+        high = f.whole(raw["max_" + name], f"{path}.max_{name}") if raw.get("max_" + name) is not None else None
         for value, which in ((low, "min_"), (high, "max_")):
             if value is not None and value < 0:
                 raise InvalidTariffError(f"{path}.{which}{name}", "must be >= 0")
     else:
-        low = _number(raw, "min_" + name, path, minimum=Decimal(0))
-        high = _number(raw, "max_" + name, path, minimum=Decimal(0))
+        low = f.number(raw, "min_" + name, path, minimum=Decimal(0))
+        high = f.number(raw, "max_" + name, path, minimum=Decimal(0))
     if low is not None and high is not None and low >= high:
         raise InvalidTariffError(f"{path}.max_{name}", f"must be greater than min_{name} (max is exclusive)")
     return low, high
-
-
-def _number(
-    raw: Mapping[str, Any], name: str, path: str, *, required: bool = False, minimum: Decimal | None = None
-) -> Decimal | None:
-    value = raw.get(name)
-    if value is None:
-        if required:
-            raise InvalidTariffError(f"{path}.{name}", "is required")
-        return None
-    number = _decimal(value)
-    if number is None:
-        raise InvalidTariffError(f"{path}.{name}", "must be a number")
-    if minimum is not None and number < minimum:
-        raise InvalidTariffError(f"{path}.{name}", f"must be >= {minimum}")
-    return number
-
-
-def _decimal(value: Any) -> Decimal | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, Decimal):
-        return value if value.is_finite() else None
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value)) if value == value and abs(value) != float("inf") else None
-    return None
-
-
-def _whole(value: Any, path: str) -> int:
-    number = _decimal(value)
-    if number is None or number != number.to_integral_value():
-        raise InvalidTariffError(path, "must be a whole number")
-    return int(number)
-
-
-def _string(raw: Mapping[str, Any], name: str, path: str, *, required: bool, max_length: int = 255) -> str:
-    value = raw.get(name)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or not value:
-        raise InvalidTariffError(f"{path}.{name}", "is required (a non-empty string)")
-    if len(value) > max_length:
-        raise InvalidTariffError(f"{path}.{name}", f"at most {max_length} characters")
-    return value
-
-
-def _time_of_day(raw: Mapping[str, Any], name: str, path: str) -> int | None:
-    value = raw.get(name)
-    if value is None:
-        return None
-    match = _TIME_RE.match(value) if isinstance(value, str) else None
-    if not match:
-        raise InvalidTariffError(f"{path}.{name}", "must be HH:MM (24h, leading zeros)")
-    return int(match[1]) * 60 + int(match[2])
-
-
-def _date(raw: Mapping[str, Any], name: str, path: str) -> date | None:
-    value = raw.get(name)
-    if value is None:
-        return None
-    try:
-        if not (isinstance(value, str) and _DATE_RE.match(value)):
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidTariffError(f"{path}.{name}", "must be a date YYYY-MM-DD") from None
-
-
-def _datetime(raw: Mapping[str, Any], name: str, path: str) -> datetime | None:
-    value = raw.get(name)
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return parse_datetime(value.isoformat())
-    try:
-        return parse_datetime(value)
-    except (TypeError, ValueError):
-        raise InvalidTariffError(f"{path}.{name}", "must be an RFC 3339 timestamp") from None
 
 
 def _min_max(raw: Any, path: str) -> MinMax | None:
@@ -364,8 +282,8 @@ def _min_max(raw: Any, path: str) -> MinMax | None:
         return None
     if not isinstance(raw, Mapping):
         raise InvalidTariffError(path, "must be a Price object")
-    excl = _number(raw, "excl_vat", path, required=True, minimum=Decimal(0))
-    incl = _number(raw, "incl_vat", path, minimum=Decimal(0))
+    excl = f.number(raw, "excl_vat", path, required=True, minimum=Decimal(0))
+    incl = f.number(raw, "incl_vat", path, minimum=Decimal(0))
     return MinMax(excl_vat=excl, incl_vat=incl)
 
 

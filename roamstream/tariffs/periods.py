@@ -15,6 +15,7 @@ from typing import Any
 from roamstream.ocpi.numbers import round4
 from roamstream.ocpi.timefmt import format_datetime, parse_datetime
 from roamstream.tariffs.exceptions import InvalidCdrError
+from roamstream.tariffs.fields import to_decimal
 
 ZERO = Decimal(0)
 
@@ -138,10 +139,7 @@ def _bad_dimension(dim: Any, path: str) -> tuple[int | None, Any]:
 
 
 def _volume(value: Any, path: str) -> Decimal:
-    if isinstance(value, Decimal) and value.is_finite():
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
-    if isinstance(value, float) and value == value and abs(value) != float("inf"):
-        return Decimal(repr(value))
-    raise InvalidCdrError(path, "must be a number")
+    volume = to_decimal(value)
+    if volume is None:
+        raise InvalidCdrError(path, "must be a number")
+    return volume

@@ -31,13 +31,9 @@ Rules, in the order they apply:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Context, Decimal, localcontext
-from enum import StrEnum
-from typing import Any
 
-from roamstream.ocpi.numbers import quantize4
 from roamstream.tariffs.exceptions import TariffNotActiveError
 from roamstream.tariffs.model import (
     ENERGY,
@@ -50,6 +46,7 @@ from roamstream.tariffs.model import (
     Moment,
 )
 from roamstream.tariffs.periods import ChargingPeriod
+from roamstream.tariffs.result import Cost, OmittedVat, PricedSession
 from roamstream.tariffs.stepsize import energy_extra, time_extra
 
 ZERO = Decimal(0)
@@ -58,78 +55,6 @@ RESERVATION_TIME = 4
 _LINE_NAMES = ("ENERGY", "TIME", "PARKING_TIME", "FLAT", "RESERVATION_TIME")
 #: 34 significant digits: exact for every product of OCPI numbers; hour conversions carry 30+ digits
 _CONTEXT = Context(prec=34)
-
-
-class OmittedVat(StrEnum):
-    EXEMPT = "exempt"
-    UNKNOWN = "unknown"
-
-
-@dataclass(slots=True)
-class Cost:
-    """An exact amount; ``incl_vat`` is None when it cannot be known (``OmittedVat.UNKNOWN``)."""
-
-    excl_vat: Decimal
-    incl_vat: Decimal | None
-
-    def to_ocpi(self) -> dict[str, Decimal]:
-        """An OCPI Price: each amount rounded half-up to 4 decimals, once."""
-        if self.incl_vat is None:
-            return {"excl_vat": quantize4(self.excl_vat)}
-        return {"excl_vat": quantize4(self.excl_vat), "incl_vat": quantize4(self.incl_vat)}
-
-
-@dataclass(slots=True)
-class Charge:
-    """One line of the bill: a dimension of one period (or a FLAT fee) with the component that priced it."""
-
-    period: int
-    dimension: str
-    element: int
-    component: int
-    volume: Decimal  # measured (kWh or hours); 1 for FLAT
-    billed: Decimal  # after step_size
-    excl_vat: Decimal
-    incl_vat: Decimal | None
-
-
-@dataclass(slots=True)
-class PricedSession:
-    total_cost: Cost
-    total_energy_cost: Cost
-    total_time_cost: Cost
-    total_parking_cost: Cost
-    total_fixed_cost: Cost
-    total_reservation_cost: Cost
-    total_energy: Decimal
-    total_charging_time: Decimal
-    total_parking_time: Decimal
-    total_reservation_time: Decimal
-    #: (period, dimension, component, volume, billed, excl. VAT) per line; see ``charges``
-    breakdown: list[tuple]
-    min_price_applied: bool = False
-    max_price_applied: bool = False
-    vat_exempt_when_omitted: bool = True
-
-    @property
-    def charges(self) -> tuple[Charge, ...]:
-        """The bill line by line, in period order (built on demand: pricing itself does not need it)."""
-        exempt = self.vat_exempt_when_omitted
-        return tuple(
-            Charge(i, name, c.element, c.index, volume, billed, excl, _line_incl(c, excl, exempt))
-            for i, name, c, volume, billed, excl in sorted(self.breakdown, key=lambda line: line[0])
-        )
-
-    def totals_to_ocpi(self) -> dict[str, Any]:
-        """The CDR cost fields as OCPI Prices (rounded once, 4 decimals)."""
-        return {
-            "total_cost": self.total_cost.to_ocpi(),
-            "total_energy_cost": self.total_energy_cost.to_ocpi(),
-            "total_time_cost": self.total_time_cost.to_ocpi(),
-            "total_parking_cost": self.total_parking_cost.to_ocpi(),
-            "total_fixed_cost": self.total_fixed_cost.to_ocpi(),
-            "total_reservation_cost": self.total_reservation_cost.to_ocpi(),
-        }
 
 
 def check_active(tariff: CompiledTariff, at: datetime) -> None:
@@ -367,13 +292,6 @@ def _sum(amounts, exempt: bool) -> Cost:
         else:
             known = False
     return Cost(excl, incl if known else None)
-
-
-def _line_incl(component: Component, excl: Decimal, exempt: bool) -> Decimal | None:
-    """The amount incl. VAT of one line of the breakdown (the totals are computed per component)."""
-    if component.vat_factor is not None:
-        return excl * component.vat_factor
-    return excl if exempt or not excl else None
 
 
 def _clamp(tariff: CompiledTariff, excl: Decimal, incl: Decimal | None) -> tuple[Cost, bool, bool]:
