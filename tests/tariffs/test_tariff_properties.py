@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
+from zoneinfo import ZoneInfo
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from roamstream.tariffs import ChargingPeriod, compile_tariff, price_periods
+from roamstream.ocpi import jsonio
+from roamstream.ocpi.timefmt import format_datetime
+from roamstream.tariffs import (
+    ChargingPeriod,
+    MeterSample,
+    build_charging_periods,
+    compile_tariff,
+    price_cdr,
+    price_periods,
+)
 
 T0 = datetime(2024, 1, 15, 6, 0, tzinfo=UTC)
 SUBTOTALS = ("total_cost", "total_energy_cost", "total_time_cost", "total_parking_cost", "total_fixed_cost")
@@ -170,3 +181,37 @@ def test_excl_vat_never_exceeds_incl_vat_when_vat_is_not_negative(tariff, period
     for name in (*SUBTOTALS, "total_reservation_cost"):
         cost = getattr(priced, name)
         assert cost.excl_vat <= cost.incl_vat, name
+
+
+@st.composite
+def meter_timelines(draw):
+    """Samples every 1-30 min with 0-22 kW of charging, some idle stretches, 16-32 A."""
+    at = T0 + timedelta(minutes=draw(st.integers(0, 1440)), seconds=draw(st.integers(0, 59)))
+    energy = D(draw(st.integers(0, 10**6))) / 1000
+    samples = []
+    for _ in range(draw(st.integers(2, 12))):
+        charging = draw(st.booleans())
+        samples.append(MeterSample(at, energy, charging=charging, current_a=D(draw(st.sampled_from([6, 16, 32])))))
+        minutes = draw(st.integers(1, 30))
+        if charging:
+            energy += (D(draw(st.integers(0, 22_000))) * minutes / 60 / 1000).quantize(D("0.001"))
+        at += timedelta(minutes=minutes)
+    samples.append(MeterSample(at, energy, charging=False))
+    return samples
+
+
+@settings(max_examples=150, deadline=None)
+@given(tariff=windowed_tariffs(), samples=meter_timelines(), zone=st.sampled_from(["UTC", "Europe/Amsterdam"]))
+def test_a_built_cdr_prices_the_same_when_recomputed_from_its_json(tariff, samples, zone):
+    """What we publish is what we billed: pricing the periods we built equals pricing the OCPI CDR JSON
+    made of them (4-decimal volumes, millisecond timestamps), as an eMSP recomputing it would."""
+    compiled = compile_tariff(tariff)
+    tz = ZoneInfo(zone)
+    start = samples[0].timestamp
+    periods = build_charging_periods(compiled, samples, tz, start)
+    ours = price_periods(compiled, periods, start=start, tz=tz)
+    cdr = {"start_date_time": format_datetime(start), "end_date_time": format_datetime(samples[-1].timestamp),
+           "charging_periods": [p.to_ocpi(compiled.id) for p in periods]}  # fmt: skip
+    theirs = price_cdr(compiled, json.loads(jsonio.dumps(cdr), parse_float=D), tz=tz)
+    assert ours.totals_to_ocpi() == theirs.totals_to_ocpi()
+    assert sum(p.energy for p in periods) == (samples[-1].energy_kwh - samples[0].energy_kwh).quantize(D("0.0001"))
