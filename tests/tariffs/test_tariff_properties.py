@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from tariff_data import tariffs
 
 from roamstream.ocpi import jsonio
 from roamstream.ocpi.timefmt import format_datetime
@@ -201,7 +202,11 @@ def meter_timelines(draw):
 
 
 @settings(max_examples=150, deadline=None)
-@given(tariff=windowed_tariffs(), samples=meter_timelines(), zone=st.sampled_from(["UTC", "Europe/Amsterdam"]))
+@given(
+    tariff=windowed_tariffs() | st.sampled_from([tariffs()[name] for name in ("complex", "max_power", "step_size")]),
+    samples=meter_timelines(),
+    zone=st.sampled_from(["UTC", "Europe/Amsterdam"]),
+)
 def test_a_built_cdr_prices_the_same_when_recomputed_from_its_json(tariff, samples, zone):
     """What we publish is what we billed: pricing the periods we built equals pricing the OCPI CDR JSON
     made of them (4-decimal volumes, millisecond timestamps), as an eMSP recomputing it would."""
