@@ -11,6 +11,7 @@ from roamstream.ocpi import jsonio
 from roamstream.ocpi.cdr import CDR
 from roamstream.ocpi.common import Price
 from roamstream.ocpi.location import Location
+from roamstream.ocpi.session import Session
 from roamstream.ocpi.tariff import Tariff
 from roamstream.ocpi.token import Token
 
@@ -162,3 +163,34 @@ def test_token_round_trip():
 )
 def test_numbers_never_in_exponent_notation(value, text):
     assert jsonio.dumps(Decimal(value)) == text
+
+
+def test_session_may_carry_session_only_dimensions(cdr_data):
+    session = Session.model_validate(
+        {
+            "country_code": "NL",
+            "party_id": "RST",
+            "id": "S-1",
+            "start_date_time": "2024-03-01T10:00:00Z",
+            "kwh": 4.2,
+            "cdr_token": cdr_data["cdr_token"],
+            "auth_method": "AUTH_REQUEST",
+            "location_id": "LOC-7",
+            "evse_uid": "EVSE-7-1",
+            "connector_id": "1",
+            "currency": "EUR",
+            "charging_periods": [
+                {
+                    "start_date_time": "2024-03-01T10:00:00Z",
+                    "dimensions": [{"type": "ENERGY", "volume": 4.2}, {"type": "STATE_OF_CHARGE", "volume": 55}],
+                }
+            ],
+            "status": "ACTIVE",
+            "last_updated": "2024-03-01T10:15:00Z",
+        }
+    )
+    out = session.to_ocpi()
+    assert out["kwh"] == 4.2 and out["status"] == "ACTIVE"
+    assert out["charging_periods"][0]["dimensions"][1] == {"type": "STATE_OF_CHARGE", "volume": 55}
+    with pytest.raises(ValidationError):
+        Session.model_validate({**session.to_ocpi(), "status": "CHARGING"})
