@@ -101,6 +101,7 @@ def select(candidates: tuple[Element, ...], dimension: int, moment: Moment, seen
 
 
 def moment_at(tariff: CompiledTariff, period: ChargingPeriod, tz: tzinfo, kwh: Decimal, duration: timedelta) -> Moment:
+    """What the restrictions see at the start of ``period``: local time, energy and time so far, power."""
     if tariff.needs_local_time:
         local = period.start.astimezone(tz)
         return Moment(
@@ -148,7 +149,6 @@ def _price(
         fixed_flat, flat_candidates = flat_candidates[0].components[FLAT], ()
     else:
         fixed_flat = None
-    local_time = tariff.needs_local_time
     kwh = total_time = total_parking = total_reservation = ZERO
     for i, p in enumerate(periods):
         seen: dict[int, bool] = {}
@@ -166,23 +166,7 @@ def _price(
             seen = {}
         if fixed_flat is not None and id(fixed_flat) not in flats:
             flats[id(fixed_flat)] = (fixed_flat, i)
-        if local_time:
-            local = p.start.astimezone(tz)
-            moment = Moment(
-                local.hour * 60 + local.minute,
-                local.date(),
-                local.weekday(),
-                kwh,
-                p.start - session_start,
-                p.min_current,
-                p.max_current,
-                p.min_power,
-                p.max_power,
-            )
-        else:
-            moment = Moment(
-                0, None, 0, kwh, p.start - session_start, p.min_current, p.max_current, p.min_power, p.max_power
-            )
+        moment = moment_at(tariff, p, tz, kwh, p.start - session_start)
         if flat_candidates:
             component = select(flat_candidates, FLAT, moment, seen)
             if component is not None and id(component) not in flats:
