@@ -9,6 +9,7 @@ from tariff_data import cases
 _CASE_SETS = {
     "priced_case": lambda c: c["kind"] != "withdrawn",
     "stated_case": lambda c: "stated" in c,
+    "exact_case": lambda c: "exact" in c,
     # the command line prices with the default OmittedVat.EXEMPT
     "cli_case": lambda c: c.get("omitted_vat", "exempt") == "exempt",
 }

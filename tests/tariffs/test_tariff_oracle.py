@@ -57,6 +57,12 @@ def test_case_is_priced_as_its_source_says(priced_case):
             assert got.get("incl_vat") == expected["incl_vat"], f"{key} incl_vat"
 
 
+def test_exact_figures_before_the_one_rounding(exact_case):
+    exact = _priced(exact_case)
+    for key, text in exact_case["exact"].items():
+        assert getattr(exact, SUBTOTALS[key]).excl_vat == price(text)["excl_vat"]
+
+
 def test_stated_figures_are_ours_rounded_as_the_source_prints_them(stated_case):
     exact = _priced(stated_case)
     for key, text in stated_case["stated"].items():
