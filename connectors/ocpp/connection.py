@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ocpp.charge_point import _raise_key_error, remove_nones, serialize_as_dict
+from ocpp.charge_point import _raise_key_error
 from ocpp.exceptions import OCPPError
 from ocpp.messages import Call
 
@@ -41,9 +41,7 @@ class ConnectorChargePoint:
     _ocpp_version: ClassVar[str]
     transaction_actions: ClassVar[frozenset[str]]
 
-    def __init__(
-        self, identity: str, connection: Any, publisher: Publisher, options: ConnectionOptions
-    ) -> None:
+    def __init__(self, identity: str, connection: Any, publisher: Publisher, options: ConnectionOptions) -> None:
         super().__init__(identity, connection, response_timeout=options.response_timeout_s, logger=log)
         self.publisher = publisher
         self.options = options
@@ -73,9 +71,7 @@ class ConnectorChargePoint:
             else:
                 await self._dispatch(msg)
         except CallRejected as exc:
-            await self._reject(
-                msg.unique_id, frames.wire_code(exc.code, self._ocpp_version), exc.description, raw
-            )
+            await self._reject(msg.unique_id, frames.wire_code(exc.code, self._ocpp_version), exc.description, raw)
         except OCPPError as exc:
             await self._reject(msg.unique_id, exc.code, str(exc.description), raw)
 
@@ -98,7 +94,7 @@ class ConnectorChargePoint:
         except PublishFailed as exc:
             log.warning("%s: %s not acknowledged, Kafka did not take it: %s", self.id, msg.action, exc)
             raise CallRejected("InternalError", "the message could not be stored; retry later") from exc
-        payload = keys.to_camel(remove_nones(serialize_as_dict(response)))
+        payload = keys.to_camel(_response_dict(response))
         await self._send(msg.create_call_result(payload).to_json())
 
     async def _reject(self, message_id: str, code: str, description: str, raw: str | bytes) -> None:
@@ -130,3 +126,8 @@ class ConnectorChargePoint:
             self.publisher.transaction(event),
             self.publisher.dead_letter(self.id, reason, self._frame, event.timestamp),
         )
+
+
+def _response_dict(response: Any) -> dict[str, Any]:
+    """A handler's answer (a flat ``call_result`` dataclass whose nested values are dicts) without Nones."""
+    return {name: value for name in response.__dataclass_fields__ if (value := getattr(response, name)) is not None}

@@ -45,9 +45,7 @@ def hash_password(password: str, *, iterations: int = 200_000, salt: bytes | Non
     """The stored form of a station password: ``pbkdf2_sha256$<iterations>$<salt b64>$<hash b64>``."""
     salt = salt if salt is not None else secrets.token_bytes(16)
     digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
-    return "$".join(
-        (_HASH_SCHEME, str(iterations), base64.b64encode(salt).decode(), base64.b64encode(digest).decode())
-    )
+    return "$".join((_HASH_SCHEME, str(iterations), base64.b64encode(salt).decode(), base64.b64encode(digest).decode()))
 
 
 def verify_password(password: str, stored: str) -> bool:
@@ -62,9 +60,7 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
-def check_basic_auth(
-    identity: str, authorization: str | None, stored: Mapping[str, str], require_auth: bool
-) -> None:
+def check_basic_auth(identity: str, authorization: str | None, stored: Mapping[str, str], require_auth: bool) -> None:
     """Raise HandshakeRejected(401) unless the station may connect.
 
     A station with a stored password must present it with username = identity; without one, it may

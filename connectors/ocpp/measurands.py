@@ -6,36 +6,39 @@ flagged; a value that is not a number is dropped from the samples and flagged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from connectors.ocpp.model import Sample
 
 ENERGY_REGISTER = "Energy.Active.Import.Register"
 
+_ONE = Decimal(1)
+_THOUSAND = Decimal(1000)
+
 #: raw unit -> (factor, normalised unit)
 UNITS: dict[str, tuple[Decimal, str]] = {
-    "Wh": (Decimal(1), "Wh"),
-    "kWh": (Decimal(1000), "Wh"),
-    "W": (Decimal(1), "W"),
-    "kW": (Decimal(1000), "W"),
-    "A": (Decimal(1), "A"),
-    "V": (Decimal(1), "V"),
-    "Percent": (Decimal(1), "%"),
-    "%": (Decimal(1), "%"),
-    "varh": (Decimal(1), "varh"),
-    "kvarh": (Decimal(1000), "varh"),
-    "var": (Decimal(1), "var"),
-    "kvar": (Decimal(1000), "var"),
-    "VA": (Decimal(1), "VA"),
-    "kVA": (Decimal(1000), "VA"),
-    "Hz": (Decimal(1), "Hz"),
-    "Hertz": (Decimal(1), "Hz"),
-    "Celsius": (Decimal(1), "Celsius"),
-    "Celcius": (Decimal(1), "Celsius"),  # the 1.6 schema's spelling
-    "Fahrenheit": (Decimal(1), "Fahrenheit"),
-    "K": (Decimal(1), "K"),
+    "Wh": (_ONE, "Wh"),
+    "kWh": (_THOUSAND, "Wh"),
+    "W": (_ONE, "W"),
+    "kW": (_THOUSAND, "W"),
+    "A": (_ONE, "A"),
+    "V": (_ONE, "V"),
+    "Percent": (_ONE, "%"),
+    "%": (_ONE, "%"),
+    "varh": (_ONE, "varh"),
+    "kvarh": (_THOUSAND, "varh"),
+    "var": (_ONE, "var"),
+    "kvar": (_THOUSAND, "var"),
+    "VA": (_ONE, "VA"),
+    "kVA": (_THOUSAND, "VA"),
+    "Hz": (_ONE, "Hz"),
+    "Hertz": (_ONE, "Hz"),
+    "Celsius": (_ONE, "Celsius"),
+    "Celcius": (_ONE, "Celsius"),  # the 1.6 schema's spelling
+    "Fahrenheit": (_ONE, "Fahrenheit"),
+    "K": (_ONE, "K"),
 }
 
 #: the unit a measurand has when the station names none
@@ -53,8 +56,7 @@ _DEFAULT_UNIT = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class RawSample:
+class RawSample(NamedTuple):
     """One sampled value as the station sent it, in either version's shape."""
 
     timestamp: datetime
@@ -108,20 +110,25 @@ def normalise(raw: RawSample, flags: list[str]) -> Sample | None:
         return None
     raw_unit = raw.unit or None
     unit = raw_unit or default_unit(measurand)
-    factor, normalised_unit = UNITS.get(unit, (Decimal(1), unit))
-    if unit and unit not in UNITS:
-        flags.append(f"unknown_unit:{unit}")
-    value = number * factor * Decimal(10) ** raw.multiplier
+    known = UNITS.get(unit)
+    if known is None:
+        if unit:
+            flags.append(f"unknown_unit:{unit}")
+        known = (_ONE, unit)
+    factor, normalised_unit = known
+    value = number if factor is _ONE else number * factor
+    if raw.multiplier:
+        value = value.scaleb(raw.multiplier)
     return Sample(
-        timestamp=raw.timestamp,
-        measurand=measurand,
-        value=decimal_text(value),
-        unit=normalised_unit,
-        raw_value=raw.value if isinstance(raw.value, str) else decimal_text(number),
-        raw_unit=raw_unit if raw.multiplier == 0 else f"{unit}*10^{raw.multiplier}",
-        phase=raw.phase,
-        location=raw.location,
-        context=raw.context,
+        raw.timestamp,
+        measurand,
+        decimal_text(value),
+        normalised_unit,
+        raw.value if isinstance(raw.value, str) else decimal_text(number),
+        raw_unit if raw.multiplier == 0 else f"{unit}*10^{raw.multiplier}",
+        raw.phase,
+        raw.location,
+        raw.context,
     )
 
 
@@ -131,3 +138,10 @@ def energy_register_wh(samples: tuple[Sample, ...]) -> str | None:
         if s.measurand == ENERGY_REGISTER and s.phase is None and s.location in (None, "Outlet"):
             return s.value
     return None
+
+
+def sample_key(samples: tuple[Sample, ...]) -> tuple[str, ...]:
+    """The natural key of a set of samples (for event ids): what was measured, when, and the raw value."""
+    return tuple(
+        f"{s.timestamp.timestamp()}|{s.measurand}|{s.phase}|{s.location}|{s.context}|{s.raw_value}" for s in samples
+    )

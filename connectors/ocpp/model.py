@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 #: the namespace of every ``event_id`` (uuid5 over the natural key of the event)
 EVENT_NAMESPACE = uuid.UUID("6f1c1d0e-8a43-5b7e-9a0c-3c0f2a5e7d41")
@@ -25,8 +26,7 @@ class StationKind(StrEnum):
     STATUS = "STATUS"
 
 
-@dataclass(frozen=True, slots=True)
-class Sample:
+class Sample(NamedTuple):
     timestamp: datetime
     measurand: str
     value: str
@@ -62,9 +62,11 @@ class TransactionEvent:
     flags: tuple[str, ...] = ()
 
     def to_record(self) -> dict:
-        record = asdict(self)
+        record = _shallow(self)
         record["kind"] = self.kind.value
-        record["samples"] = [asdict(s) for s in self.samples]
+        record["timestamp"] = micros(self.timestamp)
+        record["received_at"] = micros(self.received_at)
+        record["samples"] = [s._replace(timestamp=micros(s.timestamp))._asdict() for s in self.samples]
         record["flags"] = list(self.flags)
         return record
 
@@ -84,7 +86,7 @@ class StationEvent:
     model: str | None = None
 
     def to_record(self) -> dict:
-        record = asdict(self)
+        record = _shallow(self)
         record["kind"] = self.kind.value
         return record
 
@@ -98,6 +100,20 @@ class Received:
     action: str
     received_at: datetime
     flags: list[str] = field(default_factory=list)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def micros(value: datetime) -> int:
+    """Avro ``timestamp-micros`` as an int (fastavro writes ints without converting them again)."""
+    delta = value - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _shallow(obj) -> dict:
+    """The fields of a dataclass as a dict, without ``asdict``'s deep copies (the values are immutable)."""
+    return {name: getattr(obj, name) for name in obj.__dataclass_fields__}
 
 
 def event_id(*natural_key: object) -> str:

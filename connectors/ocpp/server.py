@@ -136,9 +136,7 @@ class OcppServer:
         handler = HANDLERS.get(ws.subprotocol or "")
         if handler is None:
             offered = ", ".join(ws.request.headers.get_all("Sec-WebSocket-Protocol")) or "none"
-            reason = (
-                f"no common OCPP subprotocol (offered: {offered}; supported: {', '.join(self._subprotocols)})"
-            )
+            reason = f"no common OCPP subprotocol (offered: {offered}; supported: {', '.join(self._subprotocols)})"
             await self.publisher.dead_letter(identity, reason, f"GET {ws.request.path}")
             await ws.close(CLOSE_NO_SUBPROTOCOL, reason[:120])
             return

@@ -58,9 +58,7 @@ def charge_point_ids(count: int, prefix: str = "SIM-") -> list[str]:
     return [f"{prefix}{i + 1:04d}" for i in range(count)]
 
 
-def plan_station(
-    charge_point_id: str, station_index: int, start: datetime, opts: PlanOptions
-) -> list[SessionPlan]:
+def plan_station(charge_point_id: str, station_index: int, start: datetime, opts: PlanOptions) -> list[SessionPlan]:
     clock = start
     register = 0 if opts.rebase_meter else 1_000 * (station_index + 1)
     plans = []

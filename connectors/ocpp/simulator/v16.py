@@ -45,9 +45,7 @@ def sampled_values(r: Reading, context: str = "Sample.Periodic") -> list[dict]:
         }
         for p in PHASES
     ]
-    values.append(
-        {"value": str(r.soc), "context": context, "measurand": "SoC", "location": "EV", "unit": "Percent"}
-    )
+    values.append({"value": str(r.soc), "context": context, "measurand": "SoC", "location": "EV", "unit": "Percent"})
     return values
 
 
@@ -69,13 +67,9 @@ async def boot(station: Station, connectors: int, at) -> None:
 
 async def run_session(station: Station, s: SessionPlan, faults: Faults) -> SimulatedSession:
     await station.call(call.Authorize(id_tag=s.id_tag))
-    started = await station.call(
-        call.StartTransaction(s.connector_id, s.id_tag, s.meter_start_wh, ts(s.started_at))
-    )
+    started = await station.call(call.StartTransaction(s.connector_id, s.id_tag, s.meter_start_wh, ts(s.started_at)))
     tx = started.transaction_id
-    await station.call(
-        call.StatusNotification(s.connector_id, "NoError", "Charging", timestamp=ts(s.started_at))
-    )
+    await station.call(call.StatusNotification(s.connector_id, "NoError", "Charging", timestamp=ts(s.started_at)))
     periodic = [
         call.MeterValues(s.connector_id, [{"timestamp": ts(r.at), "sampled_value": sampled_values(r)}], tx)
         for r in s.readings
@@ -104,9 +98,7 @@ async def run_session(station: Station, s: SessionPlan, faults: Faults) -> Simul
     if faults.offline_queue:
         for mv in reversed(periodic):
             await station.call(mv)
-    await station.call(
-        call.StatusNotification(s.connector_id, "NoError", "Available", timestamp=ts(s.stopped_at))
-    )
+    await station.call(call.StatusNotification(s.connector_id, "NoError", "Available", timestamp=ts(s.stopped_at)))
     return SimulatedSession.of(s, str(tx), "1.6")
 
 

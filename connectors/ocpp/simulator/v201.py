@@ -81,9 +81,7 @@ def transaction_id(s: SessionPlan) -> str:
 
 async def boot(station: Station, connectors: int, at: datetime) -> None:
     await station.call(
-        call.BootNotification(
-            charging_station={"model": "RS-Sim", "vendor_name": "roamstream"}, reason="PowerUp"
-        )
+        call.BootNotification(charging_station={"model": "RS-Sim", "vendor_name": "roamstream"}, reason="PowerUp")
     )
     await station.call(call.Heartbeat())
     for c in range(1, connectors + 1):
@@ -108,9 +106,7 @@ async def run_session(station: Station, s: SessionPlan, faults: Faults) -> Simul
             id_token=token,
         )
     )
-    await station.call(
-        call.StatusNotification(ts(s.started_at), "Occupied", evse_id=s.connector_id, connector_id=1)
-    )
+    await station.call(call.StatusNotification(ts(s.started_at), "Occupied", evse_id=s.connector_id, connector_id=1))
     periodic = [
         call.TransactionEvent(
             "Updated",
@@ -156,7 +152,5 @@ async def run_session(station: Station, s: SessionPlan, faults: Faults) -> Simul
     if faults.offline_queue:
         for event in reversed(periodic):
             await station.call(event)
-    await station.call(
-        call.StatusNotification(ts(s.stopped_at), "Available", evse_id=s.connector_id, connector_id=1)
-    )
+    await station.call(call.StatusNotification(ts(s.stopped_at), "Available", evse_id=s.connector_id, connector_id=1))
     return SimulatedSession.of(s, tx, "2.0.1")

@@ -6,7 +6,7 @@ import hashlib
 from typing import Any
 
 from connectors.ocpp.common import decimal_string, field, integer, optional_int, station_time, text
-from connectors.ocpp.measurands import RawSample, energy_register_wh, normalise
+from connectors.ocpp.measurands import RawSample, energy_register_wh, normalise, sample_key
 from connectors.ocpp.model import (
     Received,
     Sample,
@@ -20,9 +20,7 @@ from connectors.ocpp.model import (
 VERSION = "1.6"
 
 
-def transaction_id(
-    charge_point_id: str, connector_id: int, id_tag: str, timestamp: str, meter_start: str
-) -> int:
+def transaction_id(charge_point_id: str, connector_id: int, id_tag: str, timestamp: str, meter_start: str) -> int:
     """The id we allocate: a positive 31-bit int from the start's natural key, so a retried or replayed
     StartTransaction (even after a restart of the connector) gets the same id."""
     key = "\x1f".join((charge_point_id, str(connector_id), id_tag, timestamp, meter_start))
@@ -35,9 +33,7 @@ def samples(meter_value: Any, rx: Received) -> tuple[Sample, ...]:
         at = station_time(field(entry, "timestamp"), rx, "sample_timestamp")
         for sv in entry.get("sampled_value") or ():
             if sv.get("format") == "SignedData":
-                rx.flags.append(
-                    f"signed_data_skipped:{sv.get('measurand') or 'Energy.Active.Import.Register'}"
-                )
+                rx.flags.append(f"signed_data_skipped:{sv.get('measurand') or 'Energy.Active.Import.Register'}")
                 continue
             raw = RawSample(
                 timestamp=at,
@@ -109,16 +105,11 @@ def meter_values(payload: dict[str, Any], rx: Received) -> TransactionEvent:
     tx_number = optional_int(payload, "transaction_id")
     tx = None if tx_number is None else str(tx_number)
     data = samples(field(payload, "meter_value"), rx)
-    entries = payload["meter_value"]
-    at = station_time(field(entries[0], "timestamp"), rx, "sample_timestamp") if entries else rx.received_at
-    natural = tuple(
-        f"{s.timestamp.isoformat()}|{s.measurand}|{s.phase}|{s.location}|{s.context}|{s.raw_value}"
-        for s in data
-    )
+    at = data[0].timestamp if data else rx.received_at
     return _tx(
         rx,
         TxKind.UPDATED,
-        ("UPDATED", connector_id, tx, at.isoformat(), *natural),
+        ("UPDATED", connector_id, tx, *sample_key(data)),
         timestamp=at,
         transaction_id=tx,
         connector_id=connector_id,

@@ -6,7 +6,7 @@ from typing import Any
 
 from connectors.ocpp.common import field, integer, optional_int, station_time, text
 from connectors.ocpp.exceptions import UninterpretableMessage
-from connectors.ocpp.measurands import RawSample, energy_register_wh, normalise
+from connectors.ocpp.measurands import RawSample, energy_register_wh, normalise, sample_key
 from connectors.ocpp.model import (
     Received,
     Sample,
@@ -86,12 +86,8 @@ def meter_values(payload: dict[str, Any], rx: Received) -> TransactionEvent:
     evse_id = integer(field(payload, "evse_id"), "evseId")
     data = samples(field(payload, "meter_value"), rx)
     at = min((s.timestamp for s in data), default=rx.received_at)
-    natural = tuple(
-        f"{s.timestamp.isoformat()}|{s.measurand}|{s.phase}|{s.location}|{s.context}|{s.raw_value}"
-        for s in data
-    )
     return TransactionEvent(
-        event_id=event_id(rx.charge_point_id, VERSION, "MeterValues", evse_id, *natural),
+        event_id=event_id(rx.charge_point_id, VERSION, "MeterValues", evse_id, *sample_key(data)),
         charge_point_id=rx.charge_point_id,
         ocpp_version=VERSION,
         kind=TxKind.UPDATED,
