@@ -77,7 +77,7 @@ def _night_window_tariff():
 
 def test_dst_autumn_day_the_window_happens_twice():
     start = utc("2024-10-26T23:00:00Z")  # 01:00 CEST; clocks go back at 01:00 UTC
-    periods = build_charging_periods(_night_window_tariff(), linear(start, 240, "24"), AMS, start)
+    periods = build_charging_periods(_night_window_tariff(), linear(start, 240, "24", every=240), AMS, start)
     # 02:30 CEST on, 02:00 CET (clocks back) off, 02:30 CET on again, 03:30 CET off
     assert starts(periods) == ["23:00:00.000", "00:30:00.000", "01:00:00.000", "01:30:00.000", "02:30:00.000"]
     assert [p.energy for p in periods] == [D(9), D(3), D(3), D(6), D(3)]
@@ -85,7 +85,7 @@ def test_dst_autumn_day_the_window_happens_twice():
 
 def test_dst_spring_day_the_window_starts_at_the_jump():
     start = utc("2024-03-31T00:00:00Z")  # 01:00 CET; at 01:00 UTC clocks jump from 02:00 to 03:00
-    periods = build_charging_periods(_night_window_tariff(), linear(start, 180, "18"), AMS, start)
+    periods = build_charging_periods(_night_window_tariff(), linear(start, 180, "18", every=180), AMS, start)
     # 02:30 never happens: the window is on from the jump (03:00 CEST) to 03:30 CEST
     assert starts(periods) == ["00:00:00.000", "01:00:00.000", "01:30:00.000"]
     assert [p.energy for p in periods] == [D(6), D(3), D(9)]

@@ -21,6 +21,7 @@ from roamstream.tariffs import (
     price_cdr,
     price_periods,
 )
+from roamstream.tariffs.pricing import moment_at, select
 
 T0 = datetime(2024, 1, 15, 6, 0, tzinfo=UTC)
 SUBTOTALS = ("total_cost", "total_energy_cost", "total_time_cost", "total_parking_cost", "total_fixed_cost")
@@ -220,3 +221,48 @@ def test_a_built_cdr_prices_the_same_when_recomputed_from_its_json(tariff, sampl
     theirs = price_cdr(compiled, json.loads(jsonio.dumps(cdr), parse_float=D), tz=tz)
     assert ours.totals_to_ocpi() == theirs.totals_to_ocpi()
     assert sum(p.energy for p in periods) == (samples[-1].energy_kwh - samples[0].energy_kwh).quantize(D("0.0001"))
+
+
+@st.composite
+def night_tariffs(draw):
+    """TIME and PARKING_TIME priced differently inside and outside a window of local hours (maybe wrapping),
+    mostly near the hours at which the clock jumps."""
+    hours = st.integers(0, 5) | st.integers(0, 23)
+    start, end = draw(hours), draw(hours)
+    assume(start != end)
+    window = {"start_time": f"{start:02d}:{draw(st.sampled_from([0, 30])):02d}", "end_time": f"{end:02d}:00"}
+    return {"id": "N", "currency": "EUR", "elements": [
+        {"price_components": [{"type": "TIME", "price": D(1), "step_size": 1},
+                              {"type": "PARKING_TIME", "price": D(3), "step_size": 1}], "restrictions": window},
+        {"price_components": [{"type": "TIME", "price": D(2), "step_size": 1}]},
+    ]}  # fmt: skip
+
+
+AMS = ZoneInfo("Europe/Amsterdam")
+DST_DAYS = [datetime(2024, 3, 30, 20, tzinfo=UTC), datetime(2024, 10, 26, 20, tzinfo=UTC)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(tariff=night_tariffs(), day=st.sampled_from(DST_DAYS), offset=st.integers(0, 600), data=st.data())
+def test_built_periods_are_uniform_minute_by_minute_across_dst(tariff, day, offset, data):
+    """Every minute of every built period is priced by the component that prices the period's start:
+    the builder misses no boundary, also on the two days a year the clock jumps."""
+    compiled = compile_tariff(tariff)
+    start = day + timedelta(minutes=offset)
+    hours = data.draw(st.integers(1, 10))
+    switch = start + timedelta(minutes=data.draw(st.integers(1, hours * 60 - 1)))
+    samples = [MeterSample(start, D(0)), MeterSample(switch, D(5), charging=False)]
+    end = start + timedelta(hours=hours)
+    periods = build_charging_periods(compiled, samples, AMS, start, end)
+    bounds = [p.start for p in periods[1:]] + [end]
+    for period, period_end in zip(periods, bounds, strict=True):
+        dimension = 1 if period.time else 2  # TIME while charging, PARKING_TIME after `switch`
+        candidates = compiled.session_candidates[dimension]
+        expected = select(candidates, dimension, moment_at(compiled, period, AMS, D(0), period.start - start), {})
+        at = period.start
+        while at < period_end:
+            probe = ChargingPeriod(start=at)
+            assert select(candidates, dimension, moment_at(compiled, probe, AMS, D(0), at - start), {}) is expected, (
+                f"{at.astimezone(AMS)} in the period from {period.start.astimezone(AMS)}"
+            )
+            at += timedelta(minutes=1)
