@@ -2,7 +2,8 @@
 
 An embedded broker is started here; the connector runs in its own process (one core); the stations are
 lean WebSocket clients in this process that send pre-built frames, so that the connector is what is
-measured. For each OCPP version and for both validation paths (compiled validators + cached key names,
+measured. ``--producer thread`` uses ``roamstream.kafka.AsyncProducer`` instead of the connector's
+loop-polled producer. For each OCPP version and for both validation paths (compiled validators + cached key names,
 and the ``ocpp`` package's default jsonschema validation as the baseline) it measures:
 
 * throughput: every station sends its next MeterValues (1.6; TransactionEvent Updated for 2.0.1) as soon
@@ -115,7 +116,10 @@ FRAMES = {"1.6": (frame_16, "ocpp1.6"), "2.0.1": (frame_201, "ocpp2.0.1")}
 # -- the connector process ---------------------------------------------------------------------------------
 
 
-def connector_main(bootstrap: str, prefix: str, package_validation: bool, pipe, profile: str | None) -> None:
+def connector_main(
+    bootstrap: str, prefix: str, package_validation: bool, pipe, profile: str | None, producer_kind: str
+) -> None:
+    from connectors.ocpp.loop_producer import LoopProducer
     from connectors.ocpp.server import OcppServer
     from roamstream.avro import AvroSerde
     from roamstream.config import Settings
@@ -129,7 +133,7 @@ def connector_main(bootstrap: str, prefix: str, package_validation: bool, pipe, 
                 "ocpp": base.ocpp.model_copy(update={"port": 0, "package_validation": package_validation}),
             }
         )
-        producer = AsyncProducer(settings)
+        producer = LoopProducer(settings) if producer_kind == "loop" else AsyncProducer(settings)
         async with OcppServer(settings, producer, AvroSerde()) as server:
             pipe.send(server.port)
             loop = asyncio.get_running_loop()
@@ -235,6 +239,7 @@ async def measure(bootstrap: str, version: str, package_validation: bool, args) 
             package_validation,
             child,
             args.profile and f"{args.profile}.{version}.{int(package_validation)}",
+            args.producer,
         ),
     )
     proc.start()
@@ -274,6 +279,12 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=500.0, help="offered msg/s in the latency phase")
     parser.add_argument("--versions", default="1.6,2.0.1")
+    parser.add_argument(
+        "--producer",
+        choices=["loop", "thread"],
+        default="loop",
+        help="loop: connectors.ocpp.loop_producer (default); thread: roamstream.kafka.AsyncProducer",
+    )
     parser.add_argument("--modes", default="compiled,package", help="compiled and/or package (the baseline)")
     parser.add_argument("--profile", help="write cProfile stats of the connector to PROFILE.<version>.<baseline>")
     args = parser.parse_args()
@@ -294,7 +305,10 @@ async def main() -> None:
                     flush=True,
                 )
     print()
-    print(f"{args.stations} stations, 9 sampled values per message, Kafka delivery awaited before every ack")
+    print(
+        f"{args.stations} stations, 9 sampled values per message, Kafka delivery awaited before every ack "
+        f"({args.producer} producer)"
+    )
     for version in args.versions.split(","):
         if args.modes != "compiled,package":
             break

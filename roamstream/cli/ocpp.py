@@ -13,10 +13,11 @@ from roamstream.config import Settings
 
 def ocpp() -> None:
     """Run the OCPP 1.6J/2.0.1 endpoint (and an embedded broker, embedded profile); print its URL."""
+    from connectors.ocpp.loop_producer import LoopProducer
     from connectors.ocpp.server import OcppServer
     from roamstream.avro import serde_for
     from roamstream.broker import EmbeddedBroker
-    from roamstream.kafka import AsyncProducer, create_topics
+    from roamstream.kafka import create_topics
 
     logging.basicConfig(level=logging.WARNING)
     console = Console()
@@ -32,7 +33,7 @@ def ocpp() -> None:
             settings = settings.for_embedded(broker.bootstrap_servers)
         try:
             create_topics(settings)
-            producer = AsyncProducer(settings)
+            producer = LoopProducer(settings)
             try:
                 async with OcppServer(settings, producer, serde_for(settings.schema_registry.url)) as server:
                     console.print(f"OCPP  {server.url}/{{charge_point_id}}  (ocpp2.0.1, ocpp1.6)")
