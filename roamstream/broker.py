@@ -73,16 +73,23 @@ class EmbeddedBroker:
         return self
 
     def _wait_ready(self) -> None:
-        admin = AdminClient({"bootstrap.servers": self.bootstrap_servers})
         deadline = time.monotonic() + self.settings.start_timeout_s
+        admin = None
         while time.monotonic() < deadline:
             if self._proc is not None and self._proc.poll() is not None:
                 err = self._proc.stderr.read().decode(errors="replace") if self._proc.stderr else ""
                 raise BrokerError(f"tansu exited with {self._proc.returncode}: {err.strip()[-500:]}")
+            if admin is None:  # a client before the port is open only logs connection errors
+                try:
+                    socket.create_connection((self.settings.host, self.port), timeout=0.5).close()
+                except OSError:
+                    time.sleep(0.02)
+                    continue
+                admin = AdminClient({"bootstrap.servers": self.bootstrap_servers})
             try:
                 if admin.list_topics(timeout=1).brokers:
                     return
-            except Exception:  # KafkaException while the port is not open yet
+            except Exception:  # KafkaException until metadata is served
                 time.sleep(0.05)
         self.stop()
         raise BrokerError(f"tansu did not answer metadata on {self.bootstrap_servers} in time")

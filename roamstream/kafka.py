@@ -100,6 +100,7 @@ class AsyncProducer:
         self.flush()
         self._stop.set()
         self._thread.join(timeout=2)
+        self._producer = None  # librdkafka closes its connections when the handle is freed
 
 
 def _settle(fut: asyncio.Future, exc: BaseException | None, result: Any) -> None:

@@ -132,6 +132,7 @@ async def run_demo(
                 id_tags=id_tags,
                 start=seed.START,
                 prefix=CP_PREFIX,
+                clock_tail_min=15,
             )
             expected = len(simulated)
             landed = acked = 0

@@ -1,0 +1,3 @@
+from roamstream.cli import main
+
+main()
