@@ -3,9 +3,7 @@ real demo eMSP receiving over HTTP."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -37,12 +35,3 @@ async def stack(settings: Settings, emsp) -> AsyncIterator[RunningStack]:
     })
     async with running_stack(settings) as running:
         yield running
-
-
-async def eventually(condition: Callable[[], bool], what: str, limit_s: float = 90.0) -> None:
-    """Wait for ``condition``; fail naming ``what`` if it never holds (a liveness bound, not a speed check)."""
-    deadline = time.monotonic() + limit_s
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"never happened: {what}")
-        await asyncio.sleep(0.1)

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from ocpp.v16 import call
+from waiting import eventually
 
 from connectors.ocpp.simulator.client import connect
 from roamstream.demo import seed
 from roamstream.demo.run import seed_reference
-from tests.e2e.conftest import eventually
 
 CP = "E2E-CP-1"
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
