@@ -33,6 +33,7 @@ class EmspStore:
     def __init__(self) -> None:
         self.cdrs: dict[str, bytes] = {}
         self.sessions: dict[str, bytes] = {}
+        self.patches: list[tuple[str, dict[str, Any]]] = []
         self.requests: list[dict[str, Any]] = []
 
 
@@ -84,6 +85,25 @@ def create_emsp_app(token: str, store: EmspStore | None = None) -> FastAPI:
         if (session.country_code, session.party_id, session.id) != (country_code, party_id, session_id):
             return envelope(2001, "Session country_code/party_id/id differ from the URL", http_status=400)
         store.sessions[session_id] = body
+        return envelope(1000, "Success")
+
+    @app.patch("/ocpi/emsp/2.2.1/sessions/{country_code}/{party_id}/{session_id}")
+    async def patch_session(country_code: str, party_id: str, session_id: str, request: Request,
+                            authorization: Annotated[str | None, Header()] = None):
+        if (denied := unauthorized(authorization)) is not None:
+            return denied
+        if session_id not in store.sessions:
+            return envelope(2003, f"Unknown Session {session_id}", http_status=404)
+        try:
+            changes = json.loads(await request.body())
+            if "last_updated" not in changes:
+                raise ValueError("a PATCH must carry last_updated")
+            merged = {**json.loads(store.sessions[session_id]), **changes}
+            Session.model_validate(merged)
+        except (ValueError, ValidationError) as exc:
+            return envelope(2001, f"Invalid Session PATCH: {exc}".splitlines()[0], http_status=400)
+        store.sessions[session_id] = json.dumps(merged).encode()
+        store.patches.append((session_id, changes))
         return envelope(1000, "Success")
 
     return app

@@ -110,9 +110,13 @@ class OcpiSender:
     async def post_cdr(self, partner: Partner, cdr_id: str, body: bytes) -> list[Attempt]:
         return await self.push(partner, "cdrs", cdr_id, "POST", partner.cdrs_url, body)
 
+    def _session_url(self, partner: Partner, session_id: str) -> str:
+        return f"{(partner.sessions_url or '').rstrip('/')}/{self._from[0]}/{self._from[1]}/{session_id}"
+
     async def put_session(self, partner: Partner, session_id: str, body: bytes) -> list[Attempt]:
         """PUT the whole Session object to ``{sessions_url}/{country_code}/{party_id}/{session_id}``."""
-        if partner.sessions_url is None:
-            return []
-        url = f"{partner.sessions_url.rstrip('/')}/{self._from[0]}/{self._from[1]}/{session_id}"
-        return await self.push(partner, "sessions", session_id, "PUT", url, body)
+        return await self.push(partner, "sessions", session_id, "PUT", self._session_url(partner, session_id), body)
+
+    async def patch_session(self, partner: Partner, session_id: str, body: bytes) -> list[Attempt]:
+        """PATCH the changed fields (always with ``last_updated``) of a Session the partner has."""
+        return await self.push(partner, "sessions", session_id, "PATCH", self._session_url(partner, session_id), body)

@@ -82,3 +82,18 @@ async def test_an_ocpp16_transaction_becomes_the_exact_cdr_the_partner_receives(
     [request] = [r for r in store.requests if r["path"].endswith("/cdrs")]
     assert request["headers"]["ocpi-to-party-id"] == "EMA"
     assert request["headers"]["ocpi-from-party-id"] == "RST"
+
+
+async def test_the_session_is_put_once_then_patched_until_completed(stack, emsp):
+    store, _ = emsp
+    token = seed.token(("NL", "EMA"), 1)
+    await seed_reference(stack.api_url, stack.settings.api.tokens[0].get_secret_value(), [CP], 1)
+    tx = await drive_one_transaction(stack.ocpp_url, token["uid"])
+    session_id = f"{CP}-{tx}"
+    await eventually(lambda: session_id in store.sessions and json.loads(store.sessions[session_id])["status"]
+                     == "COMPLETED", "the partner's copy of the session is COMPLETED")
+    session = json.loads(store.sessions[session_id], parse_float=Decimal)
+    assert (session["kwh"], session["end_date_time"]) == (10, "2026-11-02T09:45:00Z")
+    assert session["last_updated"] == "2026-11-02T09:45:00Z"
+    assert store.patches, "updates after the first PUT are PATCHes"
+    assert all(session_id == sid and "last_updated" in changes for sid, changes in store.patches)
