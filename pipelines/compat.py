@@ -2,14 +2,26 @@
 
 - Fetch wait: faust hard-codes ``fetch_max_wait_ms=1500`` for its worker consumer; tansu holds every empty
   fetch that long, so each hop costs ~400 ms. We set the configured wait on the consumer before it starts.
+- End offsets: tansu answers ListOffsets LATEST with the first offset of the partition's last record batch
+  + 1, not the end. faust reads a table's changelog up to that "highwater" when it recovers, so a restarted
+  worker stopped early and lost the rest of the last batch (the latest session states, push-ledger entries).
+  We correct the answer with the high watermark of a Fetch from that offset, which tansu reports exactly.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable, Mapping
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import TP
 
 _original_create_worker_consumer = faust_aiokafka.AIOKafkaConsumerThread._create_worker_consumer
+_original_highwaters = faust_aiokafka.AIOKafkaConsumerThread._highwaters
 _fetch_wait_ms: int | None = None
+#: how long one end-offset correction may take before it fails (the broker is local)
+END_OFFSETS_TIMEOUT_S = 30.0
 
 
 def _create_worker_consumer(self, transport):  # noqa: ANN001 - faust's own signature
@@ -19,8 +31,49 @@ def _create_worker_consumer(self, transport):  # noqa: ANN001 - faust's own sign
     return consumer
 
 
+async def true_end_offsets(bootstrap_servers: str | list[str], reported: Mapping[TP, int],
+                           fetch_wait_ms: int = 20) -> dict[TP, int]:
+    """The end offset of each partition, given tansu's ListOffsets LATEST answer ``reported`` for it.
+
+    ``reported - 1`` is the first offset of the partition's last batch (0: the partition is empty); a Fetch
+    from there carries the partition's true high watermark.
+    """
+    ends = dict(reported)
+    pending = {TopicPartition(tp.topic, tp.partition): tp for tp, end in reported.items() if end}
+    if not pending:
+        return ends
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None, enable_auto_commit=False,
+                                fetch_max_wait_ms=fetch_wait_ms)
+    await consumer.start()
+    try:
+        consumer.assign(list(pending))
+        for tp, original in pending.items():
+            consumer.seek(tp, reported[original] - 1)
+        async with asyncio.timeout(END_OFFSETS_TIMEOUT_S):
+            while pending:
+                await consumer.getmany(*pending, timeout_ms=100)
+                for tp, original in list(pending.items()):
+                    highwater = consumer.highwater(tp)
+                    if highwater is not None:
+                        ends[original] = max(reported[original], highwater)
+                        del pending[tp]
+    finally:
+        await consumer.stop()
+    return ends
+
+
+async def _highwaters(self, partitions: Iterable[TP]) -> Mapping[TP, int]:
+    reported = await _original_highwaters(self, partitions)
+    if self.consumer.in_transaction:  # last stable offsets; not used (no transactions, DESIGN.md)
+        return reported
+    transport = self.transport
+    servers = faust_aiokafka.server_list(transport.url, transport.default_port)
+    return await true_end_offsets(servers, reported, _fetch_wait_ms or 20)
+
+
 def apply_embedded_fixes(fetch_wait_ms: int) -> None:
     """Install the fixes (idempotent)."""
     global _fetch_wait_ms
     _fetch_wait_ms = fetch_wait_ms
     faust_aiokafka.AIOKafkaConsumerThread._create_worker_consumer = _create_worker_consumer
+    faust_aiokafka.AIOKafkaConsumerThread._highwaters = _highwaters

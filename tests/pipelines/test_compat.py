@@ -1,0 +1,115 @@
+"""The embedded-broker fixes in ``pipelines.compat``, against the real embedded broker and a real faust app.
+
+The changelog of a table is written here in explicit record batches, so that the broker's ListOffsets LATEST
+deviation (first offset of the last batch + 1, DESIGN.md) is reproduced exactly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import faust
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from faust.transport.drivers import aiokafka as faust_aiokafka
+
+from pipelines import compat
+from pipelines.app import create_app
+from roamstream.config import Settings
+from roamstream.kafka import create_topics
+from roamstream.topics import TopicSpec
+
+#: three record batches of one changelog partition: later ones overwrite keys and add keys
+BATCHES: list[list[tuple[bytes, bytes]]] = [
+    [(b"cp-%d" % i, b"v1") for i in range(5)],
+    [(b"cp-%d" % i, b"v2") for i in range(3, 8)],
+    [(b"cp-%d" % i, b"v3") for i in (0, 6, 8, 9)],
+]
+
+
+def latest(records: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
+    table: dict[bytes, bytes] = {}
+    for key, value in records:
+        table[key] = value
+    return table
+
+
+async def produce_batches(bootstrap: str, topic: str, batches: list[list[tuple[bytes, bytes]]]) -> None:
+    """Each list is one record batch on partition 0."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False)
+    await producer.start()
+    try:
+        for records in batches:
+            batch = producer.create_batch()
+            for key, value in records:
+                assert batch.append(key=key, value=value, timestamp=None) is not None
+            await (await producer.send_batch(batch, topic, partition=0))
+    finally:
+        await producer.stop()
+
+
+async def reported_end(bootstrap: str, tp: TopicPartition) -> int:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    await consumer.start()
+    try:
+        return (await consumer.end_offsets([tp]))[tp]
+    finally:
+        await consumer.stop()
+
+
+async def test_true_end_offsets_corrects_the_brokers_latest_offset(settings: Settings):
+    bootstrap = settings.kafka.bootstrap_servers
+    names = [settings.topic(n) for n in ("batches", "one-batch", "empty")]
+    create_topics(settings, [TopicSpec(n, 1, None) for n in ("batches", "one-batch", "empty")])
+    await produce_batches(bootstrap, names[0], BATCHES)
+    await produce_batches(bootstrap, names[1], BATCHES[:1])
+    tps = [TopicPartition(n, 0) for n in names]
+    reported = {tp: await reported_end(bootstrap, tp) for tp in tps}
+    # the deviation this fix exists for; if the broker is fixed, this fails and the fix can go
+    assert reported == {tps[0]: 11, tps[1]: 1, tps[2]: 0}
+
+    assert await compat.true_end_offsets(bootstrap, reported) == {tps[0]: 14, tps[1]: 5, tps[2]: 0}
+
+
+async def recover(settings: Settings, *, with_fix: bool, monkeypatch: pytest.MonkeyPatch) -> dict[bytes, bytes]:
+    """Start a faust app (``create_app``, embedded profile) whose table has the changelog written by
+    ``BATCHES``; return the table once faust says its recovery is done."""
+    app = create_app(settings)  # installs the embedded fixes
+    if not with_fix:
+        monkeypatch.setattr(faust_aiokafka.AIOKafkaConsumerThread, "_highwaters", compat._original_highwaters)
+    source = app.topic(settings.topic("source"), partitions=1, key_serializer="raw", value_serializer="raw")
+    table = app.Table("state", partitions=1, key_type=bytes, value_type=bytes)
+    table.key_serializer = table.value_serializer = "raw"
+
+    async def consume(stream: faust.StreamT) -> None:  # gives the app the partition its table lives on
+        async for _ in stream:
+            pass
+
+    app.agent(source, name="consume")(consume)
+    create_topics(settings, [TopicSpec("source", 1, None)])
+    create_topics(settings, [TopicSpec(f"{settings.pipeline.app_id}-state-changelog", 1, None, compacted=True)],
+                  prefix=False)
+    await produce_batches(settings.kafka.bootstrap_servers, f"{settings.pipeline.app_id}-state-changelog", BATCHES)
+    await app.start()
+    try:
+        deadline = time.monotonic() + 60  # liveness bound for group join and recovery, not a speed check
+        while not app.tables.actives_ready:
+            if time.monotonic() > deadline:
+                pytest.fail("faust never finished recovering the table")
+            await asyncio.sleep(0.1)
+        return dict(table.items())
+    finally:
+        await app.stop()
+
+
+async def test_a_restarted_worker_recovers_the_whole_changelog(settings: Settings, monkeypatch):
+    recovered = await recover(settings, with_fix=True, monkeypatch=monkeypatch)
+    assert recovered == latest([r for batch in BATCHES for r in batch])
+
+
+async def test_without_the_fix_recovery_stops_inside_the_last_batch(settings: Settings, monkeypatch):
+    """Why the fix exists: faust stops at the broker's too-low highwater and loses the rest of the last batch."""
+    recovered = await recover(settings, with_fix=False, monkeypatch=monkeypatch)
+    first_of_last_batch = BATCHES[-1][:1]
+    assert recovered == latest([r for batch in BATCHES[:-1] for r in batch] + first_of_last_batch)
