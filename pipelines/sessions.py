@@ -4,13 +4,33 @@ emit OCPI Session snapshots and completed sessions.
 The events of one charge point come in order from one partition of ``ocpp.transaction.v1`` and
 ``ocpp.station.v1`` (co-partitioned, keyed by charge point id); the table's changelog goes to the same
 partition, so the state is recovered where its events are.
+
+Batches. The agent takes up to ``sessions_batch_max`` events at a time (``take_events``). ``SessionFolder``
+folds them in arrival order with each touched state held decoded for the whole batch: a state is read from
+the table once per batch, every event is applied and drained as if it came alone (so the outputs are those
+of per-event processing), and the state is written back once per batch, one changelog record per charge
+point. Outputs go to the producer buffer without awaiting each (faust flushes it before it commits).
+
+Event time of a partition (the timer rule). A stopped session completes once its charge point's event time
+passes stop + settle; a charge point that goes quiet would keep its last session open. So each partition of
+``ocpp.transaction.v1`` has a clock: the latest transaction-event station time seen on it (never the wall
+clock). After every event, each charge point of that partition whose ``next_due`` has been reached by the
+partition's clock is expired to it (``expire`` + ``drain``), at that position in the partition's order, so
+a replay of the same partitions completes the same sessions at the same places. No wall-clock timer is
+needed: without a new event the clock does not move, so a timer could never find more that is due. The
+clock and the due times of its charge points are kept in the table under ``b"\\x00partition/<n>"`` (same
+partition), so they survive a restart with the states.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import faust
 
@@ -26,9 +46,12 @@ from roamstream.config import PipelineSettings
 from roamstream.exceptions import RoamstreamError
 from roamstream.ocpi.location import Location
 from roamstream.ocpi.token import Token
+from roamstream.sessions.state import to_us
 
 STAGE = "sessions"
 _Q = Decimal("0.0001")
+TRANSACTION = "ocpp.transaction.v1"
+STATION = "ocpp.station.v1"
 
 
 def fold_params(p: PipelineSettings) -> fold.Params:
@@ -38,17 +61,46 @@ def fold_params(p: PipelineSettings) -> fold.Params:
     )
 
 
-def snapshot_record(snapshot: dict, tables: Tables, p: PipelineSettings) -> dict:
+def clock_key(partition: int) -> bytes:
+    """The table key of a partition's clock (no charge point id starts with a NUL byte)."""
+    return b"\x00partition/%d" % partition
+
+
+class ParsedCache:
+    """Validated OCPI objects by table key, parsed again only when the stored bytes change."""
+
+    def __init__(self, model: Any) -> None:
+        self._model = model
+        self._items: dict[bytes, tuple[bytes, Any]] = {}
+
+    def get(self, key: bytes, raw: bytes) -> Any:
+        held = self._items.get(key)
+        if held is not None and (held[0] is raw or held[0] == raw):
+            return held[1]
+        parsed = self._model.model_validate_json(raw)
+        self._items[key] = (raw, parsed)
+        return parsed
+
+
+@dataclass
+class References:
+    tokens: ParsedCache = field(default_factory=lambda: ParsedCache(Token))
+    locations: ParsedCache = field(default_factory=lambda: ParsedCache(Location))
+
+
+def snapshot_record(snapshot: dict, tables: Tables, p: PipelineSettings, refs: References | None = None) -> dict:
     """The ``ocpi.sessions.v1`` record of a fold snapshot; ``MissingReference`` if token or EVSE is unknown."""
-    raw_token = tables.tokens.get(snapshot["id_tag"].encode())
+    refs = refs or References()
+    token_key = snapshot["id_tag"].encode()
+    raw_token = tables.tokens.get(token_key)
     if raw_token is None:
         raise MissingReference(f"unknown token {snapshot['id_tag']!r}")
     uid = evse_uid(snapshot["charge_point_id"], snapshot["connector_id"], snapshot["evse_id"])
     location_key = tables.evse_index.get(uid.encode())
     if location_key is None or (raw_location := tables.locations.get(location_key)) is None:
         raise MissingReference(f"no location has EVSE {uid!r}")
-    token = Token.model_validate_json(raw_token)
-    data, text = build_session(snapshot, token, Location.model_validate_json(raw_location), p.currency,
+    token = refs.tokens.get(token_key, raw_token)
+    data, text = build_session(snapshot, token, refs.locations.get(location_key, raw_location), p.currency,
                                (p.country_code, p.party_id))
     return {
         "id": data["id"], "country_code": data["country_code"], "party_id": data["party_id"],
@@ -59,44 +111,231 @@ def snapshot_record(snapshot: dict, tables: Tables, p: PipelineSettings) -> dict
     }
 
 
+@dataclass(slots=True)
+class Item:
+    """One consumed record: decoded (``record``) or not (``error``); ``source`` is kept for dead letters."""
+
+    key: bytes
+    partition: int
+    transaction: bool
+    record: dict | None
+    error: str | None = None
+    source: Any = None
+
+
+@dataclass
+class BatchResult:
+    #: (key, output, the item that caused it; None when the partition clock did)
+    outputs: list[tuple[bytes, fold.Output, Item | None]] = field(default_factory=list)
+    #: (key, the item it concerns or None, reason, event time) to dead-letter
+    failures: list[tuple[bytes, Item | None, str, datetime | None]] = field(default_factory=list)
+    #: (partition, key, value) to write to the table, once per key
+    writes: list[tuple[int, bytes, bytes]] = field(default_factory=list)
+
+
+class _Clock:
+    """A partition's event time and the due times of its charge points with open sessions."""
+
+    __slots__ = ("now", "due", "heap")
+
+    def __init__(self, now: int | None, due: dict[bytes, int]) -> None:
+        self.now = now
+        self.due = due
+        self.heap = [(at, key) for key, at in due.items()]
+        heapq.heapify(self.heap)
+
+    @classmethod
+    def loads(cls, raw: bytes | None) -> _Clock:
+        if raw is None:
+            return cls(None, {})
+        data = json.loads(raw)
+        return cls(data["now"], {k.encode("latin-1"): at for k, at in data["due"].items()})
+
+    def dumps(self) -> bytes:
+        due = {k.decode("latin-1"): at for k, at in self.due.items()}
+        return json.dumps({"now": self.now, "due": due}, separators=(",", ":")).encode()
+
+    def set_due(self, key: bytes, at: int | None) -> None:
+        if at is None:
+            self.due.pop(key, None)
+        elif self.due.get(key) != at:
+            self.due[key] = at
+            heapq.heappush(self.heap, (at, key))
+
+    def pop_due(self) -> bytes | None:
+        """A charge point whose due time the clock has reached (stale heap entries are skipped)."""
+        heap = self.heap
+        while heap and self.now is not None and heap[0][0] <= self.now:
+            at, key = heapq.heappop(heap)
+            if self.due.get(key) == at:
+                del self.due[key]
+                return key
+        return None
+
+
+class _Held:
+    """A state held for the batch: the stored bytes it came from and the steps applied since, so that a
+    failed step can be undone by replaying the others (the fold updates in place)."""
+
+    __slots__ = ("state", "stored", "steps", "partition")
+
+    def __init__(self, state: fold.State, stored: bytes | None, partition: int) -> None:
+        self.state = state
+        self.stored = stored
+        self.steps: list[tuple[str, Any]] = []
+        self.partition = partition
+
+
+def _dumps(state: fold.State) -> bytes:
+    return json.dumps(state, separators=(",", ":")).encode()
+
+
+def _due_us(state: fold.State, params: fold.Params) -> int | None:
+    at = fold.next_due(state, params)
+    return to_us(at) if at is not None else None
+
+
+class SessionFolder:
+    """Folds batches of consumed records into session states read and written through ``load`` (the table's
+    ``get``) and the returned writes. Keeps the partition clocks between batches; ``forget`` drops them
+    (on a rebalance) so that they are read again from the table."""
+
+    def __init__(self, params: fold.Params, load: Callable[[bytes], bytes | None]) -> None:
+        self.params = params
+        self._load = load
+        self._clocks: dict[int, _Clock] = {}
+
+    def forget(self) -> None:
+        self._clocks.clear()
+
+    def _clock(self, partition: int) -> _Clock:
+        clock = self._clocks.get(partition)
+        if clock is None:
+            clock = self._clocks[partition] = _Clock.loads(self._load(clock_key(partition)))
+        return clock
+
+    def run(self, items: list[Item]) -> BatchResult:
+        result = BatchResult()
+        held: dict[bytes, _Held] = {}
+        touched_clocks: set[int] = set()
+        params = self.params
+
+        def hold(key: bytes, partition: int, cp: str | None) -> _Held | None:
+            h = held.get(key)
+            if h is None:
+                stored = self._load(key)
+                if stored is not None:
+                    state = json.loads(stored)
+                elif cp is not None:
+                    state = fold.initial(cp)
+                else:
+                    return None
+                h = held[key] = _Held(state, stored, partition)
+            return h
+
+        for item in items:
+            clock = self._clock(item.partition)
+            if item.record is None:
+                result.failures.append((item.key, item, item.error or "undecodable", None))
+                continue
+            record = item.record
+            h = hold(item.key, item.partition, record["charge_point_id"])
+            try:
+                fold.apply(h.state, record)
+                _, outputs = fold.drain(h.state, params)
+            except RoamstreamError as exc:
+                if h.stored is None and not h.steps:
+                    del held[item.key]  # as if never read: the next event starts it again
+                else:
+                    h.state = self._replay(h)
+                result.failures.append((item.key, item, str(exc), record.get("timestamp")))
+                continue
+            h.steps.append(("apply", record))
+            result.outputs.extend((item.key, output, item) for output in outputs)
+            touched_clocks.add(item.partition)
+            if item.transaction:
+                ts = to_us(record["timestamp"])
+                if clock.now is None or ts > clock.now:
+                    clock.now = ts
+            clock.set_due(item.key, _due_us(h.state, params))
+            while (key := clock.pop_due()) is not None:
+                other = hold(key, item.partition, None)
+                if other is None:
+                    continue
+                try:
+                    fold.expire(other.state, clock.now, params)
+                    _, outputs = fold.drain(other.state, params)
+                except RoamstreamError as exc:
+                    other.state = self._replay(other)
+                    result.failures.append((key, None, f"expiring at {clock.now}: {exc}", None))
+                    continue
+                other.steps.append(("expire", clock.now))
+                result.outputs.extend((key, output, None) for output in outputs)
+                clock.set_due(key, _due_us(other.state, params))
+
+        for key, h in held.items():
+            if h.steps:
+                result.writes.append((h.partition, key, _dumps(h.state)))
+        for partition in sorted(touched_clocks):
+            result.writes.append((partition, clock_key(partition), self._clocks[partition].dumps()))
+        return result
+
+    def _replay(self, h: _Held) -> fold.State:
+        """The state before the failed step: the stored one with the successful steps of this batch again."""
+        state = json.loads(h.stored) if h.stored is not None else fold.initial(h.state["cp"])
+        for kind, arg in h.steps:
+            if kind == "apply":
+                fold.apply(state, arg)
+            else:
+                fold.expire(state, arg, self.params)
+            fold.drain(state, self.params)
+        return state
+
+
 def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, dead: DeadLetters,
              p: PipelineSettings) -> None:
-    params = fold_params(p)
-    transactions_topic = topics.transactions.get_topic_name()
-    channel = app.topic(transactions_topic, topics.stations.get_topic_name(),
+    stations_topic = topics.stations.get_topic_name()
+    channel = app.topic(topics.transactions.get_topic_name(), stations_topic,
                         key_serializer="raw", value_serializer="raw")
+    table = tables.session_state
+    folder = SessionFolder(fold_params(p), table.get)
+    refs = References()
 
-    async def emit(outputs: list[fold.Output], event: faust.EventT) -> None:
-        for output in outputs:
-            record = output.record
-            if output.kind == fold.COMPLETED:
-                await topics.completed.send(key=event.key, value=serde.encode("sessions.completed.v1", record))
-                continue
-            try:
-                value = serde.encode("ocpi.sessions.v1", snapshot_record(record, tables, p))
-            except RoamstreamError as exc:
-                await dead.send(STAGE, f"session {record['session_id']} snapshot: {exc}", event,
-                                event_time=record["last_event"])
-                continue
-            await topics.sessions.send(key=event.key, value=value)
+    def item_of(event: faust.EventT) -> Item:
+        message = event.message
+        transaction = message.topic != stations_topic
+        try:
+            record = serde.decode(TRANSACTION if transaction else STATION, event.value)
+        except SerdeError as exc:
+            return Item(event.key, message.partition, transaction, None, str(exc), event)
+        return Item(event.key, message.partition, transaction, record, None, event)
 
     async def fold_events(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            schema = "ocpp.transaction.v1" if event.message.topic == transactions_topic else "ocpp.station.v1"
-            try:
-                record = serde.decode(schema, event.value)
-            except SerdeError as exc:
-                await dead.send(STAGE, str(exc), event)
-                continue
-            stored = tables.session_state.get(event.key)
-            state = json.loads(stored) if stored is not None else fold.initial(record["charge_point_id"])
-            try:
-                state = fold.apply(state, record)
-                state, outputs = fold.drain(state, params)
-            except RoamstreamError as exc:
-                await dead.send(STAGE, str(exc), event, event_time=record.get("timestamp"))
-                continue
-            tables.session_state[event.key] = json.dumps(state, separators=(",", ":")).encode()
-            await emit(outputs, event)
+        async for events in stream.take_events(p.sessions_batch_max, p.sessions_batch_within_s):
+            result = folder.run([item_of(event) for event in events])
+            for key, output, item in result.outputs:
+                record = output.record
+                if output.kind == fold.COMPLETED:
+                    topics.completed.send_soon(key=key, value=serde.encode("sessions.completed.v1", record))
+                    continue
+                try:
+                    value = serde.encode("ocpi.sessions.v1", snapshot_record(record, tables, p, refs))
+                except RoamstreamError as exc:
+                    await dead.send(STAGE, f"session {record['session_id']} snapshot: {exc}",
+                                    item.source if item else None, key=key, event_time=record["last_event"])
+                    continue
+                topics.sessions.send_soon(key=key, value=value)
+            for key, failed, reason, event_time in result.failures:
+                await dead.send(STAGE, reason, failed.source if failed else None, key=key, event_time=event_time)
+            for partition, key, value in result.writes:
+                # explicit partition: the changelog partition is the events' one (there is no current event)
+                table.data[key] = value
+                table.send_changelog(partition, key, value)
 
     app.agent(channel, name="sessions")(fold_events)
+
+    async def forget_clocks(sender: Any, *args: Any, **kwargs: Any) -> None:
+        folder.forget()  # another worker may have moved them on: read them again from the table
+
+    app.on_partitions_revoked.connect(forget_clocks)
+    app.on_partitions_assigned.connect(forget_clocks)

@@ -135,6 +135,9 @@ class PipelineSettings(BaseSettings):
     session_horizon_min: float = 24 * 60.0
     snapshot_every_min: float = 15.0
     snapshot_kwh: float = 1.0
+    #: the sessions agent folds up to this many events at a time, waiting at most this long for a batch
+    sessions_batch_max: int = 1000
+    sessions_batch_within_s: float = 0.05
 
 
 class Settings(BaseSettings):
