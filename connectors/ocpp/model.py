@@ -60,6 +60,7 @@ class TransactionEvent:
     offline: bool = False
     samples: tuple[Sample, ...] = ()
     flags: tuple[str, ...] = ()
+    clock_skew_ms: int | None = None
 
     def to_record(self) -> dict:
         record = _shallow(self)
@@ -84,6 +85,7 @@ class StationEvent:
     error_code: str | None = None
     vendor: str | None = None
     model: str | None = None
+    clock_skew_ms: int | None = None
 
     def to_record(self) -> dict:
         record = _shallow(self)
@@ -109,6 +111,12 @@ def micros(value: datetime) -> int:
     """Avro ``timestamp-micros`` as an int (fastavro writes ints without converting them again)."""
     delta = value - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def skew_ms(received_at: datetime, station_time: datetime) -> int:
+    """Receive time minus station time in ms: how far behind the station's clock is, or how late it sent."""
+    delta = received_at - station_time
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
 
 
 def _shallow(obj) -> dict:

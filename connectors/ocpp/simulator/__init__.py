@@ -45,7 +45,7 @@ async def simulate(
     """Run ``sessions`` sessions on each of ``charge_points`` stations; results ordered by station, session.
 
     ``url`` is the endpoint base (``ws://host:port/ocpp``); ``/<station id>`` is appended.
-    ``clock_tail_min`` (1.6): end each station with clock-aligned meter values that many minutes after its
+    ``clock_tail_min``: end each station with clock-aligned meter values that many minutes after its
     last stop, so that the pipeline's event time passes the last session's settle window.
     """
     if version not in SCRIPTS:

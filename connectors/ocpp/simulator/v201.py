@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ocpp.v201 import call
 
@@ -154,3 +154,10 @@ async def run_session(station: Station, s: SessionPlan, faults: Faults) -> Simul
             await station.call(event)
     await station.call(call.StatusNotification(ts(s.stopped_at), "Available", evse_id=s.connector_id, connector_id=1))
     return SimulatedSession.of(s, tx, "2.0.1")
+
+
+async def clock_tail(station: Station, last: SessionPlan, minutes: int) -> None:
+    """Clock-aligned meter values of the main meter (evseId 0) ``minutes`` after the last stop, as stations
+    with AlignedDataInterval send: they move the charge point's event time on, so its last session settles."""
+    at = last.stopped_at + timedelta(minutes=minutes)
+    await station.call(call.MeterValues(0, register(at, last.meter_stop_wh, "Sample.Clock")))

@@ -15,6 +15,7 @@ from connectors.ocpp.model import (
     TransactionEvent,
     TxKind,
     event_id,
+    skew_ms,
 )
 
 VERSION = "1.6"
@@ -52,6 +53,7 @@ def samples(meter_value: Any, rx: Received) -> tuple[Sample, ...]:
 
 def _tx(rx: Received, kind: TxKind, key: tuple, **fields: Any) -> TransactionEvent:
     return TransactionEvent(
+        clock_skew_ms=skew_ms(rx.received_at, fields["timestamp"]),
         event_id=event_id(rx.charge_point_id, VERSION, *key),
         charge_point_id=rx.charge_point_id,
         ocpp_version=VERSION,
@@ -142,11 +144,13 @@ def heartbeat(payload: dict[str, Any], rx: Received) -> StationEvent:
 
 def status(payload: dict[str, Any], rx: Received) -> StationEvent:
     stamp = payload.get("timestamp")
+    at = None if stamp is None else station_time(stamp, rx)
     return StationEvent(
         charge_point_id=rx.charge_point_id,
         ocpp_version=VERSION,
         kind=StationKind.STATUS,
-        timestamp=rx.received_at if stamp is None else station_time(stamp, rx),
+        timestamp=rx.received_at if at is None else at,
+        clock_skew_ms=None if at is None else skew_ms(rx.received_at, at),
         received_at=rx.received_at,
         connector_id=integer(field(payload, "connector_id"), "connectorId"),
         status=text(field(payload, "status")),

@@ -15,6 +15,7 @@ from connectors.ocpp.model import (
     TransactionEvent,
     TxKind,
     event_id,
+    skew_ms,
 )
 
 VERSION = "2.0.1"
@@ -78,6 +79,7 @@ def transaction_event(payload: dict[str, Any], rx: Received) -> TransactionEvent
         offline=payload.get("offline") is True,
         samples=data,
         flags=tuple(rx.flags),
+        clock_skew_ms=skew_ms(rx.received_at, at),
     )
 
 
@@ -99,6 +101,7 @@ def meter_values(payload: dict[str, Any], rx: Received) -> TransactionEvent:
         meter_wh=energy_register_wh(data),
         samples=data,
         flags=tuple(rx.flags),
+        clock_skew_ms=skew_ms(rx.received_at, at),
     )
 
 
@@ -126,11 +129,13 @@ def heartbeat(payload: dict[str, Any], rx: Received) -> StationEvent:
 
 
 def status(payload: dict[str, Any], rx: Received) -> StationEvent:
+    at = station_time(field(payload, "timestamp"), rx)
     return StationEvent(
         charge_point_id=rx.charge_point_id,
         ocpp_version=VERSION,
         kind=StationKind.STATUS,
-        timestamp=station_time(field(payload, "timestamp"), rx),
+        timestamp=at,
+        clock_skew_ms=skew_ms(rx.received_at, at),
         received_at=rx.received_at,
         connector_id=integer(field(payload, "connector_id"), "connectorId"),
         evse_id=integer(field(payload, "evse_id"), "evseId"),

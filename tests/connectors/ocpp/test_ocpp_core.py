@@ -283,3 +283,32 @@ def test_plans_are_reproducible_and_energy_is_exact():
     assert [p.meter_start_wh for p in one[1:]] == [p.meter_stop_wh for p in one[:-1]]
     assert all(b.started_at > a.stopped_at for a, b in zip(one, one[1:], strict=False))
     assert plan_station("SIM-0001", 0, AT, PlanOptions(sessions=3, seed=8)) != one
+
+
+def test_clock_skew_is_receive_time_minus_station_time():
+    late = v16.stop_transaction({"transaction_id": 5, "meter_stop": 9, "timestamp": "2026-01-05T11:59:59.250Z"}, rx())
+    ahead = v16.stop_transaction({"transaction_id": 5, "meter_stop": 9, "timestamp": "2026-01-05T12:00:02Z"}, rx())
+    assert (late.clock_skew_ms, ahead.clock_skew_ms) == (750, -2000)
+
+
+def test_records_written_before_clock_skew_existed_still_read():
+    import io
+
+    import fastavro
+
+    import schemas
+    from roamstream.avro import AvroSerde, LocalSchemaIds
+
+    for name, record in (
+        ("ocpp.transaction.v1", v16.start_transaction(START, rx()).to_record()),
+        ("ocpp.station.v1", v16.heartbeat({}, rx("Heartbeat")).to_record()),
+    ):
+        current = schemas.raw(name)
+        previous = {**current, "fields": [f for f in current["fields"] if f["name"] != "clock_skew_ms"]}
+        ids = LocalSchemaIds()
+        sid = ids.id_for(f"{name}-value", previous)
+        body = io.BytesIO()
+        fastavro.schemaless_writer(body, fastavro.parse_schema(previous), record)
+        decoded = AvroSerde(ids).decode(name, b"\x00" + sid.to_bytes(4, "big") + body.getvalue())
+        assert decoded["clock_skew_ms"] is None
+        assert decoded["charge_point_id"] == "CP-1"

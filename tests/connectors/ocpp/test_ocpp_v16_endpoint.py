@@ -51,6 +51,7 @@ async def test_a_16_transaction_becomes_exact_avro_events(server, reader):
         "action": "StartTransaction",
         "message_id": "SIM-0001-5",
         "timestamp": START,
+        "clock_skew_ms": 4 * 3600 * 1000,  # received 12:00, station time 08:00
         "transaction_id": tx,
         "connector_id": 1,
         "id_tag": "TAG-A",
@@ -65,6 +66,7 @@ async def test_a_16_transaction_becomes_exact_avro_events(server, reader):
         "action": "StopTransaction",
         "message_id": "SIM-0001-9",
         "timestamp": START + timedelta(minutes=11),
+        "clock_skew_ms": (4 * 60 - 11) * 60 * 1000,
         "transaction_id": tx,
         "connector_id": None,
         "id_tag": "TAG-A",
@@ -88,6 +90,7 @@ async def test_a_16_transaction_becomes_exact_avro_events(server, reader):
         "action": "MeterValues",
         "message_id": "SIM-0001-7",
         "timestamp": t5,
+        "clock_skew_ms": (4 * 60 - 5) * 60 * 1000,
         "transaction_id": tx,
         "connector_id": 1,
         "id_tag": None,
@@ -127,7 +130,9 @@ async def test_station_events_and_every_frame_are_published(server, reader):
         NOW,
         NOW,
     )
-    assert station[4]["timestamp"] == START  # station time from the StatusNotification
+    # station time from the StatusNotification, and how far it is behind receive time
+    assert (station[4]["timestamp"], station[4]["clock_skew_ms"]) == (START, 4 * 3600 * 1000)
+    assert boot["clock_skew_ms"] is None  # a BootNotification carries no station time
     raw = await asyncio.to_thread(reader.read, "ocpp.raw.v1", 20)
     # 10 CALLs in, 10 answers out, in order
     assert [r["direction"] for r in raw] == ["IN", "OUT"] * 10

@@ -56,6 +56,7 @@ async def test_a_201_transaction_becomes_exact_avro_events(server, reader):
         "kind": "STARTED",
         "message_id": "SIM-0001-5",
         "timestamp": START,
+        "clock_skew_ms": 4 * 3600 * 1000,  # received 12:00, station time 08:00
         "connector_id": 1,
         "evse_id": 1,
         "id_tag": "TAG-B",
@@ -72,6 +73,7 @@ async def test_a_201_transaction_becomes_exact_avro_events(server, reader):
         "kind": "ENDED",
         "message_id": "SIM-0001-9",
         "timestamp": stop,
+        "clock_skew_ms": (4 * 60 - 11) * 60 * 1000,
         "connector_id": None,
         "evse_id": None,
         "id_tag": "TAG-B",
@@ -89,6 +91,7 @@ async def test_a_201_transaction_becomes_exact_avro_events(server, reader):
         "kind": "UPDATED",
         "message_id": "SIM-0001-7",
         "timestamp": t5,
+        "clock_skew_ms": (4 * 60 - 5) * 60 * 1000,
         "connector_id": None,
         "evse_id": None,
         "id_tag": None,
