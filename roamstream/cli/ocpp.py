@@ -5,13 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from typing import Annotated
 
+import typer
 from rich.console import Console
 
 from roamstream.config import Settings
 
 
-def ocpp() -> None:
+def ocpp(
+    host: Annotated[str | None, typer.Option(help="bind address (default: settings, OCPP_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="port; 0 = a free one (default: settings, OCPP_PORT)")] = None,
+) -> None:
     """Run the OCPP 1.6J/2.0.1 endpoint (and an embedded broker, embedded profile); print its URL."""
     from connectors.ocpp.loop_producer import LoopProducer
     from connectors.ocpp.server import OcppServer
@@ -28,6 +33,8 @@ def ocpp() -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         settings = Settings()
+        overrides = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+        settings = settings.model_copy(update={"ocpp": settings.ocpp.model_copy(update=overrides)})
         broker = EmbeddedBroker(settings.embedded).start() if settings.profile == "embedded" else None
         if broker is not None:
             settings = settings.for_embedded(broker.bootstrap_servers)

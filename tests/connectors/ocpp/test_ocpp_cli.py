@@ -1,0 +1,77 @@
+"""``roamstream ocpp`` and ``roamstream simulate`` as a user runs them: child processes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from connectors.ocpp.simulator import simulate
+
+pytestmark = pytest.mark.integration
+
+CLI = Path(sys.executable).with_name("roamstream")
+
+
+async def test_roamstream_simulate_prints_the_sessions_it_ran(server, reader):
+    proc = await asyncio.create_subprocess_exec(
+        str(CLI), "simulate", "--url", server.url, "--charge-points", "2", "--sessions", "1",
+        "--version", "2.0.1", "--id-tag", "CLI-TAG", "--energy-wh", "2000", "--format", "json",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await proc.communicate()
+    assert proc.returncode == 0, err.decode()
+    sessions = json.loads(out)
+    assert [(s["charge_point_id"], s["transaction_id"], s["id_tag"], s["energy_wh"]) for s in sessions] == [
+        ("SIM-0001", "SIM-0001-T0001", "CLI-TAG", 2000),
+        ("SIM-0002", "SIM-0002-T0001", "CLI-TAG", 2000),
+    ]
+    assert sessions[0]["started_at"] == "2026-01-05T08:00:00Z"
+    events = await asyncio.to_thread(reader.read, "ocpp.transaction.v1", 8)
+    assert sorted(e["kind"] for e in events) == ["ENDED"] * 2 + ["STARTED"] * 2 + ["UPDATED"] * 4
+
+
+async def test_roamstream_simulate_refuses_an_unknown_fault(server):
+    proc = await asyncio.create_subprocess_exec(
+        str(CLI), "simulate", "--url", server.url, "--fault", "teleport",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, err = await proc.communicate()
+    assert proc.returncode == 2 and "unknown fault" in err.decode()
+
+
+async def test_roamstream_ocpp_serves_until_interrupted(ocpp_settings, reader, tmp_path):
+    env = {
+        **os.environ,
+        "ROAMSTREAM_PROFILE": "kafka",
+        "KAFKA_BOOTSTRAP_SERVERS": ocpp_settings.kafka.bootstrap_servers,
+        "KAFKA_TOPIC_PREFIX": ocpp_settings.kafka.topic_prefix,
+    }
+    log = (tmp_path / "stderr.txt").open("wb")
+    proc = await asyncio.create_subprocess_exec(
+        str(CLI), "ocpp", "--port", "0", env=env, stdout=asyncio.subprocess.PIPE, stderr=log
+    )
+    try:
+        url = None
+        while url is None:
+            line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
+            assert line, f"roamstream ocpp exited early: {(tmp_path / 'stderr.txt').read_text()}"
+            found = re.search(r"OCPP\s+(ws://127\.0\.0\.1:\d+/ocpp)/\{charge_point_id\}", line)
+            url = found and found.group(1)
+        [session] = await simulate(url, energy_wh=2000)
+        proc.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(proc.wait(), 30) == 0
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        log.close()
+    events = await asyncio.to_thread(reader.read, "ocpp.transaction.v1", 4)
+    assert [e["kind"] for e in events] == ["STARTED", "UPDATED", "UPDATED", "ENDED"]
+    assert events[-1]["transaction_id"] == session.transaction_id
