@@ -13,17 +13,24 @@ from roamstream.config import Settings
 
 
 def worker() -> None:
-    """Run a pipeline worker (sessions, pricing, push, lake) against the configured Kafka until interrupted."""
+    """Run a pipeline worker (sessions, pricing, push, lake) against the configured Kafka until interrupted.
+
+    With ROAMSTREAM_PROFILE=kafka it joins the cluster at KAFKA_BOOTSTRAP_SERVERS. With the embedded profile
+    it attaches to an embedded broker that is already running (``roamstream up``, a test) at an explicitly
+    set KAFKA_BOOTSTRAP_SERVERS, with the embedded broker's client timings and fixes (DESIGN.md).
+    """
     from pipelines.worker import run_until_signalled
 
     logging.basicConfig(level=logging.INFO)
     settings = Settings()
     if settings.profile == "embedded":
-        Console(stderr=True).print(
-            "ROAMSTREAM_PROFILE=embedded: a worker alone needs a broker; use `roamstream up`, "
-            "or set ROAMSTREAM_PROFILE=kafka and KAFKA_BOOTSTRAP_SERVERS"
-        )
-        raise typer.Exit(2)
+        if "bootstrap_servers" not in settings.kafka.model_fields_set:
+            Console(stderr=True).print(
+                "ROAMSTREAM_PROFILE=embedded: a worker alone starts no broker; use `roamstream up`, set "
+                "KAFKA_BOOTSTRAP_SERVERS to a running embedded broker, or set ROAMSTREAM_PROFILE=kafka"
+            )
+            raise typer.Exit(2)
+        settings = settings.for_embedded(settings.kafka.bootstrap_servers)
     asyncio.run(run_until_signalled(settings))
 
 
