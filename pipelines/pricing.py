@@ -1,15 +1,24 @@
-"""Pricing: a completed session + token, location and tariff (global tables) -> a priced CDR on ocpi.cdrs.v1.
+"""Pricing: a completed session + token, location and tariff (global tables) -> priced CDRs on ocpi.cdrs.v1.
 
-A session whose reference data is not known yet waits up to ``reference_wait_s``; then it goes to the
-dead-letter topic with the reason. Domain errors (an invalid tariff, a session the engine refuses) go to the
-dead-letter topic at once; nothing is dropped silently.
+- **Issued CDRs.** ``issued_cdrs`` (key ``<cp>|<tx>``) holds the last CDR issued for each session. A session
+  priced again (``roamstream reprice``, or the same completed session arriving again) that gives the same
+  CDR content sends nothing; a different one sends a Credit CDR of the issued CDR and a new CDR with the
+  next revision id (``roamstream.cdrs.corrections``). CDRs already sent are never changed.
+- **Missing reference data.** A session whose token, EVSE or tariff is not known is parked in ``pending``
+  and the partition goes on. A timer looks at the parked sessions; when one can be priced, or has waited
+  ``reference_wait_s`` (wall clock: it decides only *when* we give up, never what a CDR holds), it sends the
+  parked record again to ``sessions.completed.v1`` with the ``roamstream-retry`` header, so that it is
+  priced (or dead-lettered with the reason) in its own partition, where the tables may be written.
+- Domain errors (an invalid tariff, a session the engine refuses) go to the dead-letter topic at once;
+  nothing is dropped silently.
 """
 
 from __future__ import annotations
 
-import asyncio
+import base64
 import json
 import time
+from dataclasses import dataclass
 from decimal import Decimal
 
 import faust
@@ -19,66 +28,118 @@ from pipelines.tables import Tables
 from pipelines.topics import Topics
 from roamstream.avro import AvroSerde, SerdeError
 from roamstream.cdrs.assemble import BuiltCdr, build_cdr
+from roamstream.cdrs.corrections import IssuedCdr, reconcile
 from roamstream.cdrs.exceptions import MissingReference
-from roamstream.cdrs.resolve import evse_uid, find_connector, valid_tariff
+from roamstream.cdrs.references import References, look_up
 from roamstream.config import PipelineSettings
 from roamstream.exceptions import RoamstreamError
-from roamstream.ocpi.location import Location
-from roamstream.ocpi.tariff import Tariff
-from roamstream.ocpi.token import Token
 from roamstream.tariffs import TariffCache
 
 STAGE = "pricing"
+RETRY_HEADER = "roamstream-retry"
+#: how often the timer looks at parked sessions, and how long before it sends the same one again
+RETRY_EVERY_S = 0.5
+RESEND_AFTER_S = 5.0
 _Q = Decimal("0.0001")
 
 
-def _loads(raw: bytes) -> dict:
-    return json.loads(raw, parse_float=Decimal)
+def session_key(completed: dict) -> bytes:
+    return f"{completed['charge_point_id']}|{completed['transaction_id']}".encode()
 
 
-def price_session(completed: dict, tables: Tables, cache: TariffCache, p: PipelineSettings) -> BuiltCdr:
-    """Look up the reference data of ``completed`` and build its CDR; ``MissingReference`` if some is unknown."""
-    raw_token = tables.tokens.get(completed["id_tag"].encode())
-    if raw_token is None:
-        raise MissingReference(f"unknown token {completed['id_tag']!r}")
-    uid = evse_uid(completed["charge_point_id"], completed["connector_id"], completed["evse_id"])
-    location_key = tables.evse_index.get(uid.encode())
-    raw_location = tables.locations.get(location_key) if location_key is not None else None
-    if raw_location is None:
-        raise MissingReference(f"no location has EVSE {uid!r}")
-    location = Location.model_validate_json(raw_location)
-    _, connector = find_connector(location, uid, completed["connector_id"] if completed["evse_id"] else None)
-    tariffs = {}
-    for tariff_id in connector.tariff_ids or []:
-        raw = tables.tariffs.get(f"{location.country_code}-{location.party_id}-{tariff_id}".encode())
-        if raw is not None:
-            tariffs[tariff_id] = Tariff.model_validate_json(raw)
-    tariff = valid_tariff(connector, tariffs, completed["start"])
-    tariff_json = _loads(tables.tariffs[f"{location.country_code}-{location.party_id}-{tariff.id}".encode()])
-    token = Token.model_validate_json(raw_token)
-    return build_cdr(completed, token, location, tariff_json, cache.get(tariff_json), (p.country_code, p.party_id))
+def look_up_in(completed: dict, tables: Tables) -> References:
+    return look_up(completed, tables.tokens, tables.evse_index, tables.locations, tables.tariffs)
+
+
+def price_session(completed: dict, tables: Tables, cache: TariffCache,
+                  p: PipelineSettings) -> tuple[BuiltCdr, References]:
+    """The CDR of ``completed`` and the reference data it used; ``MissingReference`` if some is unknown."""
+    refs = look_up_in(completed, tables)
+    built = build_cdr(completed, refs.token, refs.location, refs.tariff, cache.get(refs.tariff),
+                      (p.country_code, p.party_id))
+    return built, refs
 
 
 def cdr_record(built: BuiltCdr, completed: dict) -> dict:
+    """The ``ocpi.cdrs.v1`` record of ``built``: every figure as in its JSON (rounded once, half up)."""
     data = built.data
-    incl = built.total_cost_incl_vat
+    cost = data["total_cost"]
+    incl = cost.get("incl_vat")
     return {
         "id": built.id, "country_code": data["country_code"], "party_id": data["party_id"],
         "partner": built.partner, "charge_point_id": completed["charge_point_id"],
-        "transaction_id": completed["transaction_id"], "session_id": completed["session_id"],
+        "transaction_id": completed["transaction_id"], "session_id": data["session_id"],
         "start_date_time": data["start_date_time"], "end_date_time": data["end_date_time"],
-        "currency": data["currency"], "total_energy": data["total_energy"].quantize(_Q),
-        "total_time": data["total_time"].quantize(_Q), "total_parking_time": data["total_parking_time"].quantize(_Q),
-        "total_cost_excl_vat": data["total_cost"]["excl_vat"].quantize(_Q),
-        "total_cost_incl_vat": incl.quantize(_Q) if incl is not None else None,
-        "credit": False, "credit_reference_id": None, "last_updated": data["last_updated"],
-        "ocpi_json": built.json,
+        "currency": data["currency"], "total_energy": _dec(data["total_energy"]),
+        "total_time": _dec(data["total_time"]), "total_parking_time": _dec(data["total_parking_time"]),
+        "total_cost_excl_vat": _dec(cost["excl_vat"]),
+        "total_cost_incl_vat": _dec(incl) if incl is not None else None,
+        "credit": bool(data.get("credit")), "credit_reference_id": data.get("credit_reference_id"),
+        "last_updated": data["last_updated"], "ocpi_json": built.json,
     }
+
+
+def _dec(value: Decimal | int) -> Decimal:
+    return Decimal(value).quantize(_Q)  # already 4 decimals at most: no rounding happens here
+
+
+@dataclass(frozen=True, slots=True)
+class Parked:
+    """A session waiting for reference data: since when (wall clock, seconds), why, and its record."""
+
+    since: float
+    reason: str
+    key: bytes
+    record: bytes
+
+    def to_bytes(self) -> bytes:
+        return json.dumps({"since": self.since, "reason": self.reason, "key": _b64(self.key),
+                           "record": _b64(self.record)}, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> Parked:
+        value = json.loads(raw)
+        return cls(value["since"], value["reason"], base64.b64decode(value["key"]),
+                   base64.b64decode(value["record"]))
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
 
 
 def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, dead: DeadLetters,
              p: PipelineSettings) -> None:
     cache = TariffCache()
+    resent: dict[bytes, float] = {}
+
+    async def settle(event: faust.EventT, key: bytes, completed: dict, raw: bytes, parked: Parked | None) -> None:
+        session = completed["session_id"]
+        try:
+            built, refs = price_session(completed, tables, cache, p)
+        except MissingReference as exc:
+            since = parked.since if parked is not None else time.time()
+            if time.time() - since >= p.reference_wait_s:
+                tables.pending.pop(key, None)
+                await dead.send(STAGE, f"session {session}: {exc} (waited {p.reference_wait_s:g} s for it)",
+                                event, event_time=completed["end"], key=event.key, payload=raw)
+            else:
+                tables.pending[key] = Parked(since, str(exc), event.key, raw).to_bytes()
+            return
+        except (RoamstreamError, ValueError) as exc:
+            tables.pending.pop(key, None)
+            await dead.send(STAGE, f"session {session}: {exc}", event, event_time=completed["end"],
+                            key=event.key, payload=raw)
+            return
+        stored = tables.issued_cdrs.get(key)
+        previous = IssuedCdr.from_bytes(stored) if stored is not None else None
+        outcome = reconcile(previous, built, completed["charge_point_id"], completed["transaction_id"],
+                            max(completed["end"], refs.last_updated))
+        for cdr in outcome.send:
+            await topics.cdrs.send(key=event.key, value=serde.encode("ocpi.cdrs.v1", cdr_record(cdr, completed)))
+        if outcome.issued is not None:
+            tables.issued_cdrs[key] = outcome.issued.to_bytes()
+        if tables.pending.get(key) is not None:
+            tables.pending.pop(key, None)
 
     async def price(stream: faust.StreamT) -> None:
         async for event in stream.events():
@@ -87,24 +148,39 @@ def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, d
             except SerdeError as exc:
                 await dead.send(STAGE, str(exc), event)
                 continue
-            deadline = time.monotonic() + p.reference_wait_s
-            while True:
-                try:
-                    built = price_session(completed, tables, cache, p)
-                    break
-                except MissingReference as exc:
-                    if time.monotonic() >= deadline:
-                        await dead.send(STAGE, f"session {completed['session_id']}: {exc}", event,
-                                        event_time=completed["end"])
-                        built = None
-                        break
-                    await asyncio.sleep(0.2)
-                except RoamstreamError as exc:
-                    await dead.send(STAGE, f"session {completed['session_id']}: {exc}", event,
-                                    event_time=completed["end"])
-                    built = None
-                    break
-            if built is not None:
-                await topics.cdrs.send(key=event.key, value=serde.encode("ocpi.cdrs.v1", cdr_record(built, completed)))
+            key = session_key(completed)
+            stored = tables.pending.get(key)
+            parked = Parked.from_bytes(stored) if stored is not None else None
+            raw = event.value
+            if RETRY_HEADER in (event.headers or {}):
+                resent.pop(key, None)
+                if parked is None:
+                    continue  # priced or dead-lettered since it was sent again
+                raw = parked.record  # the latest record of the session, which this may be an older copy of
+                completed = serde.decode("sessions.completed.v1", raw)
+            await settle(event, key, completed, raw, parked)
+
+    async def retry_parked() -> None:
+        """Send again the parked sessions that can now be priced or have waited long enough."""
+        now, clock = time.time(), time.monotonic()
+        for key, stored in list(tables.pending.items()):
+            if clock - resent.get(key, float("-inf")) < RESEND_AFTER_S:
+                continue
+            parked = Parked.from_bytes(stored)
+            if now - parked.since < p.reference_wait_s and not _resolvable(parked.record):
+                continue
+            await topics.completed.send(key=parked.key, value=parked.record, headers={RETRY_HEADER: b"1"})
+            resent[key] = clock
+
+    def _resolvable(record: bytes) -> bool:
+        try:
+            look_up_in(serde.decode("sessions.completed.v1", record), tables)
+        except MissingReference:
+            return False
+        except (RoamstreamError, ValueError):
+            return True  # the agent dead-letters it with the reason
+        return True
 
     app.agent(topics.completed, name="pricing")(price)
+    app.timer(RETRY_EVERY_S, name="pricing-retry-parked")(retry_parked)
+

@@ -17,6 +17,8 @@ from roamstream.topics import PARTITIONS, TopicSpec
 TABLES: dict[str, tuple[int, bool]] = {
     "session_state": (PARTITIONS, False),
     "push_ledger": (PARTITIONS, False),
+    "issued_cdrs": (PARTITIONS, False),
+    "pending": (PARTITIONS, False),
     "tariffs": (1, True),
     "locations": (1, True),
     "tokens": (1, True),
@@ -28,6 +30,10 @@ TABLES: dict[str, tuple[int, bool]] = {
 class Tables:
     session_state: faust.Table
     push_ledger: faust.Table
+    #: ``<cp>|<tx>`` -> the last CDR issued for that session (pricing: corrections)
+    issued_cdrs: faust.Table
+    #: ``<cp>|<tx>`` -> a completed session waiting for reference data (pricing)
+    pending: faust.Table
     tariffs: faust.GlobalTable
     locations: faust.GlobalTable
     tokens: faust.GlobalTable

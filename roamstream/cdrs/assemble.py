@@ -29,12 +29,20 @@ _THOUSAND = Decimal(1000)
 
 @dataclass(frozen=True, slots=True)
 class BuiltCdr:
+    """A CDR as data (datetimes, Decimals) and as the exact JSON text pushed; ``partner`` is ``CC-PID``."""
+
     id: str
     partner: str
     data: dict[str, Any]
     json: str
-    total_cost_excl_vat: Decimal
-    total_cost_incl_vat: Decimal | None
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> BuiltCdr:
+        """Serialise ``data`` and check it against the OCPI CDR model (the contract holds on the way out)."""
+        text = jsonio.dumps(data)
+        CDR.model_validate_json(text)
+        token = data["cdr_token"]
+        return cls(data["id"], f"{token['country_code']}-{token['party_id']}", data, text)
 
 
 def meter_samples(completed: dict[str, Any]) -> list[MeterSample]:
@@ -99,16 +107,7 @@ def build_cdr(
     }
     if completed.get("estimated"):
         data["remark"] = "Estimated: the charge point did not report the end of this session"
-    text = jsonio.dumps(data)
-    CDR.model_validate_json(text)  # the contract holds on the way out
-    return BuiltCdr(
-        identifier,
-        f"{token.country_code}-{token.party_id}",
-        data,
-        text,
-        priced.total_cost.excl_vat,
-        priced.total_cost.incl_vat,
-    )
+    return BuiltCdr.of(data)
 
 
 def _cdr_location(location: Location, evse, connector) -> dict[str, Any]:  # noqa: ANN001 - OCPI models

@@ -51,9 +51,14 @@ def valid_tariff(connector: Connector, tariffs: dict[str, Tariff], at: datetime)
 
 
 def cdr_id(charge_point_id: str, transaction_id: str, *, credit: bool = False, revision: int = 0) -> str:
-    """Deterministic CDR id (CiString(39)) from charge point and transaction; corrections get a revision."""
+    """Deterministic CDR id from charge point and transaction: ``<cp>-<tx>``, ``-R<n>`` for the n-th revision,
+    ``-C`` before that for the credit of that revision (``X-C`` credits ``X``, ``X-C-R1`` credits ``X-R1``).
+
+    A CDR id is at most 36 characters, a credit's at most 39 (mod_cdrs); a longer ``<cp>-<tx>`` becomes
+    the start of its SHA-256, so that the CDR and its credit still share the part before the suffix.
+    """
     base = f"{charge_point_id}-{transaction_id}"
-    suffix = ("-C" if credit else "") + (f"-R{revision}" if revision else "")
-    if len(base) + len(suffix) > 39:
-        base = hashlib.sha256(base.encode()).hexdigest()[: 39 - len(suffix)]
-    return base + suffix
+    rev = f"-R{revision}" if revision else ""
+    if len(base) + len(rev) > 36:
+        base = hashlib.sha256(base.encode()).hexdigest()[: 36 - len(rev)]
+    return base + ("-C" if credit else "") + rev

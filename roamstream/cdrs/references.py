@@ -1,0 +1,65 @@
+"""The reference data a completed session is priced with: its token, location and tariff (pure look-ups).
+
+The stores are plain mappings of bytes to OCPI JSON bytes (the pricing stage passes its global tables):
+tokens by uid, locations and tariffs by ``<cc>-<pid>-<id>``, and ``evse_index`` from EVSE uid to the key of
+the location that has it. Anything unknown raises ``MissingReference`` naming it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from roamstream.cdrs.exceptions import MissingReference
+from roamstream.cdrs.resolve import evse_uid, find_connector, valid_tariff
+from roamstream.ocpi.location import Location
+from roamstream.ocpi.tariff import Tariff
+from roamstream.ocpi.timefmt import parse_datetime
+from roamstream.ocpi.token import Token
+
+Store = Mapping[bytes, bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class References:
+    token: Token
+    location: Location
+    #: the tariff valid at the session start, as JSON data (numbers as Decimal)
+    tariff: dict[str, Any]
+
+    @property
+    def last_updated(self) -> datetime:
+        """The latest ``last_updated`` of the three: the event time of the reference data used."""
+        return max(self.token.last_updated, self.location.last_updated, parse_datetime(self.tariff["last_updated"]))
+
+
+def look_up(completed: dict[str, Any], tokens: Store, evse_index: Store, locations: Store,
+            tariffs: Store) -> References:
+    raw_token = tokens.get(completed["id_tag"].encode())
+    if raw_token is None:
+        raise MissingReference(f"unknown token {completed['id_tag']!r}")
+    uid = evse_uid(completed["charge_point_id"], completed["connector_id"], completed["evse_id"])
+    location_key = evse_index.get(uid.encode())
+    raw_location = locations.get(location_key) if location_key is not None else None
+    if raw_location is None:
+        raise MissingReference(f"no location has EVSE {uid!r}")
+    location = Location.model_validate_json(raw_location)
+    _, connector = find_connector(location, uid, completed["connector_id"] if completed["evse_id"] else None)
+    known: dict[str, bytes] = {}
+    for tariff_id in connector.tariff_ids or []:
+        raw = tariffs.get(_tariff_key(location, tariff_id))
+        if raw is not None:
+            known[tariff_id] = raw
+    models = {tariff_id: Tariff.model_validate_json(raw) for tariff_id, raw in known.items()}
+    tariff = valid_tariff(connector, models, completed["start"])
+    return References(
+        Token.model_validate_json(raw_token), location, json.loads(known[tariff.id], parse_float=Decimal)
+    )
+
+
+def _tariff_key(location: Location, tariff_id: str) -> bytes:
+    return f"{location.country_code}-{location.party_id}-{tariff_id}".encode()

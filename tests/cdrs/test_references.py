@@ -1,0 +1,53 @@
+"""look_up: token, location and tariff of a completed session, from plain byte stores."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from cdr_fixtures import CP, completed, dumps, location, tariff, token
+
+from roamstream.cdrs.exceptions import MissingReference
+from roamstream.cdrs.references import look_up
+
+
+def stores(*, with_token=True, with_location=True, tariffs=None):
+    tokens = {b"EMA000001": dumps(token()).encode()} if with_token else {}
+    locations = {b"NL-RST-LOC-1": dumps(location()).encode()} if with_location else {}
+    index = {f"{CP}-1".encode(): b"NL-RST-LOC-1"} if with_location else {}
+    if tariffs is None:
+        tariffs = {b"NL-RST-T1": dumps(tariff()).encode()}
+    return tokens, index, locations, tariffs
+
+
+def test_everything_known():
+    refs = look_up(completed(), *stores())
+    assert refs.token.contract_id == "NL-EMA-C00000001"
+    assert refs.location.id == "LOC-1"
+    assert refs.tariff["id"] == "T1"
+    assert refs.tariff["elements"][0]["price_components"][0]["price"] == Decimal("0.4")  # exact, never float
+    assert refs.last_updated == datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def test_last_updated_is_the_latest_of_the_three():
+    tokens, index, locations, tariffs = stores(tariffs={
+        b"NL-RST-T1": dumps(tariff(last_updated="2026-04-01T12:00:00Z")).encode()})
+    assert look_up(completed(), tokens, index, locations, tariffs).last_updated == datetime(
+        2026, 4, 1, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("kw", "message"), [
+    ({"with_token": False}, "unknown token 'EMA000001'"),
+    ({"with_location": False}, "no location has EVSE 'CP-7-1'"),
+    ({"tariffs": {}}, r"no tariff of \['T1'\] is known"),
+])
+def test_what_is_missing_is_named(kw, message):
+    with pytest.raises(MissingReference, match=message):
+        look_up(completed(), *stores(**kw))
+
+
+def test_a_tariff_of_another_party_is_not_used():
+    tokens, index, locations, _ = stores()
+    with pytest.raises(MissingReference):
+        look_up(completed(), tokens, index, locations, {b"DE-XYZ-T1": dumps(tariff()).encode()})
