@@ -40,3 +40,6 @@ from roamstream.cli import worker as _worker  # noqa: E402
 app.command("demo")(_demo.demo)
 app.command("up")(_worker.up)
 app.command("worker")(_worker.worker)
+from roamstream.cli import reprice as _reprice  # noqa: E402
+
+app.command("reprice")(_reprice.reprice)

@@ -6,7 +6,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from cdr_fixtures import (
+
+from roamstream.cdrs.assemble import build_cdr, meter_samples
+from roamstream.cdrs.exceptions import MissingReference
+from roamstream.tariffs import TariffCache
+from tests.cdrs.cdr_fixtures import (
     CP,
     CPO,
     END,
@@ -20,10 +24,6 @@ from cdr_fixtures import (
     tariff,
     token_model,
 )
-
-from roamstream.cdrs.assemble import build_cdr, meter_samples
-from roamstream.cdrs.exceptions import MissingReference
-from roamstream.tariffs import TariffCache
 
 
 def build(record=None, loc=None, tariff_json=None):

@@ -10,12 +10,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from cdr_fixtures import CP, CPO, TX, as_exact, completed, exact, expected_cdr, location_model, tariff, token_model
-
 from roamstream.cdrs.assemble import build_cdr
 from roamstream.cdrs.corrections import IssuedCdr, credit_cdr, fingerprint, issued, reconcile
 from roamstream.ocpi.cdr import CDR
 from roamstream.tariffs import TariffCache
+from tests.cdrs.cdr_fixtures import (
+    CP,
+    CPO,
+    TX,
+    as_exact,
+    completed,
+    exact,
+    expected_cdr,
+    location_model,
+    tariff,
+    token_model,
+)
 
 FIXED_AT = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
 FIXED = "2026-03-10T08:00:00Z"

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from cdr_fixtures import CP, completed, dumps, location, tariff, token
 
 from roamstream.cdrs.exceptions import MissingReference
 from roamstream.cdrs.references import look_up
+from tests.cdrs.cdr_fixtures import CP, completed, dumps, location, tariff, token
 
 
 def stores(*, with_token=True, with_location=True, tariffs=None):

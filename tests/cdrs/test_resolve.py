@@ -6,12 +6,12 @@ import hashlib
 from datetime import UTC, datetime
 
 import pytest
-from cdr_fixtures import CP, connector, evse, location_model, tariff
 
 from roamstream.cdrs.exceptions import MissingReference
 from roamstream.cdrs.resolve import cdr_id, evse_uid, find_connector, valid_tariff
 from roamstream.ocpi.location import Connector
 from roamstream.ocpi.tariff import Tariff
+from tests.cdrs.cdr_fixtures import CP, connector, evse, location_model, tariff
 
 AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from cdr_fixtures import CP, CPO, END, START, as_exact, exact, location_model, token_model
 
 from roamstream.cdrs.exceptions import MissingReference
 from roamstream.cdrs.session_object import build_session
+from tests.cdrs.cdr_fixtures import CP, CPO, END, START, as_exact, exact, location_model, token_model
 
 LAST_EVENT = datetime(2026, 3, 2, 10, 0, 30, 250000, tzinfo=UTC)
 
