@@ -1,0 +1,158 @@
+"""A tariff correction end to end: an OCPP 1.6 session is priced and pushed; the tariff is corrected (PUT with
+a newer last_updated, the ENERGY price 0.30 -> 0.35) and the session repriced (``roamstream reprice``); the
+partner receives a Credit CDR of the first CDR and a new CDR, the lake holds all three, and settlement nets
+them to the corrected amount.
+
+Hand-priced (seed tariff: 0.50 start fee, 1.00/h, 21 % VAT; 10 kWh in 0.75 h):
+    first CDR  10 x 0.30 + 0.75 + 0.50 = 4.25   incl. VAT 5.1425
+    credit     total_cost               -4.25             -5.1425
+    new CDR    10 x 0.35 + 0.75 + 0.50 = 4.75             5.7475   (energy 3.50 / 4.235)
+    settlement 4.25 - 4.25 + 4.75      = 4.75             5.75 (cents), energy 10 kWh, 1 session
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import httpx
+from ocpp.v16 import call
+from waiting import eventually
+
+from analytics import open_lake, settlement
+from connectors.ocpp.simulator.client import connect
+from pipelines.reprice import reprice
+from roamstream.avro import serde_for
+from roamstream.demo import seed
+from roamstream.demo.run import seed_reference
+
+CP = "E2E-CP-FIX"
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+FIXED_AT = "2026-11-05T12:00:00Z"
+
+
+def ts(minutes: int) -> str:
+    return (T0 + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def register(minutes: int, wh: int, context: str = "Sample.Periodic") -> dict:
+    return {"timestamp": ts(minutes), "sampled_value": [
+        {"value": str(wh), "context": context, "measurand": "Energy.Active.Import.Register", "unit": "Wh"}]}
+
+
+async def one_transaction(ocpp_url: str, id_tag: str) -> int:
+    async with connect(ocpp_url, CP, "1.6") as station:
+        await station.call(call.BootNotification(charge_point_model="E2E", charge_point_vendor="roamstream"))
+        tx = (await station.call(call.StartTransaction(1, id_tag, 1000, ts(0)))).transaction_id
+        await station.call(call.MeterValues(1, [register(20, 6000)], tx))
+        await station.call(call.StopTransaction(11000, ts(45), tx, reason="EVDisconnected", id_tag=id_tag))
+        await station.call(call.MeterValues(0, [register(60, 11000, "Sample.Clock")]))  # past the settle window
+    return tx
+
+
+def corrected_tariff() -> dict:
+    tariff = seed.tariff()
+    components = tariff["elements"][0]["price_components"]
+    tariff["elements"][0]["price_components"] = [
+        {**c, "price": 0.35} if c["type"] == "ENERGY" else c for c in components]
+    return {**tariff, "last_updated": FIXED_AT}
+
+
+def first_cdr(tx: int, token: dict) -> dict:
+    return {
+        "country_code": "NL", "party_id": "RST", "id": f"{CP}-{tx}",
+        "start_date_time": "2026-11-02T09:00:00Z", "end_date_time": "2026-11-02T09:45:00Z",
+        "session_id": f"{CP}-{tx}",
+        "cdr_token": {"country_code": "NL", "party_id": "EMA", "uid": token["uid"], "type": "RFID",
+                      "contract_id": token["contract_id"]},
+        "auth_method": "WHITELIST",
+        "cdr_location": {"id": seed.LOCATION_ID, "name": "Roamstream demo site", "address": "Stationsplein 1",
+                         "city": "Utrecht", "postal_code": "3511 ED", "country": "NLD",
+                         "coordinates": {"latitude": "52.089444", "longitude": "5.110278"},
+                         "evse_uid": f"{CP}-1", "evse_id": "NL*RST*E0001", "connector_id": "1",
+                         "connector_standard": "IEC_62196_T2", "connector_format": "SOCKET",
+                         "connector_power_type": "AC_3_PHASE"},
+        "currency": "EUR",
+        "tariffs": [seed.tariff()],
+        "charging_periods": [{"start_date_time": "2026-11-02T09:00:00Z", "dimensions": [
+            {"type": "ENERGY", "volume": 10}, {"type": "TIME", "volume": 0.75}], "tariff_id": seed.TARIFF_ID}],
+        "total_cost": {"excl_vat": 4.25, "incl_vat": 5.1425},
+        "total_energy_cost": {"excl_vat": 3, "incl_vat": 3.63},
+        "total_time_cost": {"excl_vat": 0.75, "incl_vat": 0.9075},
+        "total_parking_cost": {"excl_vat": 0, "incl_vat": 0},
+        "total_fixed_cost": {"excl_vat": 0.5, "incl_vat": 0.605},
+        "total_energy": 10, "total_time": 0.75, "total_parking_time": 0,
+        "last_updated": "2026-11-02T09:45:00Z",
+    }
+
+
+def credit_cdr(tx: int, token: dict) -> dict:
+    out = {**first_cdr(tx, token), "id": f"{CP}-{tx}-C", "total_cost": {"excl_vat": -4.25, "incl_vat": -5.1425}}
+    del out["last_updated"]
+    return {**out, "credit": True, "credit_reference_id": f"{CP}-{tx}", "last_updated": FIXED_AT}
+
+
+def new_cdr(tx: int, token: dict) -> dict:
+    return {**first_cdr(tx, token), "id": f"{CP}-{tx}-R1", "tariffs": [corrected_tariff()],
+            "total_cost": {"excl_vat": 4.75, "incl_vat": 5.7475},
+            "total_energy_cost": {"excl_vat": 3.5, "incl_vat": 4.235}, "last_updated": FIXED_AT}
+
+
+def exact(text: str | bytes) -> dict:
+    return json.loads(text, parse_float=Decimal)
+
+
+def lake_cdrs(lake: str) -> list[dict]:
+    columns = ["cdr_id", "is_credit", "credit_reference_id", "total_cost_excl_vat"]
+    with open_lake(lake) as con:
+        rows = con.execute(
+            "select cdr_id, is_credit, credit_reference_id, total_cost_excl_vat from cdrs order by cdr_id"
+        ).fetchall()
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+async def test_a_corrected_tariff_is_sent_as_a_credit_cdr_and_a_new_cdr_and_settles_net(stack, emsp):
+    store, _ = emsp
+    api_token = stack.settings.api.tokens[0].get_secret_value()
+    token = seed.token(("NL", "EMA"), 1)
+    await seed_reference(stack.api_url, api_token, [CP], 1)
+    tx = await one_transaction(stack.ocpp_url, token["uid"])
+    await eventually(lambda: f"{CP}-{tx}" in store.cdrs, "the partner received the first CDR")
+    assert exact(store.cdrs[f"{CP}-{tx}"]) == exact(json.dumps(first_cdr(tx, token)))
+
+    cc, pid = seed.CPO
+    async with httpx.AsyncClient(base_url=f"{stack.api_url}/ocpi/2.2.1", timeout=10,
+                                 headers={"Authorization": f"Token {api_token}"}) as client:
+        response = await client.put(f"/tariffs/{cc}/{pid}/{seed.TARIFF_ID}", json=corrected_tariff())
+    assert response.json()["status_code"] == 1000
+    tariffs = stack.worker.app.tables["tariffs"]
+    key = f"{cc}-{pid}-{seed.TARIFF_ID}".encode()
+    await eventually(lambda: FIXED_AT.encode() in (tariffs.get(key) or b""), "the worker knows the correction")
+
+    sent, missing = await asyncio.to_thread(reprice, stack.settings, serde_for(None), [f"{CP}-{tx}"])
+    assert ([s.session_id for s in sent], missing) == ([f"{CP}-{tx}"], [])
+    await eventually(lambda: len(store.cdrs) == 3, "the partner received a credit CDR and a new CDR")
+    assert exact(store.cdrs[f"{CP}-{tx}-C"]) == exact(json.dumps(credit_cdr(tx, token)))
+    assert exact(store.cdrs[f"{CP}-{tx}-R1"]) == exact(json.dumps(new_cdr(tx, token)))
+    posted = [r["path"] for r in store.requests if r["path"].endswith("/cdrs")]
+    assert len(posted) == 3  # each CDR POSTed once; the first one never again
+
+    lake = stack.settings.lake.uri
+    await eventually(lambda: len(lake_cdrs(lake)) == 3, "the lake holds all three CDRs")
+    assert lake_cdrs(lake) == [
+        {"cdr_id": f"{CP}-{tx}", "is_credit": False, "credit_reference_id": None,
+         "total_cost_excl_vat": Decimal("4.25")},
+        {"cdr_id": f"{CP}-{tx}-C", "is_credit": True, "credit_reference_id": f"{CP}-{tx}",
+         "total_cost_excl_vat": Decimal("-4.25")},
+        {"cdr_id": f"{CP}-{tx}-R1", "is_credit": False, "credit_reference_id": None,
+         "total_cost_excl_vat": Decimal("4.75")},
+    ]
+    with open_lake(lake) as con:
+        [row] = settlement(con).records()
+    assert row == {
+        "partner": "NL-EMA", "currency": "EUR", "period_start": date(2026, 11, 2), "period_end": date(2026, 11, 2),
+        "sessions": 1, "cdrs": 2, "credits": 1, "energy_kwh": Decimal("10.0000"),
+        "total_excl_vat": Decimal("4.75"), "total_incl_vat": Decimal("5.75"), "incl_vat_missing": 0,
+    }
