@@ -1,8 +1,13 @@
-"""OCPI 2.2.1 Location, EVSE and Connector (mod_locations): the fields roamstream needs for CDRs."""
+"""OCPI 2.2.1 Location, EVSE and Connector (mod_locations).
+
+The fields CDRs need are typed in full; the descriptive ones (operator, facilities, opening times, images, ...)
+are kept as the partner sent them (plain JSON without floats, or typed where they carry numbers), so that a
+Location stored and forwarded by us loses nothing."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import Field, field_validator
 
@@ -24,6 +29,7 @@ from roamstream.ocpi.common import (
     String255,
     Url,
 )
+from roamstream.ocpi.tariff import EnergyMix
 
 
 class Status(StrEnum):
@@ -59,6 +65,11 @@ class EVSE(OcpiModel):
     floor_level: str | None = None
     coordinates: GeoLocation | None = None
     physical_reference: str | None = None
+    status_schedule: list[dict[str, Any]] | None = None
+    capabilities: list[str] | None = None
+    directions: list[dict[str, Any]] | None = None
+    parking_restrictions: list[str] | None = None
+    images: list[dict[str, Any]] | None = None
     last_updated: DateTime
 
 
@@ -74,8 +85,20 @@ class Location(OcpiModel):
     state: String20 | None = None
     country: String3
     coordinates: GeoLocation
+    related_locations: list[dict[str, Any]] | None = None
+    parking_type: str | None = None
     evses: list[EVSE] | None = None
+    directions: list[dict[str, Any]] | None = None
+    operator: dict[str, Any] | None = None
+    suboperator: dict[str, Any] | None = None
+    owner: dict[str, Any] | None = None
+    facilities: list[str] | None = None
     time_zone: String255
+    opening_times: dict[str, Any] | None = None
+    charging_when_closed: bool | None = None
+    images: list[dict[str, Any]] | None = None
+    energy_mix: EnergyMix | None = None
+    publish_allowed_to: list[dict[str, Any]] | None = None
     last_updated: DateTime
 
     @field_validator("time_zone")
