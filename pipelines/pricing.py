@@ -18,8 +18,10 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 import faust
 
@@ -37,8 +39,10 @@ from roamstream.tariffs import TariffCache
 
 STAGE = "pricing"
 RETRY_HEADER = "roamstream-retry"
-#: how often the timer looks at parked sessions, and how long before it sends the same one again
+#: how often the timer runs; a parked session is looked at after 0.5 s, 1 s, 2 s, ... at most every 30 s
+#: (look-ups cost CPU on the event loop), and sent again at most every 5 s
 RETRY_EVERY_S = 0.5
+CHECK_AT_MOST_EVERY_S = 30.0
 RESEND_AFTER_S = 5.0
 _Q = Decimal("0.0001")
 
@@ -107,10 +111,47 @@ def _b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode()
 
 
+class RetrySchedule:
+    """When the timer looks at a parked session again (after 0.5 s, 1 s, 2 s, ..., at most every 30 s: a
+    look-up costs CPU on the event loop) and sends it again (when it resolves or its wait is over, at most
+    every 5 s until it came back). In memory: after a restart every parked session is looked at at once."""
+
+    def __init__(self, wait_s: float) -> None:
+        self._wait_s = wait_s
+        self._sent: dict[bytes, float] = {}
+        self._looks: dict[bytes, tuple[float, float]] = {}  # key -> (next look, the delay after that)
+
+    def due(self, key: bytes, since: float, now: float, clock: float, resolvable: Callable[[], bool]) -> bool:
+        """Whether to send ``key`` again now; ``since``/``now`` wall clock, ``clock`` monotonic."""
+        if clock - self._sent.get(key, float("-inf")) < RESEND_AFTER_S:
+            return False
+        if now - since >= self._wait_s:
+            return True
+        look, delay = self._looks.get(key, (clock, RETRY_EVERY_S))
+        if clock < look:
+            return False
+        if resolvable():
+            return True
+        self._looks[key] = (clock + delay, min(2 * delay, CHECK_AT_MOST_EVERY_S))
+        return False
+
+    def sent(self, key: bytes, clock: float) -> None:
+        self._sent[key] = clock
+
+    def came_back(self, key: bytes) -> None:
+        self._sent.pop(key, None)
+        self._looks.pop(key, None)
+
+    def keep_only(self, parked: Iterable[bytes]) -> None:
+        keep = set(parked)
+        for key in (self._sent.keys() | self._looks.keys()) - keep:
+            self.came_back(key)
+
+
 def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, dead: DeadLetters,
              p: PipelineSettings) -> None:
     cache = TariffCache()
-    resent: dict[bytes, float] = {}
+    schedule = RetrySchedule(p.reference_wait_s)
 
     async def settle(event: faust.EventT, key: bytes, completed: dict, raw: bytes, parked: Parked | None) -> None:
         session = completed["session_id"]
@@ -153,7 +194,7 @@ def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, d
             parked = Parked.from_bytes(stored) if stored is not None else None
             raw = event.value
             if RETRY_HEADER in (event.headers or {}):
-                resent.pop(key, None)
+                schedule.came_back(key)
                 if parked is None:
                     continue  # priced or dead-lettered since it was sent again
                 raw = parked.record  # the latest record of the session, which this may be an older copy of
@@ -163,14 +204,14 @@ def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, d
     async def retry_parked() -> None:
         """Send again the parked sessions that can now be priced or have waited long enough."""
         now, clock = time.time(), time.monotonic()
+        parked_keys = []
         for key, stored in list(tables.pending.items()):
-            if clock - resent.get(key, float("-inf")) < RESEND_AFTER_S:
-                continue
+            parked_keys.append(key)
             parked = Parked.from_bytes(stored)
-            if now - parked.since < p.reference_wait_s and not _resolvable(parked.record):
-                continue
-            await topics.completed.send(key=parked.key, value=parked.record, headers={RETRY_HEADER: b"1"})
-            resent[key] = clock
+            if schedule.due(key, parked.since, now, clock, partial(_resolvable, parked.record)):
+                await topics.completed.send(key=parked.key, value=parked.record, headers={RETRY_HEADER: b"1"})
+                schedule.sent(key, clock)
+        schedule.keep_only(parked_keys)
 
     def _resolvable(record: bytes) -> bool:
         try:

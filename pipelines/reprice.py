@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer, TopicPartition
 
 from pipelines.pricing import RETRY_HEADER
 from roamstream.avro import AvroSerde, SerdeError
@@ -53,7 +53,10 @@ def find_completed(settings: Settings, serde: AvroSerde, session_ids: Iterable[s
     try:
         partitions = range(spec(TOPIC).partitions)
         consumer.assign([TopicPartition(name, p, OFFSET_BEGINNING) for p in partitions])
-        ends = {p: consumer.get_watermark_offsets(TopicPartition(name, p), timeout=10)[1] for p in partitions}
+        try:
+            ends = {p: consumer.get_watermark_offsets(TopicPartition(name, p), timeout=10)[1] for p in partitions}
+        except KafkaException as exc:
+            raise RepriceError(f"{name}: {exc.args[0].str() if exc.args else exc}") from None
         position = dict.fromkeys(partitions, -1)
         deadline = time.monotonic() + limit_s
         idle_since = time.monotonic()

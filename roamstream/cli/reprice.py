@@ -14,6 +14,7 @@ from rich.console import Console
 from roamstream.config import Settings
 
 NOT_FOUND = 1
+FAILED = 2
 
 
 def reprice(
@@ -23,19 +24,28 @@ def reprice(
 
     Correct the reference data first (e.g. PUT the tariff with a newer last_updated). Uses the Kafka of
     KAFKA_BOOTSTRAP_SERVERS (with the embedded profile: a running embedded broker). Exit status 1 when a
-    session is not on the topic (any more).
+    session is not on the topic (any more), 2 when Kafka cannot be read or written.
     """
+    from pipelines.reprice import RepriceError
     from pipelines.reprice import reprice as send
     from roamstream.avro import serde_for
 
     settings = Settings()
+    errors = Console(stderr=True)
     if settings.profile == "embedded":
+        if "bootstrap_servers" not in settings.kafka.model_fields_set:
+            errors.print("ROAMSTREAM_PROFILE=embedded: set KAFKA_BOOTSTRAP_SERVERS to the running embedded broker")
+            raise typer.Exit(FAILED)
         settings = settings.for_embedded(settings.kafka.bootstrap_servers)
     console = Console()
-    sent, missing = send(settings, serde_for(settings.schema_registry.url), session)
+    try:
+        sent, missing = send(settings, serde_for(settings.schema_registry.url), session)
+    except RepriceError as exc:
+        errors.print(f"error: {exc}")
+        raise typer.Exit(FAILED) from None
     for found in sent:
         console.print(f"sent again: {found.session_id} (charge point {found.charge_point_id})")
     for session_id in missing:
-        Console(stderr=True).print(f"not found on sessions.completed.v1: {session_id}")
+        errors.print(f"not found on sessions.completed.v1: {session_id}")
     if missing:
         raise typer.Exit(NOT_FOUND)
