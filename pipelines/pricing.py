@@ -45,6 +45,7 @@ RETRY_EVERY_S = 0.5
 CHECK_AT_MOST_EVERY_S = 30.0
 RESEND_AFTER_S = 5.0
 _Q = Decimal("0.0001")
+_PARKED_VERSION = 1
 
 
 def session_key(completed: dict) -> bytes:
@@ -97,12 +98,14 @@ class Parked:
     record: bytes
 
     def to_bytes(self) -> bytes:
-        return json.dumps({"since": self.since, "reason": self.reason, "key": _b64(self.key),
-                           "record": _b64(self.record)}, separators=(",", ":")).encode()
+        return json.dumps({"v": _PARKED_VERSION, "since": self.since, "reason": self.reason,
+                           "key": _b64(self.key), "record": _b64(self.record)}, separators=(",", ":")).encode()
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> Parked:
         value = json.loads(raw)
+        if value.get("v") != _PARKED_VERSION:
+            raise ValueError(f"parked session version {value.get('v')!r}, expected {_PARKED_VERSION}")
         return cls(value["since"], value["reason"], base64.b64decode(value["key"]),
                    base64.b64decode(value["record"]))
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from roamstream.cdrs.assemble import build_cdr
 from roamstream.cdrs.corrections import IssuedCdr, credit_cdr, fingerprint, issued, reconcile
 from roamstream.ocpi.cdr import CDR
+from roamstream.ocpi.token import Token
 from roamstream.tariffs import TariffCache
 from tests.cdrs.cdr_fixtures import (
     CP,
@@ -24,6 +25,7 @@ from tests.cdrs.cdr_fixtures import (
     expected_cdr,
     location_model,
     tariff,
+    token,
     token_model,
 )
 
@@ -139,3 +141,15 @@ def test_fingerprint_ignores_only_ids_and_dates_of_issue():
     assert fingerprint(same) == fingerprint(data)
     assert fingerprint({**data, "total_energy": Decimal("9.0001")}) != fingerprint(data)
     assert fingerprint({**data, "cdr_token": {**data["cdr_token"], "contract_id": "X"}}) != fingerprint(data)
+
+
+def test_when_the_token_changes_hands_the_credit_goes_to_the_old_partner_and_the_new_cdr_to_the_new_one():
+    moved = {**token(), "country_code": "DE", "party_id": "EMB", "contract_id": "DE-EMB-C00000001"}
+    tariff_json = tariff()
+    rebuilt = build_cdr(completed(), Token.model_validate(moved), location_model(), tariff_json,
+                        TariffCache().get(tariff_json), CPO)
+    credit, new = reconcile(first_issued(), rebuilt, CP, TX, FIXED_AT).send
+    assert (credit.partner, new.partner) == ("NL-EMA", "DE-EMB")
+    assert exact(credit.json)["cdr_token"]["party_id"] == "EMA"
+    assert exact(credit.json)["total_cost"] == {"excl_vat": Decimal("-5.1"), "incl_vat": Decimal("-6.171")}
+    assert exact(new.json)["total_cost"] == {"excl_vat": Decimal("5.1"), "incl_vat": Decimal("6.171")}
