@@ -248,6 +248,8 @@ async def measure(bootstrap: str, version: str, package_validation: bool, args) 
         make, subprotocol = FRAMES[version]
         stations = await open_stations(port, args.stations, subprotocol)
         await closed_loop(stations, make, 2.0)  # warm-up
+        await asyncio.sleep(1.0)  # let the broker drain the warm-up
+        sent, latencies = await open_loop(stations, make, args.rate, args.seconds)
         parent.send("cpu")
         cpu0 = await asyncio.to_thread(parent.recv)
         t0 = time.perf_counter()
@@ -255,7 +257,6 @@ async def measure(bootstrap: str, version: str, package_validation: bool, args) 
         elapsed = time.perf_counter() - t0
         parent.send("cpu")
         cpu1 = await asyncio.to_thread(parent.recv)
-        sent, latencies = await open_loop(stations, make, args.rate, args.seconds)
         await asyncio.gather(*(ws.close() for ws in stations))
         return {
             "version": version,

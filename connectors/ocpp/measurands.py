@@ -1,7 +1,9 @@
 """Sampled values of both versions normalised to Wh, W, A, V, % (and the other base units), in Decimal.
 
-The raw value and unit are kept beside the normalised ones. A unit we do not know is kept as it is and
-flagged; a value that is not a number is dropped from the samples and flagged.
+The raw value and unit are kept beside the normalised ones; the specs' defaults (measurand
+Energy.Active.Import.Register, location Outlet, context Sample.Periodic, the measurand's unit) are made
+explicit. A unit we do not know is kept as it is and flagged; a value that is not a number is dropped
+from the samples and flagged.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from typing import NamedTuple
 from connectors.ocpp.model import Sample
 
 ENERGY_REGISTER = "Energy.Active.Import.Register"
+#: what both versions' specs say an absent location and context mean; made explicit in the samples
+DEFAULT_LOCATION = "Outlet"
+DEFAULT_CONTEXT = "Sample.Periodic"
 
 _ONE = Decimal(1)
 _THOUSAND = Decimal(1000)
@@ -127,15 +132,15 @@ def normalise(raw: RawSample, flags: list[str]) -> Sample | None:
         raw.value if isinstance(raw.value, str) else decimal_text(number),
         raw_unit if raw.multiplier == 0 else f"{unit}*10^{raw.multiplier}",
         raw.phase,
-        raw.location,
-        raw.context,
+        raw.location or DEFAULT_LOCATION,
+        raw.context or DEFAULT_CONTEXT,
     )
 
 
 def energy_register_wh(samples: tuple[Sample, ...]) -> str | None:
-    """The total import register (Outlet or unstated location, no phase) among ``samples``, if any."""
+    """The total import register at the outlet (no phase) among ``samples``, if any."""
     for s in samples:
-        if s.measurand == ENERGY_REGISTER and s.phase is None and s.location in (None, "Outlet"):
+        if s.measurand == ENERGY_REGISTER and s.phase is None and s.location == DEFAULT_LOCATION:
             return s.value
     return None
 

@@ -26,7 +26,7 @@ def sample(
     raw_value=None,
     raw_unit=None,
     phase=None,
-    location=None,
+    location="Outlet",
     context="Sample.Periodic",
 ):
     return {

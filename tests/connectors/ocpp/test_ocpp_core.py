@@ -312,3 +312,15 @@ def test_records_written_before_clock_skew_existed_still_read():
         decoded = AvroSerde(ids).decode(name, b"\x00" + sid.to_bytes(4, "big") + body.getvalue())
         assert decoded["clock_skew_ms"] is None
         assert decoded["charge_point_id"] == "CP-1"
+
+
+def test_the_specs_defaults_are_made_explicit():
+    sample = normalise(RawSample(AT, "42"), [])
+    assert (sample.measurand, sample.unit, sample.raw_unit, sample.location, sample.context) == (
+        "Energy.Active.Import.Register",
+        "Wh",
+        None,
+        "Outlet",
+        "Sample.Periodic",
+    )
+    assert energy_register_wh((sample,)) == "42"
