@@ -47,7 +47,6 @@ class ConnectorChargePoint:
         self.options = options
         self.rx: Received | None = None
         self._frame: str | bytes = ""
-        self._problems: list[validation.Violation] = []
 
     # -- reading --
 
@@ -64,7 +63,6 @@ class ConnectorChargePoint:
             return
         self.rx = Received(self.id, msg.unique_id, msg.action, received_at)
         self._frame = raw
-        self._problems = []
         try:
             if self.options.package_validation:
                 await super()._handle_call(msg)
@@ -83,7 +81,6 @@ class ConnectorChargePoint:
         if problems:
             if msg.action not in self.transaction_actions:
                 raise CallRejected(problems[0].code, "; ".join(map(str, problems)))
-            self._problems = problems
             self.rx.flags.extend(f"schema:{p}" for p in problems)
         try:
             response = await handlers["_on_action"](**keys.to_snake(msg.payload))
@@ -94,11 +91,17 @@ class ConnectorChargePoint:
         except PublishFailed as exc:
             log.warning("%s: %s not acknowledged, Kafka did not take it: %s", self.id, msg.action, exc)
             raise CallRejected("InternalError", "the message could not be stored; retry later") from exc
+        except Exception as exc:  # a bug of ours: answer without leaking internals, keep the connection
+            log.exception("%s: %s failed", self.id, msg.action)
+            raise CallRejected("InternalError", "an unexpected error occurred") from exc
         payload = keys.to_camel(_response_dict(response))
         await self._send(msg.create_call_result(payload).to_json())
 
     async def _reject(self, message_id: str, code: str, description: str, raw: str | bytes) -> None:
-        await self.publisher.dead_letter(self.id, f"{code}: {description}", raw)
+        try:
+            await self.publisher.dead_letter(self.id, f"{code}: {description}", raw)
+        except PublishFailed as exc:
+            log.error("%s: dead letter not stored (%s): %s", self.id, exc, description)
         await self._send(frames.call_error(message_id, code, description))
 
     async def _send(self, message: str) -> None:
@@ -113,7 +116,7 @@ class ConnectorChargePoint:
             return normaliser(payload, self.rx)
         except UninterpretableMessage:
             raise
-        except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
+        except (TypeError, AttributeError, KeyError, IndexError, ValueError, ArithmeticError) as exc:
             raise UninterpretableMessage(f"{self.rx.action} cannot be read: {exc}") from exc
 
     async def publish_transaction(self, event: TransactionEvent) -> None:

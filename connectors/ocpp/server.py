@@ -37,10 +37,12 @@ CLOSE_REPLACED = 1000
 
 
 class _Live:
-    __slots__ = ("charge_point", "finished")
+    """One identity's current connection, and an event set once its DISCONNECTED is published."""
 
-    def __init__(self, charge_point: ConnectorChargePoint) -> None:
-        self.charge_point = charge_point
+    __slots__ = ("finished", "ws")
+
+    def __init__(self, ws: ServerConnection) -> None:
+        self.ws = ws
         self.finished = asyncio.Event()
 
 
@@ -118,11 +120,11 @@ class OcppServer:
                 self.settings.ocpp.require_auth,
             )
         except HandshakeRejected as exc:
-            await self.publisher.dead_letter(
-                _safe_key(request.path),
-                f"handshake rejected ({exc.status}): {exc.reason}",
-                f"GET {request.path}",
-            )
+            reason = f"handshake rejected ({exc.status}): {exc.reason}"
+            try:
+                await self.publisher.dead_letter(_safe_key(request.path), reason, f"GET {request.path}")
+            except PublishFailed as failed:
+                log.error("dead letter not stored (%s): %s", failed, reason)
             response = connection.respond(HTTPStatus(exc.status), exc.reason + "\n")
             if exc.status == 401:
                 response.headers["WWW-Authenticate"] = 'Basic realm="ocpp", charset="UTF-8"'
@@ -141,11 +143,11 @@ class OcppServer:
             await ws.close(CLOSE_NO_SUBPROTOCOL, reason[:120])
             return
         charge_point = handler(identity, ws, self.publisher, self.options)
-        live = _Live(charge_point)
+        live = _Live(ws)
         previous = self._live.get(identity)
         self._live[identity] = live
         if previous is not None:
-            await previous.charge_point._connection.close(CLOSE_REPLACED, "replaced by a newer connection")
+            await previous.ws.close(CLOSE_REPLACED, "replaced by a newer connection")
             await previous.finished.wait()
         version = charge_point._ocpp_version
         try:
