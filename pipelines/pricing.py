@@ -35,6 +35,7 @@ from roamstream.cdrs.exceptions import MissingReference
 from roamstream.cdrs.references import References, look_up
 from roamstream.config import PipelineSettings
 from roamstream.exceptions import RoamstreamError
+from roamstream.ocpi.numbers import quantize4
 from roamstream.tariffs import TariffCache
 
 STAGE = "pricing"
@@ -44,7 +45,6 @@ RETRY_HEADER = "roamstream-retry"
 RETRY_EVERY_S = 0.5
 CHECK_AT_MOST_EVERY_S = 30.0
 RESEND_AFTER_S = 5.0
-_Q = Decimal("0.0001")
 _PARKED_VERSION = 1
 
 
@@ -85,7 +85,7 @@ def cdr_record(built: BuiltCdr, completed: dict) -> dict:
 
 
 def _dec(value: Decimal | int) -> Decimal:
-    return Decimal(value).quantize(_Q)  # already 4 decimals at most: no rounding happens here
+    return quantize4(Decimal(value))  # the JSON's rounding (half up), so that record and JSON agree
 
 
 @dataclass(frozen=True, slots=True)
