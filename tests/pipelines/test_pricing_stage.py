@@ -175,6 +175,13 @@ async def test_missing_reference_data_goes_to_the_dead_letter_topic_after_the_ho
     assert dead["event_time"] == record["end"]
     assert stage.seen.cdrs == []
 
+    # the token comes late; the operator prices the dead-lettered session again
+    await stage.put_token(token_of("EMA000009"))
+    await eventually(lambda: stage.table("tokens").get(b"EMA000009") is not None, "the worker knows the token")
+    sent, _ = await asyncio.to_thread(reprice, stage.settings, stage.serde, ["CP-7-44"])
+    assert [f.session_id for f in sent] == ["CP-7-44"]
+    await eventually(lambda: stage.seen.cdr_ids() == ["CP-7-44"], "the session is priced")
+
 
 async def settled(stage: Stage, tx: str) -> None:
     """Send a session of the same charge point after what came before and wait for its CDR."""
