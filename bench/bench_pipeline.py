@@ -1,0 +1,475 @@
+"""Pipeline bench (issue 5): OCPP transaction events to priced CDRs, one faust worker against a raw loop.
+
+An embedded broker is started here. The input is ``--events`` ``ocpp.transaction.v1`` records made by the
+OCPP 1.6 connector's own normaliser (100 per session: StartTransaction, 98 MeterValues of nine sampled
+values, StopTransaction with its transaction data), many charge points charging at once, each ending with
+clock-aligned meter values 15 minutes after its last stop (the tail that lets its last session settle);
+keyed by charge point. Reference data (a tariff, a location per ten charge points, tokens) is published as
+``ocpi.object.v1`` records, as the ingest API does. Three measurements, in one run:
+
+(a) worker: one worker process running the reference, sessions and pricing stages of ``pipelines`` (push
+    and lake are left out: no partner to push to, and the lake would measure Parquet writing), with the
+    changelogged session table; events/s from the first event produced to the last CDR on ``ocpi.cdrs.v1``
+    (the input is produced as fast as the broker takes it, while the worker runs);
+(b) baseline: in the same run, a raw confluent-kafka loop in one process over the same input topic:
+    consume, decode, the real ``roamstream.sessions`` fold (state in a dict, no changelog), the same
+    session snapshots and the real CDR build, encode, produce; events/s from its first event to its last
+    CDR flushed;
+(c) latency: the worker, fed ``--rate`` events/s (open loop) of shorter sessions; wall clock from producing
+    a stop and its tail to the CDR on ``ocpi.cdrs.v1``, p50/p99.
+
+Each figure is printed as measured, with the CPU seconds of the process that did the work (the machine is
+shared). ``--quick`` (used by ``make bench`` via BENCH_QUICK=1) runs 20,000 events and a 10 s latency phase.
+
+    python bench/bench_pipeline.py [--events 200000] [--rate 500] [--latency-s 30] [--quick] [--profile FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import multiprocessing as mp
+import os
+import statistics
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from confluent_kafka import Consumer, Producer
+
+from connectors.ocpp.model import Received
+from connectors.ocpp.simulator.plan import Reading
+from connectors.ocpp.simulator.v16 import register, sampled_values
+from connectors.ocpp.timestamps import format_timestamp as ts
+from connectors.ocpp.v16 import normalise
+from ingest_api.records import object_record
+from roamstream.avro import AvroSerde
+from roamstream.broker import EmbeddedBroker
+from roamstream.config import Settings
+from roamstream.demo import seed
+from roamstream.kafka import create_topics
+from roamstream.ocpi.location import Location
+from roamstream.ocpi.tariff import Tariff
+from roamstream.ocpi.token import Token
+
+print = functools.partial(print, flush=True)  # noqa: A001 - progress lines as they come, also into a pipe
+START = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
+PER_SESSION = 100
+CPS_PER_LOCATION = 10
+TAIL_MIN = 15
+
+
+# ---------------------------------------------------------------------------------------------- input
+
+
+def tag_of(n: int) -> str:
+    partner = seed.PARTNERS[n % len(seed.PARTNERS)]
+    return seed.token(partner, 1 + n % 50)["uid"]
+
+
+def session_events(cp: str, n: int, tx_index: int, at: datetime, per_session: int, meter_wh: int) -> tuple[list, int]:
+    """One 1.6 session as normalised records: start, per_session - 2 meter values a minute apart, stop."""
+    id_tag = tag_of(n)
+    received = START  # the received_at of a record is operational, not used to decide anything
+    start = normalise.start_transaction(
+        {"connector_id": 1, "id_tag": id_tag, "meter_start": meter_wh, "timestamp": ts(at)},
+        Received(cp, f"{cp}-{tx_index}-s", "StartTransaction", received))
+    tx = int(start.transaction_id)
+    events = [start]
+    wh = meter_wh
+    for minute in range(1, per_session - 1):
+        wh += 180  # 10.8 kW
+        reading = Reading(at + timedelta(minutes=minute), wh, 10_800, Decimal("15.65"), Decimal("230.1"),
+                          min(100, 20 + minute // 2))
+        payload = {"connector_id": 1, "transaction_id": tx,
+                   "meter_value": [{"timestamp": ts(reading.at), "sampled_value": sampled_values(reading)}]}
+        events.append(normalise.meter_values(payload, Received(cp, f"{cp}-{tx_index}-{minute}", "MeterValues",
+                                                               received)))
+    stop_at = at + timedelta(minutes=per_session - 1)
+    wh += 180
+    stop = {"meter_stop": wh, "timestamp": ts(stop_at), "transaction_id": tx, "reason": "EVDisconnected",
+            "id_tag": id_tag, "transaction_data": [register(at, meter_wh, "Transaction.Begin"),
+                                                   register(stop_at, wh, "Transaction.End")]}
+    events.append(normalise.stop_transaction(stop, Received(cp, f"{cp}-{tx_index}-e", "StopTransaction", received)))
+    return events, wh
+
+
+def tail_event(cp: str, at: datetime, wh: int):
+    payload = {"connector_id": 0, "meter_value": [register(at, wh, "Sample.Clock")]}
+    return normalise.meter_values(payload, Received(cp, f"{cp}-tail", "MeterValues", START))
+
+
+def charge_points(count: int, prefix: str) -> list[str]:
+    return [f"{prefix}{i:05d}" for i in range(count)]
+
+
+def bulk_input(cps: list[str], sessions_per_cp: int, per_session: int) -> list[tuple[int, str, dict]]:
+    """(station time µs, key, record) of every event, ordered by station time (charge points side by side)."""
+    out = []
+    for i, cp in enumerate(cps):
+        at = START + timedelta(seconds=7 * i)
+        wh = 1000
+        for s in range(sessions_per_cp):
+            events, wh = session_events(cp, i, s, at, per_session, wh)
+            out += [(e.to_record(), cp) for e in events]
+            at += timedelta(minutes=per_session - 1 + 30)
+        tail = tail_event(cp, at - timedelta(minutes=30) + timedelta(minutes=TAIL_MIN), wh)
+        out.append((tail.to_record(), cp))
+    out.sort(key=lambda rc: rc[0]["timestamp"])
+    return [(r["timestamp"], cp, r) for r, cp in out]
+
+
+def reference_records(cps: list[str]) -> dict[str, list[tuple[str, dict]]]:
+    """ocpi.object.v1 records by catalog topic: the demo tariff, a location per ten charge points, tokens."""
+    locations = []
+    for n in range(0, len(cps), CPS_PER_LOCATION):
+        data = seed.location(cps[n:n + CPS_PER_LOCATION]) | {"id": f"LOC-{n // CPS_PER_LOCATION:05d}"}
+        for k, evse in enumerate(data["evses"]):
+            evse["evse_id"] = f"NL*RST*E{n + k:06d}"
+        locations.append(Location.model_validate(data))
+    tariff = Tariff.model_validate(seed.tariff())
+    tokens = [Token.model_validate(t) for t in seed.tokens(50)]
+    return {
+        "ocpi.tariffs.v1": [(f"{tariff.country_code}-{tariff.party_id}-{tariff.id}", object_record(tariff, tariff.id))],
+        "ocpi.locations.v1": [(f"{x.country_code}-{x.party_id}-{x.id}", object_record(x, x.id)) for x in locations],
+        "ocpi.tokens.v1": [(t.uid, object_record(t, t.uid)) for t in tokens],
+    }
+
+
+def produce_all(settings: Settings, topic: str, messages: Iterator[tuple[str, bytes]]) -> None:
+    producer = Producer({"bootstrap.servers": settings.kafka.bootstrap_servers, "linger.ms": 5,
+                         "queue.buffering.max.messages": 1_000_000, "batch.num.messages": 10_000})
+    for key, value in messages:
+        while True:
+            try:
+                producer.produce(topic, value, key)
+                break
+            except BufferError:
+                producer.poll(0.01)
+        producer.poll(0)
+    producer.flush(60)
+
+
+class CdrWatcher(threading.Thread):
+    """Counts CDRs on a topic (keys and arrival times), from the beginning."""
+
+    def __init__(self, settings: Settings, topic: str) -> None:
+        super().__init__(daemon=True)
+        self.consumer = Consumer({"bootstrap.servers": settings.kafka.bootstrap_servers,
+                                  "group.id": f"bench-watch-{uuid.uuid4().hex[:8]}", "auto.offset.reset": "earliest",
+                                  "enable.auto.commit": False, "fetch.wait.max.ms": 10,
+                                  "session.timeout.ms": 6000, "heartbeat.interval.ms": 1000})
+        self.consumer.subscribe([topic])
+        self.arrivals: list[tuple[float, bytes]] = []
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            for message in self.consumer.consume(1000, 0.05):
+                if message.error() is None:
+                    self.arrivals.append((time.monotonic(), message.value()))
+        self.consumer.close()
+
+    def wait_for(self, count: int, limit_s: float) -> float | None:
+        deadline = time.monotonic() + limit_s
+        while len(self.arrivals) < count:
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.01)
+        return self.arrivals[count - 1][0]
+
+
+# ---------------------------------------------------------------------------------------------- worker
+
+
+def worker_main(settings: Settings, ready, cpu, stop, expected_refs: int, profile: str | None) -> None:
+    """The worker process: reference, sessions and pricing stages in one faust app (a trimmed Worker)."""
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)
+
+    from pipelines import pricing, reference, sessions
+    from pipelines.app import create_app
+    from pipelines.deadletter import DeadLetters
+    from pipelines.tables import changelog_specs, declare_tables
+    from pipelines.topics import declare_topics
+    from roamstream.avro import serde_for
+
+    async def main() -> None:
+        app = create_app(settings)
+        serde = serde_for(None)
+        topics = declare_topics(app, settings)
+        tables = declare_tables(app)
+        dead = DeadLetters(topics.deadletter, serde)
+        reference.register(app, topics, tables, serde, dead)
+        sessions.register(app, topics, tables, serde, dead, settings.pipeline)
+        pricing.register(app, topics, tables, serde, dead, settings.pipeline)
+        create_topics(settings, changelog_specs(settings), prefix=False)
+        await app.start()
+        while len(tables.tokens) + len(tables.locations) + len(tables.tariffs) < expected_refs:
+            await asyncio.sleep(0.1)
+        while not app.consumer.assignment():
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1.0)
+        ready.set()
+        while not stop.is_set():
+            cpu.value = time.process_time()
+            await asyncio.sleep(0.05)
+        await app.stop()
+
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    asyncio.run(main())
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
+
+
+# ---------------------------------------------------------------------------------------------- baseline
+
+
+def baseline_main(settings: Settings, topic: str, out_prefix: str, expected_cdrs: int, refs: dict, result) -> None:
+    """Raw confluent-kafka loop: consume, decode, fold (state in a dict), snapshots and CDRs, produce."""
+    import json
+
+    from pipelines.pricing import cdr_record, price_session
+    from pipelines.reference import object_key
+    from pipelines.sessions import References, fold_params, snapshot_record
+    from roamstream import sessions as fold
+    from roamstream.tariffs import TariffCache
+
+    serde = AvroSerde()
+    p = settings.pipeline
+    params = fold_params(p)
+
+    class Tables:  # the global tables as plain dicts
+        tariffs: dict = {}
+        locations: dict = {}
+        tokens: dict = {}
+        evse_index: dict = {}
+
+    for name, records in refs.items():  # loaded as the reference stage does
+        for _, record in records:
+            raw = record["ocpi_json"].encode()
+            if name == "ocpi.tokens.v1":
+                Tables.tokens[record["id"].encode()] = raw
+            elif name == "ocpi.tariffs.v1":
+                Tables.tariffs[object_key(record)] = raw
+            else:
+                Tables.locations[object_key(record)] = raw
+                for evse in json.loads(raw)["evses"]:
+                    Tables.evse_index[evse["uid"].encode()] = object_key(record)
+    cache, parsed = TariffCache(), References()
+    consumer = Consumer({"bootstrap.servers": settings.kafka.bootstrap_servers,
+                         "group.id": f"bench-raw-{uuid.uuid4().hex[:8]}", "auto.offset.reset": "earliest",
+                         "enable.auto.commit": True, "fetch.wait.max.ms": 10,
+                         "session.timeout.ms": 6000, "heartbeat.interval.ms": 1000})
+    consumer.subscribe([topic])
+    producer = Producer({"bootstrap.servers": settings.kafka.bootstrap_servers, "linger.ms": 5,
+                         "queue.buffering.max.messages": 1_000_000})
+    states: dict[bytes, dict] = {}
+    cdrs = events = 0
+    t0 = cpu0 = None
+    while cdrs < expected_cdrs:
+        for message in consumer.consume(1000, 0.1):
+            if message.error() is not None:
+                continue
+            if t0 is None:
+                t0, cpu0 = time.monotonic(), time.process_time()
+            events += 1
+            key = message.key()
+            record = serde.decode("ocpp.transaction.v1", message.value())
+            state = states.get(key) or fold.initial(record["charge_point_id"])
+            states[key], outputs = fold.drain(fold.apply(state, record), params)
+            for output in outputs:
+                if output.kind == fold.SNAPSHOT:
+                    value = serde.encode("ocpi.sessions.v1", snapshot_record(output.record, Tables, p, parsed))
+                    producer.produce(f"{out_prefix}ocpi.sessions.v1", value, key)
+                else:
+                    built, _ = price_session(output.record, Tables, cache, p)
+                    value = serde.encode("ocpi.cdrs.v1", cdr_record(built, output.record))
+                    producer.produce(f"{out_prefix}ocpi.cdrs.v1", value, key)
+                    cdrs += 1
+            producer.poll(0)
+    producer.flush(60)
+    result.put((events, time.monotonic() - t0, time.process_time() - cpu0))
+    consumer.close()
+
+
+LATENCY_CPS = 100
+
+
+# ---------------------------------------------------------------------------------------------- latency
+
+
+def latency_sessions(cp: str, i: int, serde: AvroSerde, per_session: int) -> Iterator[tuple[bytes, str, bool]]:
+    """The encoded records of one charge point's sessions, one after another: (value, transaction id, is the
+    stop); each stop is followed by its tail."""
+    at, wh, k = START + timedelta(days=2, seconds=i), 1000, 0
+    while True:
+        events, wh = session_events(cp, i, k, at, per_session, wh)
+        tail = tail_event(cp, events[-1].timestamp + timedelta(minutes=TAIL_MIN), wh)
+        tx = events[0].transaction_id
+        for e in events[:-1]:
+            yield serde.encode("ocpp.transaction.v1", e.to_record()), tx, False
+        yield serde.encode("ocpp.transaction.v1", events[-1].to_record()), tx, True
+        yield serde.encode("ocpp.transaction.v1", tail.to_record()), tx, False
+        at, k = events[-1].timestamp + timedelta(minutes=2 * TAIL_MIN), k + 1
+
+
+def latency_phase(settings: Settings, serde: AvroSerde, watcher: CdrWatcher, rate: float, seconds: float,
+                  topic: str) -> list[float]:
+    """``rate`` events/s (open loop) of 20-event sessions over LATENCY_CPS charge points, round robin; seconds
+    from producing a stop and its tail (back to back) to its CDR."""
+    producer = Producer({"bootstrap.servers": settings.kafka.bootstrap_servers, "linger.ms": 1})
+    cps = charge_points(LATENCY_CPS, "LAT-CP-")
+    streams = [latency_sessions(cp, i, serde, 20) for i, cp in enumerate(cps)]
+    pending = [next(s) for s in streams]
+    sent_stop: dict[tuple[str, str], float] = {}
+    before = len(watcher.arrivals)
+    start, n, total = time.monotonic(), 0, int(rate * seconds)
+    while n < total:
+        delay = start + n / rate - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        i = n % len(cps)
+        value, tx, is_stop = pending[i]
+        producer.produce(topic, value, cps[i])
+        if is_stop:
+            value, _, _ = next(streams[i])  # its tail
+            producer.produce(topic, value, cps[i])
+            sent_stop[(cps[i], tx)] = time.monotonic()
+        pending[i] = next(streams[i])
+        producer.poll(0)
+        n += 1
+    producer.flush(10)
+    watcher.wait_for(before + len(sent_stop), 60)
+    out = []
+    for arrived, value in watcher.arrivals[before:]:
+        record = serde.decode("ocpi.cdrs.v1", value)
+        sent = sent_stop.get((record["charge_point_id"], record["transaction_id"]))
+        if sent is not None:
+            out.append(arrived - sent)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--charge-points", type=int, default=500)
+    parser.add_argument("--rate", type=float, default=500.0, help="offered events/s in the latency phase")
+    parser.add_argument("--latency-s", type=float, default=30.0)
+    parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1")
+    parser.add_argument("--profile", help="write cProfile stats of the worker process to this file")
+    parser.add_argument("--skip", default="", help="comma list of phases to skip: worker,baseline,latency")
+    args = parser.parse_args()
+    if args.quick:
+        args.events, args.charge_points, args.latency_s = 20_000, 100, 10.0
+    skip = set(filter(None, args.skip.split(",")))
+    sessions_per_cp = max(1, args.events // PER_SESSION // args.charge_points)
+    cps = charge_points(args.charge_points, "BENCH-CP-")
+    serde = AvroSerde()
+
+    t = time.monotonic()
+    bulk = bulk_input(cps, sessions_per_cp, PER_SESSION)
+    messages = [(cp, serde.encode("ocpp.transaction.v1", r)) for _, cp, r in bulk]
+    expected_cdrs = len(cps) * sessions_per_cp
+    print(f"input: {len(messages):,} events ({expected_cdrs:,} sessions x {PER_SESSION} + {len(cps)} tails), "
+          f"{len(cps)} charge points; made in {time.monotonic() - t:.1f} s")
+
+    ctx = mp.get_context("spawn")
+    with EmbeddedBroker() as broker:
+        base = Settings().for_embedded(broker.bootstrap_servers)
+        prefix = f"bench{uuid.uuid4().hex[:6]}."
+        settings = base.model_copy(update={
+            "kafka": base.kafka.model_copy(update={"topic_prefix": prefix}),
+            "pipeline": base.pipeline.model_copy(update={"app_id": f"{prefix}roamstream", "reference_wait_s": 5.0}),
+        })
+        create_topics(settings)
+        refs = reference_records(cps + charge_points(LATENCY_CPS, "LAT-CP-"))
+        for name, records in refs.items():
+            produce_all(settings, settings.topic(name),
+                        iter([(key, serde.encode("ocpi.object.v1", r)) for key, r in records]))
+        expected_refs = sum(len(r) for r in refs.values())
+        input_topic = settings.topic("ocpp.transaction.v1")
+        results: dict[str, tuple] = {}
+
+        if not {"worker", "latency"} <= skip:
+            ready, stop, cpu = ctx.Event(), ctx.Event(), ctx.Value("d", 0.0)
+            worker = ctx.Process(target=worker_main, args=(settings, ready, cpu, stop, expected_refs, args.profile))
+            worker.start()
+            if not ready.wait(120):
+                raise SystemExit("worker did not become ready")
+            watcher = CdrWatcher(settings, settings.topic("ocpi.cdrs.v1"))
+            watcher.start()
+            if "worker" not in skip:
+                cpu0, t0 = cpu.value, time.monotonic()
+                produce_all(settings, input_topic, iter(messages))
+                produced = time.monotonic() - t0
+                last = watcher.wait_for(expected_cdrs, 600)
+                if last is None:
+                    print(f"worker: only {len(watcher.arrivals)} of {expected_cdrs} CDRs within 600 s")
+                else:
+                    time.sleep(0.2)
+                    results["worker"] = (len(messages), last - t0, cpu.value - cpu0, produced)
+            if "latency" not in skip:
+                lat = latency_phase(settings, serde, watcher, args.rate, args.latency_s, input_topic)
+                results["latency"] = (lat,)
+            watcher.stopping.set()
+            stop.set()
+            worker.join(60)
+
+        if "baseline" not in skip:
+            if "worker" in skip:
+                produce_all(settings, input_topic, iter(messages))
+            queue = ctx.Queue()
+            create_topics(settings.model_copy(update={
+                "kafka": settings.kafka.model_copy(update={"topic_prefix": f"{prefix}raw."})}))
+            raw = ctx.Process(target=baseline_main, args=(settings, input_topic, f"{prefix}raw.", expected_cdrs,
+                                                                   refs, queue))
+            raw.start()
+            while raw.is_alive() and queue.empty():
+                time.sleep(0.1)
+            if not queue.empty():
+                results["baseline"] = queue.get()
+            raw.join(60)
+
+    print(f"== pipeline bench: {len(messages):,} events, {expected_cdrs:,} CDRs, embedded broker, "
+          f"batch {settings.pipeline.sessions_batch_max} within {settings.pipeline.sessions_batch_within_s} s")
+    rates = {}
+    if "worker" in results:
+        n, wall, cpu_s, produced = results["worker"]
+        rates["worker"] = n / wall
+        print(f"worker (faust; reference+sessions+pricing, changelogged state): {n / wall:,.0f} events/s "
+              f"({wall:.1f} s wall, {cpu_s:.1f} s worker CPU = {n / cpu_s:,.0f} events/CPU-s; input produced in "
+              f"{produced:.1f} s)")
+    if "baseline" in results:
+        n, wall, cpu_s = results["baseline"]
+        rates["baseline"] = n / wall
+        print(f"baseline (raw confluent-kafka loop, same fold, snapshots and CDR build, no changelog): "
+              f"{n / wall:,.0f} events/s ({wall:.1f} s wall, {cpu_s:.1f} s CPU = {n / cpu_s:,.0f} events/CPU-s)")
+    if len(rates) == 2:
+        print(f"worker / baseline: {rates['worker'] / rates['baseline']:.2f}")
+    if "latency" in results:
+        (lat,) = results["latency"]
+        if lat:
+            q = statistics.quantiles(lat, n=100) if len(lat) > 1 else [lat[0]] * 99
+            print(f"stop-to-CDR latency at {args.rate:.0f} events/s offered ({len(lat)} sessions): "
+                  f"p50 {statistics.median(lat) * 1000:.0f} ms, p99 {q[98] * 1000:.0f} ms")
+        else:
+            print("stop-to-CDR latency: no CDR seen")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+"""The sessions agent under faust's ``test_context()`` with a ``memory://`` table: OCPP events in, Session
+snapshots and completed sessions out, one changelog write per charge point per batch, dead letters for what
+cannot be read. Only what leaves the process is replaced: the sends to Kafka topics and the changelog."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import pytest
+
+from ingest_api.records import object_record
+from pipelines import sessions
+from pipelines.app import create_app
+from pipelines.deadletter import DeadLetters
+from pipelines.tables import Tables, declare_tables
+from pipelines.topics import Topics, declare_topics
+from roamstream import sessions as fold
+from roamstream.avro import AvroSerde
+from roamstream.config import Settings
+from roamstream.demo import seed
+from roamstream.ocpi.location import Location
+from roamstream.ocpi.token import Token
+from tests.pipelines.session_events import interleaved, items
+from tests.sessions.fixtures import at
+
+CPS = {"CP-A": 0, "CP-B": 7, "CP-C": 13}
+
+
+def transactions(cps: dict[str, float], sessions: int) -> list[dict]:
+    """The transaction events only: a test channel has one topic, so the agent reads every record as one."""
+    return [e for e in interleaved(cps, sessions) if "action" in e]
+
+
+@dataclass
+class Sent:
+    completed: list[tuple[bytes, dict]] = field(default_factory=list)
+    snapshots: list[tuple[bytes, dict]] = field(default_factory=list)
+    dead: list[dict] = field(default_factory=list)
+    changelog: list[tuple[int, bytes, bytes]] = field(default_factory=list)
+
+
+@dataclass
+class Harness:
+    agent: object
+    serde: AvroSerde
+    tables: Tables
+    sent: Sent
+
+    async def put(self, key: bytes, value: bytes, partition: int = 0) -> None:
+        await self.agent.put(value=value, key=key, partition=partition, wait=False)
+
+    async def until(self, condition, what: str, limit_s: float = 20.0) -> None:
+        """Wait for ``condition`` (a liveness bound, not a speed check)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit_s
+        while not condition():
+            if loop.time() > deadline:
+                pytest.fail(f"never happened: {what}")
+            await asyncio.sleep(0.01)
+
+
+def seed_reference(tables: Tables) -> None:
+    token = Token.model_validate(seed.token(seed.PARTNERS[0], 1) | {"uid": "TAG1"})
+    location = Location.model_validate(seed.location(list(CPS)))
+    tables.tokens.data[b"TAG1"] = object_record(token, "TAG1")["ocpi_json"].encode()
+    key = f"{location.country_code}-{location.party_id}-{location.id}".encode()
+    tables.locations.data[key] = object_record(location, location.id)["ocpi_json"].encode()
+    for evse in location.evses:
+        tables.evse_index.data[evse.uid.encode()] = key
+
+
+@pytest.fixture
+async def harness(monkeypatch) -> AsyncIterator[Harness]:
+    settings = Settings()
+    settings = settings.model_copy(update={"pipeline": settings.pipeline.model_copy(
+        update={"sessions_batch_max": 50, "sessions_batch_within_s": 0.02})})
+    app = create_app(settings)
+    serde = AvroSerde()
+    topics: Topics = declare_topics(app, settings)
+    tables = declare_tables(app)
+    sent = Sent()
+
+    def capture(schema: str, into: list):
+        def send_soon(*, key=None, value=None, **kwargs):
+            into.append((key, serde.decode(schema, value)))
+        return send_soon
+
+    async def dead_send(*, key=None, value=None, **kwargs):
+        sent.dead.append(serde.decode("deadletter.v1", value))
+
+    monkeypatch.setattr(topics.completed, "send_soon", capture("sessions.completed.v1", sent.completed))
+    monkeypatch.setattr(topics.sessions, "send_soon", capture("ocpi.sessions.v1", sent.snapshots))
+    monkeypatch.setattr(topics.deadletter, "send", dead_send)
+    monkeypatch.setattr(tables.session_state, "send_changelog",
+                        lambda partition, key, value, *a, **k: sent.changelog.append((partition, key, value)))
+    seed_reference(tables)
+    sessions.register(app, topics, tables, serde, DeadLetters(topics.deadletter, serde), settings.pipeline)
+    async with app.agents["sessions"].test_context() as agent:
+        yield Harness(agent, serde, tables, sent)
+
+
+async def test_events_in_snapshots_and_completed_sessions_out(harness: Harness):
+    events = transactions(CPS, sessions=2)
+    for item in items(events):
+        await harness.put(item.key, harness.serde.encode("ocpp.transaction.v1", item.record))
+    # CP-A and CP-B: both sessions (the last ones by the partition clock); CP-C: its first session only
+    await harness.until(lambda: len(harness.sent.completed) == 5, "five completed sessions")
+    completed = harness.sent.completed
+    assert sorted((k, r["transaction_id"]) for k, r in completed) == [
+        (b"CP-A", "1"), (b"CP-A", "2"), (b"CP-B", "1"), (b"CP-B", "2"), (b"CP-C", "1")]
+    first = next(r for k, r in completed if k == b"CP-A")
+    assert (first["start"], first["end"], first["meter_start_wh"], first["meter_stop_wh"]) == (
+        at(0), at(35), "0", "5250")
+    statuses = [(k, r["status"]) for k, r in harness.sent.snapshots]
+    assert statuses.count((b"CP-A", "COMPLETED")) == 2 and (b"CP-C", "ACTIVE") in statuses
+    assert json.loads(harness.sent.snapshots[0][1]["ocpi_json"])["status"] == "ACTIVE"
+    assert not harness.sent.dead
+    # the table holds every charge point's state and the partition clock, as the changelog says
+    table = harness.tables.session_state
+    last = {key: value for _, key, value in harness.sent.changelog}
+    assert {k: table.data[k] for k in last} == last
+    assert json.loads(last[b"CP-C"])["open"] and not json.loads(last[b"CP-A"])["open"]
+    assert json.loads(last[sessions.clock_key(0)])["now"] == fold.state.to_us(max(e["timestamp"] for e in events
+                                                                                 if "action" in e))
+
+
+async def test_one_changelog_write_per_charge_point_per_batch(harness: Harness):
+    events = transactions({"CP-A": 0}, sessions=1)
+    for item in items(events):
+        await harness.put(item.key, harness.serde.encode("ocpp.transaction.v1", item.record))
+    await harness.until(lambda: harness.sent.changelog, "a changelog write")
+    await harness.until(lambda: json.loads(harness.tables.session_state.data[b"CP-A"])["wm"] is not None
+                        and len(harness.sent.snapshots) >= 1, "the events folded")
+    writes = [k for _, k, _ in harness.sent.changelog if k == b"CP-A"]
+    assert len(writes) < len(events) / 3  # batches of up to 50: a handful of writes, not one per event
+
+
+async def test_an_undecodable_record_goes_to_the_dead_letter_topic_and_the_rest_is_folded(harness: Harness):
+    events = transactions({"CP-A": 0}, sessions=1)
+    good = [harness.serde.encode("ocpp.transaction.v1", e) for e in events]
+    await harness.put(b"CP-A", b"\x07 not avro")
+    for value in good:
+        await harness.put(b"CP-A", value)
+    await harness.until(lambda: harness.sent.dead, "a dead letter")
+    [dead] = harness.sent.dead
+    assert (dead["stage"], dead["key"], dead["payload"]) == ("sessions", b"CP-A", b"\x07 not avro")
+    assert "magic" in dead["reason"]
+    await harness.until(lambda: any(r["status"] == "ACTIVE" for _, r in harness.sent.snapshots), "a snapshot")
+
+
+async def test_an_event_the_fold_refuses_is_dead_lettered_with_the_state_unchanged(harness: Harness):
+    events = transactions({"CP-A": 0}, sessions=1)
+    encoded = [harness.serde.encode("ocpp.transaction.v1", e)
+               for e in events]
+    stranger = dict(events[1], charge_point_id="CP-OTHER")  # under CP-A's key
+    for value in [*encoded[:3], harness.serde.encode("ocpp.transaction.v1", stranger), *encoded[3:]]:
+        await harness.put(b"CP-A", value)
+    await harness.until(lambda: harness.sent.dead, "a dead letter")
+    assert "CP-OTHER" in harness.sent.dead[0]["reason"]
+    await harness.until(lambda: json.loads(harness.tables.session_state.data.get(b"CP-A", b"{}")).get("wm")
+                        == fold.state.to_us(max(e["timestamp"] for e in events if "action" in e)),
+                        "every other event folded")
+    assert json.loads(harness.tables.session_state.data[b"CP-A"])["cp"] == "CP-A"
