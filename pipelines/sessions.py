@@ -20,6 +20,14 @@ a replay of the same partitions completes the same sessions at the same places. 
 needed: without a new event the clock does not move, so a timer could never find more that is due. The
 clock and the due times of its charge points are kept in the table under ``b"\\x00partition/<n>"`` (same
 partition), so they survive a restart with the states.
+
+Station events in receive order. The two topics are read at the pace the broker serves them, so a status
+may be read ahead of the transaction events received before it (a replay reads the smaller station topic
+well ahead), and it would then close sessions whose stops are still to come. So a partition also keeps the
+latest receive time of its transaction events (``rx``): a status received after it waits (``held``, kept
+with the clock) until a transaction event received later comes, and is applied just before it — the order
+in which the connector received them. A status received before it is applied at once. A replay that reads
+the station topic first therefore folds every partition exactly in receive order.
 """
 
 from __future__ import annotations
@@ -52,6 +60,8 @@ STAGE = "sessions"
 _Q = Decimal("0.0001")
 TRANSACTION = "ocpp.transaction.v1"
 STATION = "ocpp.station.v1"
+#: statuses a partition holds for a later transaction event, at most (beyond: applied as they come)
+MAX_HELD = 10_000
 
 
 def fold_params(p: PipelineSettings) -> fold.Params:
@@ -136,24 +146,51 @@ class BatchResult:
 class _Clock:
     """A partition's event time and the due times of its charge points with open sessions."""
 
-    __slots__ = ("now", "due", "heap")
+    __slots__ = ("now", "due", "heap", "rx", "held")
 
-    def __init__(self, now: int | None, due: dict[bytes, int]) -> None:
+    def __init__(self, now: int | None, due: dict[bytes, int], rx: int | None = None,
+                 held: list[tuple[bytes, dict]] | None = None) -> None:
         self.now = now
         self.due = due
         self.heap = [(at, key) for key, at in due.items()]
         heapq.heapify(self.heap)
+        #: latest receive time of the partition's transaction events; statuses received later wait in held
+        self.rx = rx
+        self.held: list[tuple[bytes, dict]] = held or []
 
     @classmethod
     def loads(cls, raw: bytes | None) -> _Clock:
         if raw is None:
             return cls(None, {})
         data = json.loads(raw)
-        return cls(data["now"], {k.encode("latin-1"): at for k, at in data["due"].items()})
+        held = [(k.encode("latin-1"), record) for k, record in data.get("held", [])]
+        return cls(data["now"], {k.encode("latin-1"): at for k, at in data["due"].items()}, data.get("rx"), held)
 
     def dumps(self) -> bytes:
         due = {k.decode("latin-1"): at for k, at in self.due.items()}
-        return json.dumps({"now": self.now, "due": due}, separators=(",", ":")).encode()
+        held = [[k.decode("latin-1"), record] for k, record in self.held]
+        return json.dumps({"now": self.now, "due": due, "rx": self.rx, "held": held},
+                          separators=(",", ":")).encode()
+
+    def hold(self, key: bytes, record: dict) -> bool:
+        """Keep a status received after the partition's latest transaction event; False: apply it now."""
+        received = to_us(record["received_at"])
+        if self.rx is not None and received <= self.rx or len(self.held) >= MAX_HELD:
+            return False
+        stored = {k: to_us(v) if isinstance(v, datetime) else v for k, v in record.items()}
+        self.held.append((key, stored))
+        return True
+
+    def release(self, received: int) -> list[tuple[bytes, dict]]:
+        """The held statuses received up to ``received``, in receive order; ``rx`` moves to ``received``."""
+        if self.rx is None or received > self.rx:
+            self.rx = received
+        if not self.held:
+            return []
+        due = sorted((r for r in self.held if r[1]["received_at"] <= received), key=lambda r: r[1]["received_at"])
+        if due:
+            self.held = [r for r in self.held if r[1]["received_at"] > received]
+        return due
 
     def set_due(self, key: bytes, at: int | None) -> None:
         if at is None:
@@ -233,31 +270,44 @@ class SessionFolder:
                 h = held[key] = _Held(state, stored, partition)
             return h
 
+        def apply(key: bytes, partition: int, record: dict, item: Item | None) -> fold.State | None:
+            h = hold(key, partition, record["charge_point_id"])
+            try:
+                fold.apply(h.state, record)
+                _, outputs = fold.drain(h.state, params)
+            except RoamstreamError as exc:
+                if h.stored is None and not h.steps:
+                    del held[key]  # as if never read: the next event starts it again
+                else:
+                    h.state = self._replay(h)
+                result.failures.append((key, item, str(exc), record.get("timestamp")))
+                return None
+            h.steps.append(("apply", record))
+            result.outputs.extend((key, output, item) for output in outputs)
+            return h.state
+
         for item in items:
             clock = self._clock(item.partition)
             if item.record is None:
                 result.failures.append((item.key, item, item.error or "undecodable", None))
                 continue
             record = item.record
-            h = hold(item.key, item.partition, record["charge_point_id"])
-            try:
-                fold.apply(h.state, record)
-                _, outputs = fold.drain(h.state, params)
-            except RoamstreamError as exc:
-                if h.stored is None and not h.steps:
-                    del held[item.key]  # as if never read: the next event starts it again
-                else:
-                    h.state = self._replay(h)
-                result.failures.append((item.key, item, str(exc), record.get("timestamp")))
-                continue
-            h.steps.append(("apply", record))
-            result.outputs.extend((item.key, output, item) for output in outputs)
             touched_clocks.add(item.partition)
+            if not item.transaction and clock.hold(item.key, record):
+                continue
+            if item.transaction:
+                for key, status in clock.release(to_us(record["received_at"])):
+                    state = apply(key, item.partition, status, None)
+                    if state is not None:
+                        clock.set_due(key, _due_us(state, params))
+            state = apply(item.key, item.partition, record, item)
+            if state is None:
+                continue
             if item.transaction:
                 ts = to_us(record["timestamp"])
                 if clock.now is None or ts > clock.now:
                     clock.now = ts
-            clock.set_due(item.key, _due_us(h.state, params))
+            clock.set_due(item.key, _due_us(state, params))
             while (key := clock.pop_due()) is not None:
                 other = hold(key, item.partition, None)
                 if other is None:

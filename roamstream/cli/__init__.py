@@ -43,3 +43,6 @@ app.command("worker")(_worker.worker)
 from roamstream.cli import reprice as _reprice  # noqa: E402
 
 app.command("reprice")(_reprice.reprice)
+from roamstream.cli import replay as _replay  # noqa: E402
+
+app.command("replay")(_replay.replay)
