@@ -19,8 +19,7 @@ from ocpp.exceptions import OCPPError
 from ocpp.messages import Call
 
 from connectors.ocpp import frames, keys, validation
-from connectors.ocpp.exceptions import PublishFailed, UninterpretableMessage
-from connectors.ocpp.frames import CallRejected, FrameError
+from connectors.ocpp.exceptions import CallRejected, FrameError, PublishFailed, UninterpretableMessage
 from connectors.ocpp.model import Received, TransactionEvent
 from connectors.ocpp.publisher import Publisher
 

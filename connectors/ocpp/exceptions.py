@@ -21,7 +21,7 @@ class HandshakeRejected(OcppConnectorError):
 class UninterpretableMessage(OcppConnectorError):
     """A message whose content cannot be turned into an event at all (answered with a CALLERROR)."""
 
-    #: the OCPP-J error code sent back (1.6 spells the format error ``FormationViolation``)
+    #: the OCPP-J error code sent back, in 2.0.1 spelling (``frames.wire_code`` gives 1.6's)
     code = "ProtocolError"
 
 
@@ -33,3 +33,22 @@ class BadTimestamp(UninterpretableMessage):
 
 class PublishFailed(OcppConnectorError):
     """Kafka did not take an event; the message is answered with an InternalError so the station retries."""
+
+
+class FrameError(OcppConnectorError):
+    """A frame that is not an OCPP-J message; ``code`` is already in the connection's version spelling."""
+
+    def __init__(self, code: str, message_id: str, description: str) -> None:
+        super().__init__(description)
+        self.code = code
+        self.message_id = message_id
+        self.description = description
+
+
+class CallRejected(OcppConnectorError):
+    """A CALL answered with a CALLERROR (``code`` in 2.0.1 spelling; ``frames.wire_code`` adapts it)."""
+
+    def __init__(self, code: str, description: str) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description

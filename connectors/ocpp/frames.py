@@ -11,17 +11,9 @@ from decimal import Decimal
 
 from ocpp.messages import Call, CallError, CallResult
 
-from connectors.ocpp.exceptions import OcppConnectorError
+from connectors.ocpp.exceptions import FrameError
 
 UNREADABLE_ID = "-1"
-
-
-class FrameError(OcppConnectorError):
-    def __init__(self, code: str, message_id: str, description: str) -> None:
-        super().__init__(description)
-        self.code = code
-        self.message_id = message_id
-        self.description = description
 
 
 def _codes(version: str) -> tuple[str, str, str]:
@@ -75,12 +67,3 @@ _V16_SPELLING = {
 
 def wire_code(code: str, version: str) -> str:
     return _V16_SPELLING.get(code, code) if version == "1.6" else code
-
-
-class CallRejected(OcppConnectorError):
-    """A CALL answered with a CALLERROR (``code`` in 2.0.1 spelling; :func:`wire_code` adapts it)."""
-
-    def __init__(self, code: str, description: str) -> None:
-        super().__init__(description)
-        self.code = code
-        self.description = description

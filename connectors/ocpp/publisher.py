@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Protocol
 
 from connectors.ocpp.exceptions import PublishFailed
 from connectors.ocpp.model import StationEvent, TransactionEvent
 from roamstream.avro import AvroSerde
-from roamstream.kafka import AsyncProducer, DeliveryError
+from roamstream.kafka import DeliveryError
 
 STAGE = "ocpp.connector"
 TRANSACTION_TOPIC = "ocpp.transaction.v1"
@@ -19,12 +20,20 @@ RAW_TOPIC = "ocpp.raw.v1"
 DEADLETTER_TOPIC = "deadletter.v1"
 
 
+class Producer(Protocol):
+    """``roamstream.kafka.AsyncProducer`` or ``connectors.ocpp.loop_producer.LoopProducer``."""
+
+    async def send(self, topic: str, value: bytes, key: bytes | str | None = None) -> tuple[int, int]: ...
+
+    def produce(self, topic: str, value: bytes, key: bytes | str | None = None) -> None: ...
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
 class Publisher:
-    def __init__(self, producer: AsyncProducer, serde: AvroSerde, clock: Callable[[], datetime] = utc_now):
+    def __init__(self, producer: Producer, serde: AvroSerde, clock: Callable[[], datetime] = utc_now):
         self._producer = producer
         self._serde = serde
         self.clock = clock

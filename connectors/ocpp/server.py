@@ -21,12 +21,11 @@ from connectors.ocpp.connection import ConnectionOptions, ConnectorChargePoint
 from connectors.ocpp.exceptions import HandshakeRejected, PublishFailed
 from connectors.ocpp.handshake import SUBPROTOCOLS, check_basic_auth, identity_from_path, select_subprotocol
 from connectors.ocpp.model import StationEvent, StationKind
-from connectors.ocpp.publisher import Publisher, utc_now
+from connectors.ocpp.publisher import Producer, Publisher, utc_now
 from connectors.ocpp.v16.handler import V16ChargePoint
 from connectors.ocpp.v201.handler import V201ChargePoint
 from roamstream.avro import AvroSerde
 from roamstream.config import Settings
-from roamstream.kafka import AsyncProducer
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +49,7 @@ class OcppServer:
     def __init__(
         self,
         settings: Settings,
-        producer: AsyncProducer,
+        producer: Producer,
         serde: AvroSerde,
         *,
         clock: Callable[[], datetime] = utc_now,

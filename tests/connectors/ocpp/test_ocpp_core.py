@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from connectors.ocpp import frames, validation
-from connectors.ocpp.exceptions import BadTimestamp, HandshakeRejected, UninterpretableMessage
+from connectors.ocpp.exceptions import BadTimestamp, FrameError, HandshakeRejected, UninterpretableMessage
 from connectors.ocpp.handshake import (
     check_basic_auth,
     hash_password,
@@ -127,7 +127,7 @@ def test_decimal_text_is_plain_and_exact(value):
     ],
 )
 def test_frames_that_are_not_ocpp_name_the_problem(raw, code, message_id):
-    with pytest.raises(frames.FrameError) as err:
+    with pytest.raises(FrameError) as err:
         frames.parse(raw, "1.6")
     assert (err.value.code, err.value.message_id) == (code, message_id)
 
