@@ -50,7 +50,7 @@ def replay(
                       console=console, transient=True) as progress:
             task = progress.add_task("sessions priced or dead-lettered", total=expect or recording.sessions)
             async with embedded_settings(settings) as settings:
-                return await run_replay(settings, recording, expect=expect, timeout_s=timeout,
+                return await run_replay(settings, recording, expect=expect, timeout_s=timeout, land=lake is not None,
                                         on_progress=lambda done, total: progress.update(task, completed=done))
 
     try:

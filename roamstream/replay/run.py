@@ -24,6 +24,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, To
 from roamstream.avro import AvroSerde, SerdeError, serde_for
 from roamstream.config import Settings
 from roamstream.kafka import create_topics, producer_config
+from roamstream.lake import TABLES as LAKE_TABLES
 from roamstream.replay.exceptions import ReplayError
 from roamstream.replay.recording import Record, Recording
 from roamstream.topics import spec
@@ -166,6 +167,41 @@ class _Outputs:
         self._consumer.close()
 
 
+async def end_offsets(settings: Settings, names: tuple[str, ...]) -> dict[tuple[str, int], int]:
+    """The end offset of every partition of ``names`` (catalog names); on the embedded broker corrected for
+    its low ListOffsets answer (``pipelines.compat``)."""
+    from faust.types import TP
+
+    from pipelines.compat import true_end_offsets
+
+    consumer = Consumer({"bootstrap.servers": settings.kafka.bootstrap_servers,
+                         "group.id": f"{settings.kafka.topic_prefix}replay-ends"})
+    try:
+        reported = {
+            TP(settings.topic(name), p): consumer.get_watermark_offsets(
+                TopicPartition(settings.topic(name), p), timeout=5, cached=False)[1]
+            for name in names for p in range(spec(name).partitions)
+        }
+    finally:
+        consumer.close()
+    if settings.profile == "embedded":
+        reported = await true_end_offsets(settings.kafka.bootstrap_servers, reported)
+    return {(tp.topic.removeprefix(settings.kafka.topic_prefix), tp.partition): end for tp, end in reported.items()}
+
+
+async def landed(settings: Settings, timeout_s: float) -> None:
+    """Wait until the worker has committed every record of the lake's topics (the lake acknowledges a record
+    only once its Parquet file is written), and no new one came meanwhile."""
+    names = tuple(sorted({table.topic for table in LAKE_TABLES.values()}))
+    previous = None
+    while True:
+        ends = await end_offsets(settings, names)
+        await consumed(settings, {k: v for k, v in ends.items() if v > 0}, timeout_s)
+        if ends == previous:
+            return
+        previous = ends
+
+
 async def replay(
     settings: Settings,
     recording: Recording,
@@ -173,9 +209,11 @@ async def replay(
     expect: int | None = None,
     timeout_s: float = 180.0,
     on_progress: Callable[[int, int], None] | None = None,
+    land: bool = False,
 ) -> ReplayResult:
     """Replay ``recording`` into fresh topics on the broker of ``settings`` and run a worker until each of
-    its ``expect`` sessions (default: the recording's ``sessions``) has a CDR or a dead letter.
+    its ``expect`` sessions (default: the recording's ``sessions``) has a CDR or a dead letter; with
+    ``land``, also until the lake (``settings.lake``) has every record of its topics.
 
     Raises ``ReplayError`` on a timeout, or when one CDR id comes with two different JSON texts.
     """
@@ -211,6 +249,8 @@ async def replay(
                     raise ReplayError(f"one replay priced a CDR twice, differently: {sorted(set(conflicts))[:5]}")
                 if on_progress is not None:
                     on_progress(len(result.cdrs) + len(result.lost), expected)
+            if land:
+                await landed(settings, max(1.0, deadline - time.monotonic()))
     finally:
         outputs.close()
     result.seconds = time.monotonic() - began
