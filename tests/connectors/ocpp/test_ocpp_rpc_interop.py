@@ -22,11 +22,13 @@ T0, T1, T2 = (datetime(2026, 1, 5, 8, m, tzinfo=UTC) for m in (0, 5, 10))
 
 
 @pytest.fixture(scope="session")
-def ocpp_rpc(request) -> Path:
-    """A node_modules folder holding ocpp-rpc (npm install into the pytest cache, once)."""
+def ocpp_rpc(request, tmp_path_factory) -> Path:
+    """A node_modules folder holding ocpp-rpc (npm install into the pytest cache, once; into a temporary
+    folder when the cache is off)."""
     if shutil.which("node") is None or shutil.which("npm") is None:
         pytest.fail("node and npm are needed for the ocpp-rpc interoperability test")
-    folder = Path(request.config.cache.mkdir("ocpp-rpc-2.2.1"))
+    cache = getattr(request.config, "cache", None)
+    folder = Path(cache.mkdir("ocpp-rpc-2.2.1")) if cache else tmp_path_factory.mktemp("ocpp-rpc")
     if not (folder / "node_modules" / "ocpp-rpc" / "package.json").is_file():
         subprocess.run(
             ["npm", "install", "--prefix", str(folder), "--no-audit", "--no-fund", "--no-save", OCPP_RPC],
