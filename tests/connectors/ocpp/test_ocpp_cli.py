@@ -75,3 +75,27 @@ async def test_roamstream_ocpp_serves_until_interrupted(ocpp_settings, reader, t
     events = await asyncio.to_thread(reader.read, "ocpp.transaction.v1", 4)
     assert [e["kind"] for e in events] == ["STARTED", "UPDATED", "UPDATED", "ENDED"]
     assert events[-1]["transaction_id"] == session.transaction_id
+
+
+async def test_roamstream_simulate_authenticates_with_basic_auth(ocpp_settings, producer):
+    from pydantic import SecretStr
+
+    from connectors.ocpp.handshake import hash_password
+    from connectors.ocpp.server import OcppServer
+    from roamstream.avro import AvroSerde
+
+    ocpp = ocpp_settings.ocpp.model_copy(
+        update={"passwords": {"SIM-0001": SecretStr(hash_password("pw-1", iterations=1_000))}}
+    )
+    settings = ocpp_settings.model_copy(update={"ocpp": ocpp})
+    async with OcppServer(settings, producer, AvroSerde()) as server:
+        outcomes = []
+        for password in ("pw-1", "wrong"):
+            proc = await asyncio.create_subprocess_exec(
+                str(CLI), "simulate", "--url", server.url, "--password", password, "--format", "json",
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            out, err = await proc.communicate()
+            outcomes.append((proc.returncode, out.decode(), " ".join(err.decode().split())))
+    assert outcomes[0][0] == 0 and json.loads(outcomes[0][1])[0]["charge_point_id"] == "SIM-0001"
+    assert outcomes[1][0] == 1 and "HTTP 401" in outcomes[1][2]
