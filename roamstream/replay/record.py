@@ -7,7 +7,8 @@ The stack (embedded broker, worker, ingest API, OCPP endpoint) runs in this proc
 in through the ingest API, OCPP traffic through the OCPP endpoint with the ``ocpp`` client (the fleets of
 ``roamstream.replay.fixture``: both OCPP versions, every simulator fault). Each station ends with
 clock-aligned meter values past its last session's settle window, so the recording completes every
-session. ``--live-out`` also writes the CDRs the live worker priced (to compare with a replay).
+session. ``--live-out`` also writes the CDRs the live worker priced: a replay of the recording gives the
+same bytes (``tests/replay/test_record.py`` checks it on a small fleet).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import asyncio
 import json
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -84,12 +86,23 @@ def read_cdrs(settings: Settings, idle_s: float = 3.0) -> dict[str, str]:
     return cdrs
 
 
+@dataclass
+class Recorded:
+    recording: Recording
+    #: CDR id -> OCPI JSON priced by the stack's own worker while recording (when asked for)
+    live: dict[str, str] | None = None
+
+
 async def record(
-    settings: Settings, out: Path, *, stations: int = 3, sessions: int = 8, live_out: Path | None = None,
+    settings: Settings, out: Path, *, stations: int = 3, sessions: int = 8, live: bool = False,
     live_wait_s: float = 180.0, console: Console | None = None,
-) -> Recording:
+) -> Recorded:
+    """Run the stack against the broker of ``settings`` (topics under its prefix), feed it the fixture's
+    reference data and fleets, and write what its input topics then hold to ``out``. With ``live``, also
+    wait (at most ``live_wait_s``) for the CDRs the stack's own worker prices."""
     console = console or Console(stderr=True)
     fleets = fixture.fleets(stations, sessions)
+    live_cdrs: dict[str, str] | None = None
     with tempfile.TemporaryDirectory(prefix="roamstream-record-") as lake:
         settings = settings.model_copy(update={
             "api": settings.api.model_copy(update={"port": 0}),
@@ -97,7 +110,7 @@ async def record(
             "lake": settings.lake.model_copy(update={"uri": lake}),
             "partners": settings.partners.model_copy(update={"emsps": []}),
         })
-        async with embedded_settings(settings) as settings, running_stack(settings) as stack:
+        async with running_stack(settings) as stack:
             token = settings.api.tokens[0].get_secret_value()
             await put_reference(stack.api_url, token, fixture.reference_objects(fleets))
             console.print(f"simulating {len(fleets)} fleets against {stack.ocpp_url}")
@@ -110,13 +123,12 @@ async def record(
             total = sum(len(run) for run in runs)
             records = await asyncio.to_thread(read_topics, settings, INPUT_TOPICS)
             console.print(f"{total} sessions, {len(records)} records read back")
-            if live_out is not None:
-                live: dict[str, str] = {}
+            if live:
+                live_cdrs = {}
                 deadline = time.monotonic() + live_wait_s
-                while len(live) < total and time.monotonic() < deadline:
-                    live = await asyncio.to_thread(read_cdrs, settings, 2.0)
-                live_out.write_text(to_jsonl(live), encoding="utf-8")
-                console.print(f"{len(live)} CDRs priced by the live worker written to {live_out}")
+                while len(live_cdrs) < total and time.monotonic() < deadline:
+                    live_cdrs = await asyncio.to_thread(read_cdrs, settings, 1.0)
+                console.print(f"{len(live_cdrs)} CDRs priced by the live worker")
     meta = {
         "fleets": [f"{f.version} {'+'.join(f.faults) or 'no faults'}: {f.stations} stations x {f.sessions} "
                    f"sessions, prefix {f.prefix}" for f in fleets],
@@ -124,7 +136,7 @@ async def record(
     }
     recording = Recording(tuple(records), total, meta)
     write_recording(out, recording)
-    return recording
+    return Recorded(recording, live_cdrs)
 
 
 def main(
@@ -136,10 +148,19 @@ def main(
 ) -> None:
     """Record the replay fixture from the real stack (see the module docstring)."""
     console = Console(stderr=True)
-    recording = asyncio.run(record(Settings(), out, stations=stations, sessions=sessions, live_out=live_out,
-                                   console=console))
+
+    async def run() -> Recorded:
+        async with embedded_settings(Settings()) as settings:
+            return await record(settings, out, stations=stations, sessions=sessions, live=live_out is not None,
+                                console=console)
+
+    recorded = asyncio.run(run())
+    recording = recorded.recording
     console.print(f"wrote {out} ({out.stat().st_size:,} bytes): {recording.sessions} sessions, "
                   f"{json.dumps(recording.by_topic())}")
+    if live_out is not None and recorded.live is not None:
+        live_out.write_text(to_jsonl(recorded.live), encoding="utf-8")
+        console.print(f"{len(recorded.live)} CDRs priced by the live worker written to {live_out}")
 
 
 if __name__ == "__main__":
