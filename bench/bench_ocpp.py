@@ -117,7 +117,13 @@ FRAMES = {"1.6": (frame_16, "ocpp1.6"), "2.0.1": (frame_201, "ocpp2.0.1")}
 
 
 def connector_main(
-    bootstrap: str, prefix: str, package_validation: bool, pipe, profile: str | None, producer_kind: str
+    bootstrap: str,
+    prefix: str,
+    package_validation: bool,
+    pipe,
+    profile: str | None,
+    producer_kind: str,
+    linger_ms: int | None,
 ) -> None:
     from connectors.ocpp.loop_producer import LoopProducer
     from connectors.ocpp.server import OcppServer
@@ -133,7 +139,8 @@ def connector_main(
                 "ocpp": base.ocpp.model_copy(update={"port": 0, "package_validation": package_validation}),
             }
         )
-        producer = LoopProducer(settings) if producer_kind == "loop" else AsyncProducer(settings)
+        extra = {} if linger_ms is None else {"linger.ms": linger_ms}
+        producer = LoopProducer(settings, **extra) if producer_kind == "loop" else AsyncProducer(settings, **extra)
         async with OcppServer(settings, producer, AvroSerde()) as server:
             pipe.send(server.port)
             loop = asyncio.get_running_loop()
@@ -240,6 +247,7 @@ async def measure(bootstrap: str, version: str, package_validation: bool, args) 
             child,
             args.profile and f"{args.profile}.{version}.{int(package_validation)}",
             args.producer,
+            args.linger_ms,
         ),
     )
     proc.start()
@@ -286,6 +294,7 @@ async def main() -> None:
         default="loop",
         help="loop: connectors.ocpp.loop_producer (default); thread: roamstream.kafka.AsyncProducer",
     )
+    parser.add_argument("--linger-ms", type=int, help="producer linger.ms (default: the settings' profile)")
     parser.add_argument("--modes", default="compiled,package", help="compiled and/or package (the baseline)")
     parser.add_argument("--profile", help="write cProfile stats of the connector to PROFILE.<version>.<baseline>")
     args = parser.parse_args()

@@ -58,7 +58,10 @@ class ConnectorChargePoint:
             await self._reject(exc.message_id, exc.code, exc.description, raw)
             return
         if not isinstance(msg, Call):
-            self._response_queue.put_nowait(msg)
+            if self._call_lock.locked():  # an answer to our CALL in flight
+                self._response_queue.put_nowait(msg)
+            else:
+                log.warning("%s: answer %s to no CALL of ours dropped", self.id, msg.unique_id)
             return
         self.rx = Received(self.id, msg.unique_id, msg.action, received_at)
         self._frame = raw
