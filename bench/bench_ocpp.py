@@ -302,6 +302,7 @@ async def main() -> None:
     from roamstream.broker import EmbeddedBroker
 
     targets = {"1.6": 2000, "2.0.1": 1500}
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (a shared machine skews msg/s)")
     with EmbeddedBroker() as broker:
         rows = []
         for version in args.versions.split(","):
@@ -310,11 +311,12 @@ async def main() -> None:
                 rows.append(row)
                 print(
                     f"{version:6} {row['validation']:24} {row['msgs_per_s']:8.0f} msg/s  "
-                    f"{row['cpu_ms_per_msg']:6.3f} ms CPU/msg  "
+                    f"{row['cpu_ms_per_msg']:6.3f} ms CPU/msg (~{1000 / row['cpu_ms_per_msg']:5.0f}/s per core)  "
                     f"p50 {row['p50_ms']:6.1f} ms  p99 {row['p99_ms']:6.1f} ms at {args.rate:.0f} msg/s offered",
                     flush=True,
                 )
     print()
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
     print(
         f"{args.stations} stations, 9 sampled values per message, Kafka delivery awaited before every ack "
         f"({args.producer} producer)"
