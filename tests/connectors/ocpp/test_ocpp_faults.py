@@ -6,6 +6,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from conftest import NOW
+from expect import sample
 
 from connectors.ocpp.simulator import Faults, simulate
 
@@ -40,12 +42,18 @@ async def test_201_two_ended_events_with_different_seq_no_are_two_events(server,
 async def test_transaction_end_meter_values_after_the_stop(server, reader, version):
     [s], events = await run(server, reader, version, Faults(end_meter_values_after_stop=True), 5)
     assert [e["kind"] for e in events] == ["STARTED", "UPDATED", "UPDATED", "ENDED", "UPDATED"]
-    late = events[4]
-    assert late["action"] == "MeterValues"
-    assert [(x["context"], x["value"]) for x in late["samples"]] == [("Transaction.End", "3000")]
-    assert late["timestamp"] == s.stopped_at
-    # 1.6 names the transaction; 2.0.1 MeterValues carry only the EVSE
-    assert (late["transaction_id"], late["evse_id"]) == ((s.transaction_id, None) if version == "1.6" else (None, 1))
+    stop = START + timedelta(minutes=11)
+    register = sample(stop, "Energy.Active.Import.Register", "3000", "Wh", context="Transaction.End")
+    # 1.6 names the transaction and the connector; 2.0.1 MeterValues carry only the EVSE
+    assert {k: v for k, v in events[4].items() if k != "event_id"} == {
+        "_key": "SIM-0001", "charge_point_id": "SIM-0001", "ocpp_version": version, "kind": "UPDATED",
+        "action": "MeterValues", "message_id": "SIM-0001-10", "timestamp": stop, "received_at": NOW,
+        "transaction_id": s.transaction_id if version == "1.6" else None,
+        "connector_id": 1 if version == "1.6" else None, "evse_id": None if version == "1.6" else 1,
+        "id_tag": None, "meter_wh": "3000", "seq_no": None, "trigger_reason": None, "charging_state": None,
+        "stop_reason": None, "offline": False, "samples": [register], "flags": [],
+        "clock_skew_ms": (4 * 60 - 11) * 60 * 1000,
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("version", ["1.6", "2.0.1"])
@@ -69,6 +77,16 @@ async def test_201_offline_queued_events_arrive_late_out_of_order_and_marked_off
         ("UPDATED", 2, True),
         ("UPDATED", 1, True),
     ]
+    late = {k: v for k, v in events[2].items() if k not in ("event_id", "samples")}
+    assert late == {
+        "_key": "SIM-0001", "charge_point_id": "SIM-0001", "ocpp_version": "2.0.1", "kind": "UPDATED",
+        "action": "TransactionEvent", "message_id": "SIM-0001-8", "timestamp": START + timedelta(minutes=10),
+        "received_at": NOW, "transaction_id": "SIM-0001-T0001", "connector_id": None, "evse_id": None,
+        "id_tag": None, "meter_wh": "2818", "seq_no": 2, "trigger_reason": "MeterValuePeriodic",
+        "charging_state": None, "stop_reason": None, "offline": True, "flags": [],
+        "clock_skew_ms": (4 * 60 - 10) * 60 * 1000,
+    }  # fmt: skip
+    assert len(events[2]["samples"]) == 9
     assert [e["timestamp"] for e in events[2:]] == [START + timedelta(minutes=10), START + timedelta(minutes=5)]
 
 
