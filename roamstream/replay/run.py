@@ -7,7 +7,9 @@ left to the replay: how the sessions stage interleaves ``ocpp.station.v1`` with 
 event time reaches it, so a status read early counts exactly as one read on time; a status read *late*
 (after the transaction events of its time) could still count differently. So the replay reads the
 station topic first, in two phases: reference data and station events are produced and the worker runs
-until it has committed all of them; then the transaction events are produced.
+until it has committed all of them; then the transaction events are produced. (So reference data is
+complete before the first session is priced: a recording in which a tariff changes during the traffic
+replays with its last version.)
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ from roamstream.replay.recording import Record, Recording
 from roamstream.topics import spec
 
 CDRS = "ocpi.cdrs.v1"
-STATIONS = "ocpp.station.v1"
 TRANSACTIONS = "ocpp.transaction.v1"
 DEADLETTER = "deadletter.v1"
 #: stages whose dead letters mean a session of the recording yields no CDR
@@ -236,7 +237,7 @@ async def replay(
     try:
         async with Worker(settings):
             deadline = time.monotonic() + timeout_s
-            await consumed(settings, {k: v for k, v in ends.items() if k[0] == STATIONS}, timeout_s)
+            await consumed(settings, ends, timeout_s)
             await asyncio.to_thread(produce, settings, [r for r in recording.records if r.topic == TRANSACTIONS])
             while len(result.cdrs) + len(result.lost) < expected:
                 if time.monotonic() > deadline:
