@@ -3,13 +3,13 @@
 The replay is a pure function of the recording: records go back to the partitions they were read from,
 with their keys and bytes unchanged, and nothing that decides a CDR reads the wall clock. One thing is
 left to the replay: how the sessions stage interleaves ``ocpp.station.v1`` with ``ocpp.transaction.v1``
-(two topics, read at the pace the broker serves them). The fold holds a status until the charge point's
-event time reaches it, so a status read early counts exactly as one read on time; a status read *late*
-(after the transaction events of its time) could still count differently. So the replay reads the
-station topic first, in two phases: reference data and station events are produced and the worker runs
-until it has committed all of them; then the transaction events are produced. (So reference data is
-complete before the first session is priced: a recording in which a tariff changes during the traffic
-replays with its last version.)
+(two topics, read at the pace the broker serves them). The stage holds a status read ahead of the
+transaction events received before it and applies it in receive order, so a status read early counts
+exactly as one read on time; a status read *late* (after transaction events received later) could still
+count differently. So the replay reads the station topic first, in two phases: reference data and station
+events are produced and the worker runs until it has committed all of them; then the transaction events
+are produced. (So reference data is complete before the first session is priced: a recording in which a
+tariff changes during the traffic replays with its last version.)
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
 from roamstream.avro import AvroSerde, SerdeError, serde_for
 from roamstream.config import Settings
-from roamstream.kafka import create_topics, producer_config
-from roamstream.lake import TABLES as LAKE_TABLES
+from roamstream.kafka import create_topics
 from roamstream.replay.exceptions import ReplayError
-from roamstream.replay.recording import Record, Recording
+from roamstream.replay.plumbing import consumed, landed, produce
+from roamstream.replay.recording import Recording
 from roamstream.topics import spec
 
 CDRS = "ocpi.cdrs.v1"
@@ -81,55 +81,6 @@ def check_schemas(recording: Recording, serde: AvroSerde) -> None:
             ) from exc
 
 
-def produce(settings: Settings, records: list[Record]) -> dict[tuple[str, int], int]:
-    """Produce ``records`` to their recorded partitions of the prefixed topics, with their keys and bytes;
-    return the end offset reached in each (catalog topic, partition)."""
-    producer = Producer(producer_config(settings))
-    ends: dict[tuple[str, int], int] = {}
-    failures: list[str] = []
-
-    def delivered(err: KafkaError | None, msg) -> None:  # noqa: ANN001 - confluent's callback
-        if err is not None:
-            failures.append(f"{msg.topic()}[{msg.partition()}]: {err.str()}")
-            return
-        key = (msg.topic().removeprefix(settings.kafka.topic_prefix), msg.partition())
-        ends[key] = max(ends.get(key, 0), msg.offset() + 1)
-
-    for record in records:
-        while True:
-            try:
-                producer.produce(settings.topic(record.topic), value=record.value, key=record.key,
-                                 partition=record.partition, on_delivery=delivered)
-                break
-            except BufferError:
-                producer.poll(0.05)
-        producer.poll(0)
-    left = producer.flush(30)
-    if left or failures:
-        raise ReplayError(f"the broker did not take the recording: {left} undelivered, {failures[:3]}")
-    return ends
-
-
-async def consumed(settings: Settings, ends: dict[tuple[str, int], int], timeout_s: float) -> None:
-    """Wait until the worker's consumer group has committed every offset up to ``ends``."""
-    consumer = Consumer({"bootstrap.servers": settings.kafka.bootstrap_servers,
-                         "group.id": settings.pipeline.app_id, "enable.auto.commit": False})
-    wanted = [TopicPartition(settings.topic(topic), p) for topic, p in ends]
-    deadline = time.monotonic() + timeout_s
-    try:
-        while True:
-            committed = await asyncio.to_thread(consumer.committed, wanted, 5.0)
-            behind = [f"{tp.topic}[{tp.partition}] {tp.offset}/{ends[(t, tp.partition)]}"
-                      for tp, (t, _) in zip(committed, ends, strict=True) if tp.offset < ends[(t, tp.partition)]]
-            if not behind:
-                return
-            if time.monotonic() > deadline:
-                raise ReplayError(f"the worker did not consume the first phase in {timeout_s:.0f} s: {behind[:4]}")
-            await asyncio.sleep(0.2)
-    finally:
-        consumer.close()
-
-
 class _Outputs:
     """Reads ``ocpi.cdrs.v1`` and ``deadletter.v1`` of the replay from their beginning (no group)."""
 
@@ -166,41 +117,6 @@ class _Outputs:
 
     def close(self) -> None:
         self._consumer.close()
-
-
-async def end_offsets(settings: Settings, names: tuple[str, ...]) -> dict[tuple[str, int], int]:
-    """The end offset of every partition of ``names`` (catalog names); on the embedded broker corrected for
-    its low ListOffsets answer (``pipelines.compat``)."""
-    from faust.types import TP
-
-    from pipelines.compat import true_end_offsets
-
-    consumer = Consumer({"bootstrap.servers": settings.kafka.bootstrap_servers,
-                         "group.id": f"{settings.kafka.topic_prefix}replay-ends"})
-    try:
-        reported = {
-            TP(settings.topic(name), p): consumer.get_watermark_offsets(
-                TopicPartition(settings.topic(name), p), timeout=5, cached=False)[1]
-            for name in names for p in range(spec(name).partitions)
-        }
-    finally:
-        consumer.close()
-    if settings.profile == "embedded":
-        reported = await true_end_offsets(settings.kafka.bootstrap_servers, reported)
-    return {(tp.topic.removeprefix(settings.kafka.topic_prefix), tp.partition): end for tp, end in reported.items()}
-
-
-async def landed(settings: Settings, timeout_s: float) -> None:
-    """Wait until the worker has committed every record of the lake's topics (the lake acknowledges a record
-    only once its Parquet file is written), and no new one came meanwhile."""
-    names = tuple(sorted({table.topic for table in LAKE_TABLES.values()}))
-    previous = None
-    while True:
-        ends = await end_offsets(settings, names)
-        await consumed(settings, {k: v for k, v in ends.items() if v > 0}, timeout_s)
-        if ends == previous:
-            return
-        previous = ends
 
 
 async def replay(
