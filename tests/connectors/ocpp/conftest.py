@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 
 import pytest
-from confluent_kafka import Consumer
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 from connectors.ocpp.server import OcppServer
 from roamstream.avro import AvroSerde
 from roamstream.config import Settings
 from roamstream.kafka import AsyncProducer
+from roamstream.topics import spec
 
 #: the fixed wall clock of the endpoint under test (``received_at``)
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -57,7 +58,9 @@ class TopicReader:
                 "enable.auto.commit": False,
             }
         )
-        consumer.subscribe([self.settings.topic(topic)])
+        # assigned, not subscribed: no group join (the embedded broker holds a join ~session.timeout.ms/2)
+        name = self.settings.topic(topic)
+        consumer.assign([TopicPartition(name, p, OFFSET_BEGINNING) for p in range(spec(topic).partitions)])
         out: list[tuple[int, int, bytes | None, bytes]] = []
         deadline = time.monotonic() + wait_s
         settle_until = None
