@@ -1,4 +1,5 @@
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -27,20 +28,53 @@ def test_roundtrip_with_confluent_framing():
     assert serde.decode("ocpi.object.v1", payload) == record
 
 
-@pytest.mark.parametrize("name", [n for n in schemas.names() if schemas.history(n)])
-def test_data_written_with_a_previous_version_still_reads(name):
+def sample(schema, named=None):
+    """A record of ``schema`` with a value in every field (the first branch of a union that is not null)."""
+    named = {} if named is None else named
+    if isinstance(schema, list):
+        return sample(next(s for s in schema if s != "null"), named)
+    if isinstance(schema, str):
+        if schema in named:
+            return sample(named[schema], named)
+        return {"string": "x", "int": 1, "long": 1, "boolean": True, "bytes": b"x", "double": 1.5}[schema]
+    kind = schema["type"]
+    if schema.get("logicalType", "").startswith("timestamp"):
+        return datetime(2026, 1, 1, tzinfo=UTC)
+    if schema.get("logicalType") == "decimal":
+        return Decimal("1.2500")
+    if schema.get("logicalType") == "date":
+        return date(2026, 1, 1)
+    if kind == "record":
+        named[schema["name"]] = schema
+        return {f["name"]: sample(f["type"], named) for f in schema["fields"]}
+    if kind == "enum":
+        named[schema["name"]] = schema
+        return schema["symbols"][0]
+    if kind == "array":
+        return [sample(schema["items"], named)]
+    return sample(kind, named)
+
+
+@pytest.mark.parametrize(
+    ("name", "version"), [(n, i) for n in schemas.names() for i in range(len(schemas.history(n)))]
+)
+def test_data_written_with_a_previous_version_still_reads(name, version):
     import io
 
     import fastavro
 
-    previous = schemas.history(name)[-1]
-    record = {"country_code": "NL", "party_id": "RST", "id": "T1",
-              "last_updated": datetime(2026, 1, 1, tzinfo=UTC), "ocpi_json": "{}"}
+    previous = schemas.history(name)[version]
+    record = sample(previous)
     body = io.BytesIO()
     fastavro.schemaless_writer(body, fastavro.parse_schema(previous), record)
     payload = b"\x00" + schema_id(previous).to_bytes(4, "big") + body.getvalue()
     decoded = AvroSerde().decode(name, payload)
-    assert decoded == {**record, "deleted": False}
+    added = {f["name"] for f in schemas.raw(name)["fields"]} - record.keys()
+    assert added, f"history version {version} of {name} should differ from the current schema"
+    assert {k: decoded[k] for k in record} == record
+    for field in schemas.raw(name)["fields"]:
+        if field["name"] in added:
+            assert decoded[field["name"]] == field["default"]
 
 
 def test_garbage_is_a_serde_error():
