@@ -174,10 +174,10 @@ class CdrWatcher(threading.Thread):
                     self.arrivals.append((time.monotonic(), message.value()))
         self.consumer.close()
 
-    def wait_for(self, count: int, limit_s: float) -> float | None:
+    def wait_for(self, count: int, limit_s: float, alive=lambda: True) -> float | None:
         deadline = time.monotonic() + limit_s
         while len(self.arrivals) < count:
-            if time.monotonic() > deadline:
+            if time.monotonic() > deadline or not alive():
                 return None
             time.sleep(0.01)
         return self.arrivals[count - 1][0]
@@ -186,7 +186,7 @@ class CdrWatcher(threading.Thread):
 # ---------------------------------------------------------------------------------------------- worker
 
 
-def worker_main(settings: Settings, ready, cpu, stop, expected_refs: int, profile: str | None) -> None:
+def worker_main(settings: Settings, ready, cpu, stop, expected_refs: int, profile: str | None, stats) -> None:
     """The worker process: reference, sessions and pricing stages in one faust app (a trimmed Worker)."""
     import logging
 
@@ -198,6 +198,48 @@ def worker_main(settings: Settings, ready, cpu, stop, expected_refs: int, profil
     from pipelines.tables import changelog_specs, declare_tables
     from pipelines.topics import declare_topics
     from roamstream.avro import serde_for
+
+    folded = {"batches": 0, "events": 0, "cpu": 0.0, "writes": 0, "bytes": 0}
+    run, flush = sessions.SessionFolder.run, sessions.SessionFolder.flush
+
+    def publish() -> None:
+        stats[0:5] = [folded[k] for k in ("batches", "events", "cpu", "writes", "bytes")]
+
+    def timed_run(self, items, **kwargs):  # where the sessions stage's own work ends and faust's begins
+        t = time.process_time()
+        result = run(self, items, **kwargs)
+        folded["cpu"] += time.process_time() - t
+        folded["batches"] += 1
+        folded["events"] += len(items)
+        publish()
+        return result
+
+    def timed_flush(self):
+        t = time.process_time()
+        writes = flush(self)
+        folded["cpu"] += time.process_time() - t
+        folded["writes"] += len(writes)
+        folded["bytes"] += sum(len(v) for _, _, v in writes)
+        publish()
+        return writes
+
+    sessions.SessionFolder.run = timed_run
+    sessions.SessionFolder.flush = timed_flush
+    parts = {"decode": 0.0, "encode": 0.0, "snapshots": 0.0}
+
+    def timed(name: str, fun):
+        def wrapper(*args, **kwargs):
+            t = time.process_time()
+            try:
+                return fun(*args, **kwargs)
+            finally:
+                parts[name] += time.process_time() - t
+                stats[5:8] = [parts["decode"], parts["encode"], parts["snapshots"]]
+        return wrapper
+
+    AvroSerde.decode = timed("decode", AvroSerde.decode)
+    AvroSerde.encode = timed("encode", AvroSerde.encode)
+    sessions.snapshot_record = timed("snapshots", sessions.snapshot_record)
 
     async def main() -> None:
         app = create_app(settings)
@@ -326,7 +368,7 @@ def latency_sessions(cp: str, i: int, serde: AvroSerde, per_session: int) -> Ite
 
 
 def latency_phase(settings: Settings, serde: AvroSerde, watcher: CdrWatcher, rate: float, seconds: float,
-                  topic: str) -> list[float]:
+                  topic: str) -> tuple[list[float], list[float]]:
     """``rate`` events/s (open loop) of 20-event sessions over LATENCY_CPS charge points, round robin; seconds
     from producing a stop and its tail (back to back) to its CDR."""
     producer = Producer({"bootstrap.servers": settings.kafka.bootstrap_servers, "linger.ms": 1})
@@ -335,6 +377,9 @@ def latency_phase(settings: Settings, serde: AvroSerde, watcher: CdrWatcher, rat
     pending = [next(s) for s in streams]
     sent_stop: dict[tuple[str, str], float] = {}
     before = len(watcher.arrivals)
+    completed = CdrWatcher(settings, settings.topic("sessions.completed.v1"))  # the hop in between
+    completed.start()
+    time.sleep(2.0)  # its group join; the completed sessions of phase (a) are skipped below
     start, n, total = time.monotonic(), 0, int(rate * seconds)
     while n < total:
         delay = start + n / rate - time.monotonic()
@@ -352,16 +397,44 @@ def latency_phase(settings: Settings, serde: AvroSerde, watcher: CdrWatcher, rat
         n += 1
     producer.flush(10)
     watcher.wait_for(before + len(sent_stop), 60)
-    out = []
+    completed.stopping.set()
+    out, hop = [], []
     for arrived, value in watcher.arrivals[before:]:
         record = serde.decode("ocpi.cdrs.v1", value)
         sent = sent_stop.get((record["charge_point_id"], record["transaction_id"]))
         if sent is not None:
             out.append(arrived - sent)
-    return out
+    for arrived, value in completed.arrivals:
+        record = serde.decode("sessions.completed.v1", value)
+        sent = sent_stop.get((record["charge_point_id"], record["transaction_id"]))
+        if sent is not None:
+            hop.append(arrived - sent)
+    return out, hop
 
 
 # ---------------------------------------------------------------------------------------------- main
+
+
+def committed(settings: Settings, topic: str) -> int:
+    """The offsets the worker's consumer group has committed on ``topic``, summed over its partitions."""
+    from confluent_kafka import TopicPartition
+
+    from roamstream.topics import PARTITIONS
+
+    consumer = Consumer({"bootstrap.servers": settings.kafka.bootstrap_servers,
+                         "group.id": settings.pipeline.app_id, "enable.auto.commit": False})
+    try:
+        parts = consumer.committed([TopicPartition(topic, n) for n in range(PARTITIONS)], timeout=10)
+        return sum(max(tp.offset, 0) for tp in parts)
+    finally:
+        consumer.close()
+
+
+def percentiles(seconds: list[float]) -> str:
+    if not seconds:
+        return "none seen"
+    q = statistics.quantiles(seconds, n=100) if len(seconds) > 1 else [seconds[0]] * 99
+    return f"p50 {statistics.median(seconds) * 1000:.0f} ms, p99 {q[98] * 1000:.0f} ms"
 
 
 def main() -> None:
@@ -407,25 +480,33 @@ def main() -> None:
 
         if not {"worker", "latency"} <= skip:
             ready, stop, cpu = ctx.Event(), ctx.Event(), ctx.Value("d", 0.0)
-            worker = ctx.Process(target=worker_main, args=(settings, ready, cpu, stop, expected_refs, args.profile))
+            stats = ctx.Array("d", 8)
+            worker = ctx.Process(target=worker_main,
+                                 args=(settings, ready, cpu, stop, expected_refs, args.profile, stats))
             worker.start()
-            if not ready.wait(120):
+            while worker.is_alive() and not ready.wait(0.5) and time.monotonic() - t < 300:
+                pass
+            if not ready.is_set():
                 raise SystemExit("worker did not become ready")
             watcher = CdrWatcher(settings, settings.topic("ocpi.cdrs.v1"))
             watcher.start()
             if "worker" not in skip:
-                cpu0, t0 = cpu.value, time.monotonic()
+                cpu0, stats0, t0 = cpu.value, list(stats), time.monotonic()
                 produce_all(settings, input_topic, iter(messages))
                 produced = time.monotonic() - t0
-                last = watcher.wait_for(expected_cdrs, 600)
+                last = watcher.wait_for(expected_cdrs, 600, worker.is_alive)
                 if last is None:
                     print(f"worker: only {len(watcher.arrivals)} of {expected_cdrs} CDRs within 600 s")
                 else:
                     time.sleep(0.2)
-                    results["worker"] = (len(messages), last - t0, cpu.value - cpu0, produced)
+                    time.sleep(max(2.0, settings.pipeline.sessions_flush_interval_s + 1.5))
+                    print(f"  offsets committed by the worker on the input: {committed(settings, input_topic):,} of "
+                          f"{len(messages):,}")
+                    parts = [b - a for a, b in zip(stats0, stats, strict=True)]
+                    results["worker"] = (len(messages), last - t0, cpu.value - cpu0, produced, parts)
             if "latency" not in skip:
                 lat = latency_phase(settings, serde, watcher, args.rate, args.latency_s, input_topic)
-                results["latency"] = (lat,)
+                results["latency"] = lat
             watcher.stopping.set()
             stop.set()
             worker.join(60)
@@ -449,11 +530,18 @@ def main() -> None:
           f"batch {settings.pipeline.sessions_batch_max} within {settings.pipeline.sessions_batch_within_s} s")
     rates = {}
     if "worker" in results:
-        n, wall, cpu_s, produced = results["worker"]
+        n, wall, cpu_s, produced, (batches, folded, fold_cpu, writes, written, dec, enc, snap) = results["worker"]
         rates["worker"] = n / wall
         print(f"worker (faust; reference+sessions+pricing, changelogged state): {n / wall:,.0f} events/s "
               f"({wall:.1f} s wall, {cpu_s:.1f} s worker CPU = {n / cpu_s:,.0f} events/CPU-s; input produced in "
               f"{produced:.1f} s)")
+        if batches:
+            print(f"  sessions stage: {batches:,.0f} batches of {folded / batches:,.0f} events on average; "
+                  f"SessionFolder.run+flush {fold_cpu:.1f} s CPU ({fold_cpu / cpu_s:.0%} of the worker's); "
+                  f"{writes:,.0f} table writes, {written / 1e6:,.0f} MB")
+            print(f"  worker CPU by part: SessionFolder {fold_cpu:.1f} s, Avro decode {dec:.1f} s, "
+                  f"Avro encode {enc:.1f} s, snapshot records {snap:.1f} s, the rest (faust, asyncio, "
+                  f"aiokafka, pricing) {cpu_s - fold_cpu - dec - enc - snap:.1f} s")
     if "baseline" in results:
         n, wall, cpu_s = results["baseline"]
         rates["baseline"] = n / wall
@@ -462,11 +550,10 @@ def main() -> None:
     if len(rates) == 2:
         print(f"worker / baseline: {rates['worker'] / rates['baseline']:.2f}")
     if "latency" in results:
-        (lat,) = results["latency"]
+        lat, hop = results["latency"]
         if lat:
-            q = statistics.quantiles(lat, n=100) if len(lat) > 1 else [lat[0]] * 99
-            print(f"stop-to-CDR latency at {args.rate:.0f} events/s offered ({len(lat)} sessions): "
-                  f"p50 {statistics.median(lat) * 1000:.0f} ms, p99 {q[98] * 1000:.0f} ms")
+            print(f"stop-to-CDR latency at {args.rate:.0f} events/s offered ({len(lat)} sessions): {percentiles(lat)}"
+                  f"; of which stop to completed session (sessions stage): {percentiles(hop)}")
         else:
             print("stop-to-CDR latency: no CDR seen")
 

@@ -6,10 +6,21 @@ The events of one charge point come in order from one partition of ``ocpp.transa
 partition, so the state is recovered where its events are.
 
 Batches. The agent takes up to ``sessions_batch_max`` events at a time (``take_events``). ``SessionFolder``
-folds them in arrival order with each touched state held decoded for the whole batch: a state is read from
-the table once per batch, every event is applied and drained as if it came alone (so the outputs are those
-of per-event processing), and the state is written back once per batch, one changelog record per charge
-point. Outputs go to the producer buffer without awaiting each (faust flushes it before it commits).
+folds them in arrival order with each touched state held decoded: a state is read from the table once,
+every event is applied and drained as if it came alone (so the outputs are those of per-event processing),
+and the changed states are written back at most every ``sessions_flush_interval_s`` (one changelog record
+per charge point then, however many batches changed it; explicit partition, through faust's producer
+buffer). Only then are the events acked, so a committed offset never runs ahead of the changelog (a restart
+folds the events after it again onto the states written with them; the fold drops the duplicates). Outputs
+are handed to the producer (``send`` returns once the record is queued; delivery is not awaited); faust
+flushes the producer before it commits offsets, so at-least-once holds.
+
+A charge point's sessions complete on the partition clock (below) at least as early as on its own event
+time, so a session may complete before that charge point's next event: earlier than in an agent that only
+drained on the charge point's own events, with the same records as long as no event for it comes later
+than the partition's event time passed its stop + settle (such an event is then late, counted and dropped,
+see ``roamstream.sessions.drain``). A station whose clock runs behind the others of its partition thus has
+a shorter settle window.
 
 Event time of a partition (the timer rule). A stopped session completes once its charge point's event time
 passes stop + settle; a charge point that goes quiet would keep its last session open. So each partition of
@@ -32,8 +43,10 @@ the station topic first therefore folds every partition exactly in receive order
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -233,17 +246,31 @@ def _due_us(state: fold.State, params: fold.Params) -> int | None:
 
 
 class SessionFolder:
-    """Folds batches of consumed records into session states read and written through ``load`` (the table's
-    ``get``) and the returned writes. Keeps the partition clocks between batches; ``forget`` drops them
-    (on a rebalance) so that they are read again from the table."""
+    """Folds batches of consumed records into session states read through ``load`` (the table's ``get``)
+    and written back through the writes that ``flush`` returns (``run`` flushes after its batch unless told
+    not to: then the changed states stay held, decoded, until a later ``flush``). Keeps the partition clocks
+    between batches; ``forget`` drops clocks and unflushed states (on a rebalance) so that they are read
+    again from the table."""
 
     def __init__(self, params: fold.Params, load: Callable[[bytes], bytes | None]) -> None:
         self.params = params
         self._load = load
         self._clocks: dict[int, _Clock] = {}
+        self._held: dict[bytes, _Held] = {}
+        self._touched: set[int] = set()
 
     def forget(self) -> None:
         self._clocks.clear()
+        self._held.clear()
+        self._touched.clear()
+
+    def flush(self) -> list[tuple[int, bytes, bytes]]:
+        """(partition, key, value) of every state and clock changed since the last flush, once each."""
+        writes = [(h.partition, key, _dumps(h.state)) for key, h in self._held.items() if h.steps]
+        writes += [(p, clock_key(p), self._clocks[p].dumps()) for p in sorted(self._touched)]
+        self._held.clear()
+        self._touched.clear()
+        return writes
 
     def _clock(self, partition: int) -> _Clock:
         clock = self._clocks.get(partition)
@@ -251,10 +278,10 @@ class SessionFolder:
             clock = self._clocks[partition] = _Clock.loads(self._load(clock_key(partition)))
         return clock
 
-    def run(self, items: list[Item]) -> BatchResult:
+    def run(self, items: list[Item], *, flush: bool = True) -> BatchResult:
         result = BatchResult()
-        held: dict[bytes, _Held] = {}
-        touched_clocks: set[int] = set()
+        held = self._held
+        touched_clocks = self._touched
         params = self.params
 
         def hold(key: bytes, partition: int, cp: str | None) -> _Held | None:
@@ -323,15 +350,12 @@ class SessionFolder:
                 result.outputs.extend((key, output, None) for output in outputs)
                 clock.set_due(key, _due_us(other.state, params))
 
-        for key, h in held.items():
-            if h.steps:
-                result.writes.append((h.partition, key, _dumps(h.state)))
-        for partition in sorted(touched_clocks):
-            result.writes.append((partition, clock_key(partition), self._clocks[partition].dumps()))
+        if flush:
+            result.writes = self.flush()
         return result
 
     def _replay(self, h: _Held) -> fold.State:
-        """The state before the failed step: the stored one with the successful steps of this batch again."""
+        """The state before the failed step: the stored one with the successful steps since then again."""
         state = json.loads(h.stored) if h.stored is not None else fold.initial(h.state["cp"])
         for kind, arg in h.steps:
             if kind == "apply":
@@ -360,32 +384,62 @@ def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, d
             return Item(event.key, message.partition, transaction, None, str(exc), event)
         return Item(event.key, message.partition, transaction, record, None, event)
 
+    #: events folded but not yet acknowledged: they are acked once their states are in the table
+    unacked: list[tuple[faust.StreamT, faust.EventT]] = []
+    flushed_at = [time.monotonic()]
+    lock = asyncio.Lock()
+
+    async def write_back() -> None:
+        """States to the table (one changelog record per charge point), then the events they hold are acked,
+        so that a committed offset never runs ahead of the changelog."""
+        for partition, key, value in folder.flush():
+            # explicit partition: the changelog partition is the events' one (there is no current event)
+            table.data[key] = value
+            table.send_changelog(partition, key, value)
+        done = list(unacked)
+        unacked.clear()
+        for stream, event in done:
+            await stream.ack(event)
+        flushed_at[0] = time.monotonic()
+
     async def fold_events(stream: faust.StreamT) -> None:
         async for events in stream.take_events(p.sessions_batch_max, p.sessions_batch_within_s):
-            result = folder.run([item_of(event) for event in events])
-            for key, output, item in result.outputs:
-                record = output.record
-                if output.kind == fold.COMPLETED:
-                    topics.completed.send_soon(key=key, value=serde.encode("sessions.completed.v1", record))
-                    continue
-                try:
-                    value = serde.encode("ocpi.sessions.v1", snapshot_record(record, tables, p, refs))
-                except RoamstreamError as exc:
-                    await dead.send(STAGE, f"session {record['session_id']} snapshot: {exc}",
-                                    item.source if item else None, key=key, event_time=record["last_event"])
-                    continue
-                topics.sessions.send_soon(key=key, value=value)
-            for key, failed, reason, event_time in result.failures:
-                await dead.send(STAGE, reason, failed.source if failed else None, key=key, event_time=event_time)
-            for partition, key, value in result.writes:
-                # explicit partition: the changelog partition is the events' one (there is no current event)
-                table.data[key] = value
-                table.send_changelog(partition, key, value)
+            async with lock:
+                for event in events:
+                    event.message.incref()  # take_events acks the batch; the last ack is write_back's
+                    unacked.append((stream, event))
+                result = folder.run([item_of(event) for event in events], flush=False)
+                for key, output, item in result.outputs:
+                    record = output.record
+                    if output.kind == fold.COMPLETED:
+                        await topics.completed.send(key=key, value=serde.encode("sessions.completed.v1", record))
+                        continue
+                    try:
+                        value = serde.encode("ocpi.sessions.v1", snapshot_record(record, tables, p, refs))
+                    except RoamstreamError as exc:
+                        await dead.send(STAGE, f"session {record['session_id']} snapshot: {exc}",
+                                        item.source if item else None, key=key, event_time=record["last_event"])
+                        continue
+                    await topics.sessions.send(key=key, value=value)
+                for key, failed, reason, event_time in result.failures:
+                    await dead.send(STAGE, reason, failed.source if failed else None, key=key,
+                                    event_time=event_time)
+                if time.monotonic() - flushed_at[0] >= p.sessions_flush_interval_s:
+                    await write_back()
 
     app.agent(channel, name="sessions")(fold_events)
 
+    @app.timer(max(p.sessions_flush_interval_s, 0.05))
+    async def write_back_when_idle() -> None:
+        async with lock:
+            if unacked and time.monotonic() - flushed_at[0] >= p.sessions_flush_interval_s:
+                await write_back()
+
     async def forget_clocks(sender: Any, *args: Any, **kwargs: Any) -> None:
-        folder.forget()  # another worker may have moved them on: read them again from the table
+        # another worker may move the partitions on: read clocks and states again from the table; the events
+        # not written back are not acked, so they come again from the committed offset
+        folder.forget()
+        unacked.clear()
 
     app.on_partitions_revoked.connect(forget_clocks)
     app.on_partitions_assigned.connect(forget_clocks)

@@ -136,8 +136,11 @@ class PipelineSettings(BaseSettings):
     snapshot_every_min: float = 15.0
     snapshot_kwh: float = 1.0
     #: the sessions agent folds up to this many events at a time, waiting at most this long for a batch
-    sessions_batch_max: int = 1000
+    sessions_batch_max: int = 5000
     sessions_batch_within_s: float = 0.05
+    #: session states are written to the table (and their events acked) at most this often (wall clock: it
+    #: decides only when, never what); between writes they stay decoded in the worker
+    sessions_flush_interval_s: float = 1.0
 
 
 class Settings(BaseSettings):

@@ -16,14 +16,16 @@ from tests.sessions.fixtures import at, status, tx_event
 PARAMS = fold.Params()
 
 
-def run_in_batches(all_items: list[Item], cuts: list[int], table: dict | None = None):
-    """Feed ``all_items`` to one folder in batches cut at ``cuts``; (outputs, failures, table)."""
+def run_in_batches(all_items: list[Item], cuts: list[int], table: dict | None = None, flush_every: int = 1):
+    """Feed ``all_items`` to one folder in batches cut at ``cuts``, writing back after every ``flush_every``
+    batches and at the end; (outputs, failures, table)."""
     table = {} if table is None else table
     folder = SessionFolder(PARAMS, table.get)
     outputs, failures = [], []
     bounds = [0, *sorted(set(c for c in cuts if 0 < c < len(all_items))), len(all_items)]
-    for lo, hi in zip(bounds, bounds[1:], strict=False):
-        result = folder.run(all_items[lo:hi])
+    for n, (lo, hi) in enumerate(zip(bounds, bounds[1:], strict=False)):
+        last = hi == len(all_items)
+        result = folder.run(all_items[lo:hi], flush=last or (n + 1) % flush_every == 0)
         outputs += [(key, o.kind, o.record) for key, o, _ in result.outputs]
         failures += [(key, reason) for key, _, reason, _ in result.failures]
         written = [key for _, key, _ in result.writes]
@@ -60,9 +62,31 @@ def test_one_batch_equals_per_event_processing():
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.integers(min_value=1, max_value=len(ITEMS) - 1), max_size=12))
-def test_any_batching_equals_per_event_processing(cuts):
-    assert run_in_batches(ITEMS, cuts) == per_event(ITEMS)
+@given(st.lists(st.integers(min_value=1, max_value=len(ITEMS) - 1), max_size=12), st.integers(1, 5))
+def test_any_batching_and_write_back_equals_per_event_processing(cuts, flush_every):
+    assert run_in_batches(ITEMS, cuts, flush_every=flush_every) == per_event(ITEMS)
+
+
+def test_states_held_between_write_backs_are_not_read_again():
+    reads = []
+    table: dict[bytes, bytes] = {}
+    folder = SessionFolder(PARAMS, lambda key: reads.append(key) or table.get(key))
+    half = len(ITEMS) // 2
+    assert not folder.run(ITEMS[:half], flush=False).writes
+    seen = len(reads)
+    folder.run(ITEMS[half:], flush=False)
+    assert {k for k in reads[seen:]} <= {b"CP-C"} | {k for k in reads[:seen]} - {b"CP-A", b"CP-B", b"CP-C"}
+    writes = folder.flush()
+    assert sorted(k for _, k, _ in writes) == sorted([b"CP-A", b"CP-B", b"CP-C", clock_key(0)])
+    assert folder.flush() == []
+
+
+def test_forget_drops_unwritten_states():
+    table: dict[bytes, bytes] = {}
+    folder = SessionFolder(PARAMS, table.get)
+    folder.run(ITEMS[:10], flush=False)
+    folder.forget()
+    assert folder.flush() == []
 
 
 def test_each_charge_point_gets_the_outputs_of_the_legacy_per_event_agent_and_its_last_session():
