@@ -12,6 +12,7 @@ import time
 import faust
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from faust.transport.consumer import Consumer as FaustConsumer
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from pipelines import compat
@@ -72,12 +73,10 @@ async def test_true_end_offsets_corrects_the_brokers_latest_offset(settings: Set
     assert await compat.true_end_offsets(bootstrap, reported) == {tps[0]: 14, tps[1]: 5, tps[2]: 0}
 
 
-async def recover(settings: Settings, *, with_fix: bool, monkeypatch: pytest.MonkeyPatch) -> dict[bytes, bytes]:
-    """Start a faust app (``create_app``, embedded profile) whose table has the changelog written by
-    ``BATCHES``; return the table once faust says its recovery is done."""
-    app = create_app(settings)  # installs the embedded fixes
-    if not with_fix:
-        monkeypatch.setattr(faust_aiokafka.AIOKafkaConsumerThread, "_highwaters", compat._original_highwaters)
+def table_app(settings: Settings) -> tuple[faust.App, faust.Table]:
+    """A faust app (``create_app``, embedded profile: the fixes installed) with one table, whose changelog holds
+    ``BATCHES``, on the partition of a source topic that an agent consumes."""
+    app = create_app(settings)
     source = app.topic(settings.topic("source"), partitions=1, key_serializer="raw", value_serializer="raw")
     table = app.Table("state", partitions=1, key_type=bytes, value_type=bytes)
     table.key_serializer = table.value_serializer = "raw"
@@ -90,14 +89,26 @@ async def recover(settings: Settings, *, with_fix: bool, monkeypatch: pytest.Mon
     create_topics(settings, [TopicSpec("source", 1, None)])
     create_topics(settings, [TopicSpec(f"{settings.pipeline.app_id}-state-changelog", 1, None, compacted=True)],
                   prefix=False)
-    await produce_batches(settings.kafka.bootstrap_servers, f"{settings.pipeline.app_id}-state-changelog", BATCHES)
+    return app, table
+
+
+async def start_until_recovered(app: faust.App) -> None:
     await app.start()
+    deadline = time.monotonic() + 60  # liveness bound for group join and recovery, not a speed check
+    while not app.tables.actives_ready:
+        if time.monotonic() > deadline:
+            pytest.fail("faust never finished recovering its tables")
+        await asyncio.sleep(0.1)
+
+
+async def recover(settings: Settings, *, with_fix: bool, monkeypatch: pytest.MonkeyPatch) -> dict[bytes, bytes]:
+    """The table as faust recovers it from ``BATCHES``."""
+    app, table = table_app(settings)
+    if not with_fix:
+        monkeypatch.setattr(faust_aiokafka.AIOKafkaConsumerThread, "_highwaters", compat._original_highwaters)
+    await produce_batches(settings.kafka.bootstrap_servers, f"{settings.pipeline.app_id}-state-changelog", BATCHES)
     try:
-        deadline = time.monotonic() + 60  # liveness bound for group join and recovery, not a speed check
-        while not app.tables.actives_ready:
-            if time.monotonic() > deadline:
-                pytest.fail("faust never finished recovering the table")
-            await asyncio.sleep(0.1)
+        await start_until_recovered(app)
         return dict(table.items())
     finally:
         await app.stop()
@@ -113,3 +124,25 @@ async def test_without_the_fix_recovery_stops_inside_the_last_batch(settings: Se
     recovered = await recover(settings, with_fix=False, monkeypatch=monkeypatch)
     first_of_last_batch = BATCHES[-1][:1]
     assert recovered == latest([r for batch in BATCHES[:-1] for r in batch] + first_of_last_batch)
+
+
+async def test_records_do_not_flow_while_faust_seeks_the_stream_partitions(settings: Settings, monkeypatch):
+    """After recovery faust seeks the stream partitions to their committed offsets. Records it delivered
+    meanwhile are fetched again and dropped as already read, and their offsets count as a gap it may commit:
+    a restarted worker lost CDR pushes that way. With the fix the consumer's flow is stopped while it seeks,
+    so nothing is delivered until the positions are the committed ones."""
+    flow_active_at_seek: list[bool] = []
+    original = FaustConsumer.perform_seek
+
+    async def perform_seek(self) -> None:  # noqa: ANN001 - faust's own signature
+        flow_active_at_seek.append(self.flow_active)
+        await original(self)
+
+    monkeypatch.setattr(FaustConsumer, "perform_seek", perform_seek)
+    app, _ = table_app(settings)
+    await produce_batches(settings.kafka.bootstrap_servers, f"{settings.pipeline.app_id}-state-changelog", BATCHES)
+    try:
+        await start_until_recovered(app)
+    finally:
+        await app.stop()
+    assert flow_active_at_seek and not any(flow_active_at_seek), flow_active_at_seek
