@@ -8,12 +8,13 @@ partition, so the state is recovered where its events are.
 Batches. The agent takes up to ``sessions_batch_max`` events at a time (``take_events``). ``SessionFolder``
 folds them in arrival order with each touched state held decoded: a state is read from the table once,
 every event is applied and drained as if it came alone (so the outputs are those of per-event processing),
-and the changed states are written back at most every ``sessions_flush_interval_s`` (one changelog record
-per charge point then, however many batches changed it; explicit partition, through faust's producer
-buffer). Only then are the events acked, so a committed offset never runs ahead of the changelog (a restart
-folds the events after it again onto the states written with them; the fold drops the duplicates). Outputs
-are handed to the producer (``send`` returns once the record is queued; delivery is not awaited); faust
-flushes the producer before it commits offsets, so at-least-once holds.
+and the changed states are written back (one changelog record per charge point, however many batches
+changed it; explicit partition, through faust's producer buffer) after every batch while the worker keeps
+up with its partitions, and at most every ``sessions_flush_interval_s`` while it is catching up
+(``caught_up``). Only then are the events acked, so a committed offset never runs ahead of the changelog (a
+restart folds the events after it again onto the states written with them; the fold drops the
+duplicates). Outputs are handed to the producer (``send`` returns once the record is queued; delivery is
+not awaited); faust flushes the producer before it commits offsets, so at-least-once holds.
 
 A charge point's sessions complete on the partition clock (below) at least as early as on its own event
 time, so a session may complete before that charge point's next event: earlier than in an agent that only
@@ -27,8 +28,9 @@ passes stop + settle; a charge point that goes quiet would keep its last session
 ``ocpp.transaction.v1`` has a clock: the latest transaction-event station time seen on it (never the wall
 clock). After every event, each charge point of that partition whose ``next_due`` has been reached by the
 partition's clock is expired to it (``expire`` + ``drain``), at that position in the partition's order, so
-a replay of the same partitions completes the same sessions at the same places. No wall-clock timer is
-needed: without a new event the clock does not move, so a timer could never find more that is due. The
+a replay of the same partitions completes the same sessions at the same places. No wall-clock timer
+expires sessions: without a new event the clock does not move, so a timer could never find more that is
+due (the agent's only timer writes back states that wait for it). The
 clock and the due times of its charge points are kept in the table under ``b"\\x00partition/<n>"`` (same
 partition), so they survive a restart with the states.
 
@@ -402,6 +404,17 @@ def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, d
             await stream.ack(event)
         flushed_at[0] = time.monotonic()
 
+    def caught_up(events: list[faust.EventT]) -> bool:
+        """Whether the batch ends less than a batch behind the end of each of its partitions: then the
+        worker keeps up and writes back at once (faust hands on records later while events wait for their
+        ack); else it is catching up and writes back every ``sessions_flush_interval_s``."""
+        last = {event.message.tp: event.message.offset for event in events}
+        for tp, offset in last.items():
+            highwater = app.consumer.highwater(tp)
+            if highwater is not None and highwater - offset - 1 > p.sessions_batch_max:
+                return False
+        return True
+
     async def fold_events(stream: faust.StreamT) -> None:
         async for events in stream.take_events(p.sessions_batch_max, p.sessions_batch_within_s):
             async with lock:
@@ -424,7 +437,7 @@ def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, d
                 for key, failed, reason, event_time in result.failures:
                     await dead.send(STAGE, reason, failed.source if failed else None, key=key,
                                     event_time=event_time)
-                if time.monotonic() - flushed_at[0] >= p.sessions_flush_interval_s:
+                if time.monotonic() - flushed_at[0] >= p.sessions_flush_interval_s or caught_up(events):
                     await write_back()
 
     app.agent(channel, name="sessions")(fold_events)

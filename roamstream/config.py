@@ -138,8 +138,9 @@ class PipelineSettings(BaseSettings):
     #: the sessions agent folds up to this many events at a time, waiting at most this long for a batch
     sessions_batch_max: int = 5000
     sessions_batch_within_s: float = 0.05
-    #: session states are written to the table (and their events acked) at most this often (wall clock: it
-    #: decides only when, never what); between writes they stay decoded in the worker
+    #: while the sessions agent is more than a batch behind, it writes states to the table (and acks their
+    #: events) at most this often (wall clock: it decides only when, never what); between writes they stay
+    #: decoded in the worker. Once it keeps up, it writes back after every batch (bench_pipeline: latency)
     sessions_flush_interval_s: float = 1.0
 
 

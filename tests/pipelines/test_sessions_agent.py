@@ -113,6 +113,8 @@ async def harness(monkeypatch, flush_interval_s: float) -> AsyncIterator[Harness
                         lambda partition, key, value, *a, **k: sent.changelog.append((partition, key, value)))
     seed_reference(tables)
     sessions.register(app, topics, tables, serde, DeadLetters(topics.deadletter, serde), settings.pipeline)
+    # the consumer's end of the partition (the agent writes back at once when it is near): far ahead here
+    monkeypatch.setattr(app.consumer, "highwater", lambda tp: 10**9)
     async with app.agents["sessions"].test_context() as agent:
         yield Harness(agent, serde, tables, sent)
 
@@ -192,6 +194,15 @@ async def test_events_are_acked_only_once_their_states_are_written_back(harness:
 
 
 async def test_written_back_events_are_acked(harness: Harness):
+    events = transactions({"CP-A": 0}, sessions=1)
+    put = [await harness.put(b"CP-A", harness.serde.encode("ocpp.transaction.v1", e)) for e in events]
+    await harness.until(lambda: all(event.message.acked for event in put), "every event acked")
+    assert json.loads(harness.tables.session_state.data[b"CP-A"])["wm"] == fold.state.to_us(events[-1]["timestamp"])
+
+
+@pytest.mark.parametrize("flush_interval_s", [3600.0])
+async def test_a_worker_that_keeps_up_writes_back_after_every_batch(harness: Harness, monkeypatch):
+    monkeypatch.setattr(harness.agent.app.consumer, "highwater", lambda tp: None)  # nothing known beyond
     events = transactions({"CP-A": 0}, sessions=1)
     put = [await harness.put(b"CP-A", harness.serde.encode("ocpp.transaction.v1", e)) for e in events]
     await harness.until(lambda: all(event.message.acked for event in put), "every event acked")
