@@ -11,6 +11,8 @@ from roamstream.config import Settings
 def create_app(settings: Settings, *, web: bool = False) -> faust.App:
     if settings.profile == "embedded":
         compat.apply_embedded_fixes(settings.kafka.fetch_max_wait_ms)
+    else:  # faust's own recovery/seek race is not the broker's: tested on the embedded broker only
+        compat.apply_faust_fixes()
     brokers = ";".join(f"kafka://{s.strip()}" for s in settings.kafka.bootstrap_servers.split(","))
     return faust.App(
         settings.pipeline.app_id,
