@@ -186,7 +186,8 @@ class CdrWatcher(threading.Thread):
 # ---------------------------------------------------------------------------------------------- worker
 
 
-def worker_main(settings: Settings, ready, cpu, stop, expected_refs: int, profile: str | None, stats) -> None:
+def worker_main(settings: Settings, ready, cpu, stop, expected_refs: int, profile: str | None, stats,
+                gc_threshold: int) -> None:
     """The worker process: reference, sessions and pricing stages in one faust app (a trimmed Worker)."""
     import logging
 
@@ -257,6 +258,12 @@ def worker_main(settings: Settings, ready, cpu, stop, expected_refs: int, profil
         while not app.consumer.assignment():
             await asyncio.sleep(0.1)
         await asyncio.sleep(1.0)
+        if gc_threshold:
+            import gc
+
+            gc.collect()
+            gc.freeze()  # what start-up built stays out of the collector's way
+            gc.set_threshold(gc_threshold, 50, 100)
         ready.set()
         while not stop.is_set():
             cpu.value = time.process_time()
@@ -445,6 +452,8 @@ def main() -> None:
     parser.add_argument("--latency-s", type=float, default=30.0)
     parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1")
     parser.add_argument("--profile", help="write cProfile stats of the worker process to this file")
+    parser.add_argument("--gc-threshold", type=int, default=0,
+                        help="in the worker: gc.freeze() after start-up and this generation-0 threshold (0: as is)")
     parser.add_argument("--skip", default="", help="comma list of phases to skip: worker,baseline,latency")
     args = parser.parse_args()
     if args.quick:
@@ -482,7 +491,8 @@ def main() -> None:
             ready, stop, cpu = ctx.Event(), ctx.Event(), ctx.Value("d", 0.0)
             stats = ctx.Array("d", 8)
             worker = ctx.Process(target=worker_main,
-                                 args=(settings, ready, cpu, stop, expected_refs, args.profile, stats))
+                                 args=(settings, ready, cpu, stop, expected_refs, args.profile, stats,
+                                       args.gc_threshold))
             worker.start()
             while worker.is_alive() and not ready.wait(0.5) and time.monotonic() - t < 300:
                 pass
