@@ -191,9 +191,10 @@ def test_subprotocols_newest_first():
 
 
 def test_passwords_are_stored_hashed_and_salted():
-    one, two = hash_password("pw", iterations=1000), hash_password("pw", iterations=1000)
-    assert one != two and "pw" not in one
-    assert verify_password("pw", one) and not verify_password("pw2", one)
+    secret = "pass word"  # a space never occurs in the base64 of a hash, so "not in" cannot pass by chance
+    one, two = hash_password(secret, iterations=1000), hash_password(secret, iterations=1000)
+    assert one != two and secret not in one
+    assert verify_password(secret, one) and not verify_password("pass word2", one)
     assert not verify_password("pw", "plain-text") and not verify_password("pw", "md5$1$a$b")
 
 
