@@ -14,42 +14,21 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 
 import httpx
-from ocpp.v16 import call
+from one_session import drive_one_transaction, expected_cdr
 from waiting import eventually
 
 from analytics import open_lake, settlement
-from connectors.ocpp.simulator.client import connect
 from pipelines.reprice import reprice
 from roamstream.avro import serde_for
 from roamstream.demo import seed
 from roamstream.demo.run import seed_reference
 
 CP = "E2E-CP-FIX"
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 FIXED_AT = "2026-11-05T12:00:00Z"
-
-
-def ts(minutes: int) -> str:
-    return (T0 + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def register(minutes: int, wh: int, context: str = "Sample.Periodic") -> dict:
-    return {"timestamp": ts(minutes), "sampled_value": [
-        {"value": str(wh), "context": context, "measurand": "Energy.Active.Import.Register", "unit": "Wh"}]}
-
-
-async def one_transaction(ocpp_url: str, id_tag: str) -> int:
-    async with connect(ocpp_url, CP, "1.6") as station:
-        await station.call(call.BootNotification(charge_point_model="E2E", charge_point_vendor="roamstream"))
-        tx = (await station.call(call.StartTransaction(1, id_tag, 1000, ts(0)))).transaction_id
-        await station.call(call.MeterValues(1, [register(20, 6000)], tx))
-        await station.call(call.StopTransaction(11000, ts(45), tx, reason="EVDisconnected", id_tag=id_tag))
-        await station.call(call.MeterValues(0, [register(60, 11000, "Sample.Clock")]))  # past the settle window
-    return tx
 
 
 def corrected_tariff() -> dict:
@@ -61,31 +40,7 @@ def corrected_tariff() -> dict:
 
 
 def first_cdr(tx: int, token: dict) -> dict:
-    return {
-        "country_code": "NL", "party_id": "RST", "id": f"{CP}-{tx}",
-        "start_date_time": "2026-11-02T09:00:00Z", "end_date_time": "2026-11-02T09:45:00Z",
-        "session_id": f"{CP}-{tx}",
-        "cdr_token": {"country_code": "NL", "party_id": "EMA", "uid": token["uid"], "type": "RFID",
-                      "contract_id": token["contract_id"]},
-        "auth_method": "WHITELIST",
-        "cdr_location": {"id": seed.LOCATION_ID, "name": "Roamstream demo site", "address": "Stationsplein 1",
-                         "city": "Utrecht", "postal_code": "3511 ED", "country": "NLD",
-                         "coordinates": {"latitude": "52.089444", "longitude": "5.110278"},
-                         "evse_uid": f"{CP}-1", "evse_id": "NL*RST*E0001", "connector_id": "1",
-                         "connector_standard": "IEC_62196_T2", "connector_format": "SOCKET",
-                         "connector_power_type": "AC_3_PHASE"},
-        "currency": "EUR",
-        "tariffs": [seed.tariff()],
-        "charging_periods": [{"start_date_time": "2026-11-02T09:00:00Z", "dimensions": [
-            {"type": "ENERGY", "volume": 10}, {"type": "TIME", "volume": 0.75}], "tariff_id": seed.TARIFF_ID}],
-        "total_cost": {"excl_vat": 4.25, "incl_vat": 5.1425},
-        "total_energy_cost": {"excl_vat": 3, "incl_vat": 3.63},
-        "total_time_cost": {"excl_vat": 0.75, "incl_vat": 0.9075},
-        "total_parking_cost": {"excl_vat": 0, "incl_vat": 0},
-        "total_fixed_cost": {"excl_vat": 0.5, "incl_vat": 0.605},
-        "total_energy": 10, "total_time": 0.75, "total_parking_time": 0,
-        "last_updated": "2026-11-02T09:45:00Z",
-    }
+    return expected_cdr(CP, tx, token)
 
 
 def credit_cdr(tx: int, token: dict) -> dict:
@@ -118,7 +73,7 @@ async def test_a_corrected_tariff_is_sent_as_a_credit_cdr_and_a_new_cdr_and_sett
     api_token = stack.settings.api.tokens[0].get_secret_value()
     token = seed.token(("NL", "EMA"), 1)
     await seed_reference(stack.api_url, api_token, [CP], 1)
-    tx = await one_transaction(stack.ocpp_url, token["uid"])
+    tx = await drive_one_transaction(stack.ocpp_url, CP, token["uid"])
     await eventually(lambda: f"{CP}-{tx}" in store.cdrs, "the partner received the first CDR")
     assert exact(store.cdrs[f"{CP}-{tx}"]) == exact(json.dumps(first_cdr(tx, token)))
 
