@@ -19,7 +19,7 @@ keyed by charge point. Reference data (a tariff, a location per ten charge point
     a stop and its tail to the CDR on ``ocpi.cdrs.v1``, p50/p99.
 
 Each figure is printed as measured, with the CPU seconds of the process that did the work (the machine is
-shared). ``--quick`` (used by ``make bench`` via BENCH_QUICK=1) runs 20,000 events and a 10 s latency phase.
+shared). ``--quick`` (or BENCH_QUICK=1 in the environment) runs 20,000 events and a 10 s latency phase.
 
     python bench/bench_pipeline.py [--events 200000] [--rate 500] [--latency-s 30] [--quick] [--profile FILE]
 """
