@@ -291,7 +291,8 @@ def baseline_main(settings: Settings, topic: str, out_prefix: str, expected_cdrs
 
     from pipelines.pricing import cdr_record, price_session
     from pipelines.reference import object_key
-    from pipelines.sessions import References, fold_params, snapshot_record
+    from pipelines.session_batches import fold_params
+    from pipelines.snapshots import References, snapshot_record
     from roamstream import sessions as fold
     from roamstream.tariffs import TariffCache
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipelines.sessions import Item
+from pipelines.session_batches import Item
 from tests.sessions.fixtures import sample, status, tx_event
 
 

@@ -8,7 +8,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.sessions import Item, SessionFolder, clock_key
+from pipelines.session_batches import Item, SessionFolder, clock_key
 from roamstream import sessions as fold
 from tests.pipelines.session_events import interleaved, items
 from tests.sessions.fixtures import at, status, tx_event

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from ingest_api.records import object_record
-from pipelines import sessions
+from pipelines import session_batches, sessions
 from pipelines.app import create_app
 from pipelines.deadletter import DeadLetters
 from pipelines.tables import Tables, declare_tables
@@ -140,7 +140,7 @@ async def test_events_in_snapshots_and_completed_sessions_out(harness: Harness):
     last = {key: value for _, key, value in harness.sent.changelog}
     assert {k: table.data[k] for k in last} == last
     assert json.loads(last[b"CP-C"])["open"] and not json.loads(last[b"CP-A"])["open"]
-    assert json.loads(last[sessions.clock_key(0)])["now"] == fold.state.to_us(max(e["timestamp"] for e in events
+    assert json.loads(last[session_batches.clock_key(0)])["now"] == fold.state.to_us(max(e["timestamp"] for e in events
                                                                                  if "action" in e))
 
 

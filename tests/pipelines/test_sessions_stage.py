@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
-from pipelines.sessions import clock_key
+from pipelines.session_batches import clock_key
 from pipelines.worker import Worker
 from roamstream.avro import serde_for
 from roamstream.config import Settings

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.sessions import Item, SessionFolder
+from pipelines.session_batches import Item, SessionFolder
 from roamstream import sessions as fold
 from roamstream.avro import AvroSerde
 from roamstream.replay import read_recording

@@ -1,0 +1,62 @@
+"""OCPI Session records of the fold's snapshots, with the token and location parsed once per change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from pipelines.tables import Tables
+from roamstream.cdrs.exceptions import MissingReference
+from roamstream.cdrs.resolve import evse_uid
+from roamstream.cdrs.session_object import build_session
+from roamstream.config import PipelineSettings
+from roamstream.ocpi.location import Location
+from roamstream.ocpi.token import Token
+
+_Q = Decimal("0.0001")
+
+
+class ParsedCache:
+    """Validated OCPI objects by table key, parsed again only when the stored bytes change."""
+
+    def __init__(self, model: Any) -> None:
+        self._model = model
+        self._items: dict[bytes, tuple[bytes, Any]] = {}
+
+    def get(self, key: bytes, raw: bytes) -> Any:
+        held = self._items.get(key)
+        if held is not None and (held[0] is raw or held[0] == raw):
+            return held[1]
+        parsed = self._model.model_validate_json(raw)
+        self._items[key] = (raw, parsed)
+        return parsed
+
+
+@dataclass
+class References:
+    tokens: ParsedCache = field(default_factory=lambda: ParsedCache(Token))
+    locations: ParsedCache = field(default_factory=lambda: ParsedCache(Location))
+
+
+def snapshot_record(snapshot: dict, tables: Tables, p: PipelineSettings, refs: References | None = None) -> dict:
+    """The ``ocpi.sessions.v1`` record of a fold snapshot; ``MissingReference`` if token or EVSE is unknown."""
+    refs = refs or References()
+    token_key = snapshot["id_tag"].encode()
+    raw_token = tables.tokens.get(token_key)
+    if raw_token is None:
+        raise MissingReference(f"unknown token {snapshot['id_tag']!r}")
+    uid = evse_uid(snapshot["charge_point_id"], snapshot["connector_id"], snapshot["evse_id"])
+    location_key = tables.evse_index.get(uid.encode())
+    if location_key is None or (raw_location := tables.locations.get(location_key)) is None:
+        raise MissingReference(f"no location has EVSE {uid!r}")
+    token = refs.tokens.get(token_key, raw_token)
+    data, text = build_session(snapshot, token, refs.locations.get(location_key, raw_location), p.currency,
+                               (p.country_code, p.party_id))
+    return {
+        "id": data["id"], "country_code": data["country_code"], "party_id": data["party_id"],
+        "partner": f"{token.country_code}-{token.party_id}", "charge_point_id": snapshot["charge_point_id"],
+        "status": data["status"], "start_date_time": data["start_date_time"],
+        "end_date_time": data.get("end_date_time"), "kwh": data["kwh"].quantize(_Q),
+        "last_updated": data["last_updated"], "ocpi_json": text,
+    }
