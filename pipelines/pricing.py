@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -126,7 +127,7 @@ class RetrySchedule:
 
     def due(self, key: bytes, since: float, now: float, clock: float, resolvable: Callable[[], bool]) -> bool:
         """Whether to send ``key`` again now; ``since``/``now`` wall clock, ``clock`` monotonic."""
-        if clock - self._sent.get(key, float("-inf")) < RESEND_AFTER_S:
+        if clock - self._sent.get(key, -math.inf) < RESEND_AFTER_S:
             return False
         if now - since >= self._wait_s:
             return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -41,7 +42,7 @@ def to_decimal(value: Any) -> Decimal | None:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
-        return Decimal(repr(value)) if value == value and abs(value) != float("inf") else None
+        return Decimal(repr(value)) if math.isfinite(value) else None
     return None
 
 
