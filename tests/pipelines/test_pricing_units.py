@@ -7,15 +7,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
-from pipelines.pricing import (
-    CHECK_AT_MOST_EVERY_S,
-    RESEND_AFTER_S,
-    Parked,
-    RetrySchedule,
-    cdr_record,
-    price_session,
-    session_key,
-)
+from pipelines.parked import CHECK_AT_MOST_EVERY_S, RESEND_AFTER_S, Parked, RetrySchedule
+from pipelines.pricing import cdr_record, price_session, session_key
 from roamstream.cdrs.corrections import reconcile
 from roamstream.config import PipelineSettings
 from roamstream.tariffs import TariffCache
