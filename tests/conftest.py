@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+import re
+import signal
+import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -34,3 +40,35 @@ def topics(settings: Settings) -> Settings:
     """``settings`` with every catalog topic created."""
     create_topics(settings)
     return settings
+
+
+@pytest.fixture
+def cli_service(tmp_path):
+    """Run ``roamstream <args>`` as a child process, as a user would: ``async with cli_service(args, env,
+    pattern) as url`` waits for the first output line matching ``pattern`` and gives its first group; leaving
+    the block sends Ctrl-C (SIGINT) and expects exit status 0."""
+
+    @contextlib.asynccontextmanager
+    async def start(args: list[str], env: dict[str, str], pattern: str) -> AsyncIterator[str]:
+        stderr = tmp_path / f"{args[0]}.stderr"
+        log = stderr.open("wb")
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "roamstream", *args, env={**os.environ, **env},
+            stdout=asyncio.subprocess.PIPE, stderr=log,
+        )
+        try:
+            found = None
+            while found is None:
+                line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
+                assert line, f"roamstream {args[0]} exited early: {stderr.read_text()}"
+                found = re.search(pattern, line)
+            yield found.group(1)
+            proc.send_signal(signal.SIGINT)
+            assert await asyncio.wait_for(proc.wait(), 30) == 0, stderr.read_text()
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+            log.close()
+
+    return start

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import re
-import signal
 import sys
 from pathlib import Path
 
@@ -46,32 +43,15 @@ async def test_roamstream_simulate_refuses_an_unknown_fault(server):
     assert proc.returncode == 2 and "unknown fault" in err.decode()
 
 
-async def test_roamstream_ocpp_serves_until_interrupted(ocpp_settings, reader, tmp_path):
+async def test_roamstream_ocpp_serves_until_interrupted(ocpp_settings, reader, cli_service):
     env = {
-        **os.environ,
         "ROAMSTREAM_PROFILE": "kafka",
         "KAFKA_BOOTSTRAP_SERVERS": ocpp_settings.kafka.bootstrap_servers,
         "KAFKA_TOPIC_PREFIX": ocpp_settings.kafka.topic_prefix,
     }
-    log = (tmp_path / "stderr.txt").open("wb")
-    proc = await asyncio.create_subprocess_exec(
-        str(CLI), "ocpp", "--port", "0", env=env, stdout=asyncio.subprocess.PIPE, stderr=log
-    )
-    try:
-        url = None
-        while url is None:
-            line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
-            assert line, f"roamstream ocpp exited early: {(tmp_path / 'stderr.txt').read_text()}"
-            found = re.search(r"OCPP\s+(ws://127\.0\.0\.1:\d+/ocpp)/\{charge_point_id\}", line)
-            url = found and found.group(1)
+    pattern = r"OCPP\s+(ws://127\.0\.0\.1:\d+/ocpp)/\{charge_point_id\}"
+    async with cli_service(["ocpp", "--port", "0"], env, pattern) as url:
         [session] = await simulate(url, energy_wh=2000)
-        proc.send_signal(signal.SIGINT)
-        assert await asyncio.wait_for(proc.wait(), 30) == 0
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-        log.close()
     events = await asyncio.to_thread(reader.read, "ocpp.transaction.v1", 4)
     assert [e["kind"] for e in events] == ["STARTED", "UPDATED", "UPDATED", "ENDED"]
     assert events[-1]["transaction_id"] == session.transaction_id
