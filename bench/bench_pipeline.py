@@ -248,7 +248,7 @@ def worker_main(settings: Settings, ready, cpu, stop, expected_refs: int, profil
         topics = declare_topics(app, settings)
         tables = declare_tables(app)
         dead = DeadLetters(topics.deadletter, serde)
-        reference.register(app, topics, tables, serde, dead)
+        reference.register(app, topics, tables, dead)
         sessions.register(app, topics, tables, serde, dead, settings.pipeline)
         pricing.register(app, topics, tables, serde, dead, settings.pipeline)
         create_topics(settings, changelog_specs(settings), prefix=False)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import faust
 
-from roamstream.avro import AvroSerde
+from roamstream.avro import AvroSerde, SerdeError
 
 
 class DeadLetters:
@@ -32,3 +33,15 @@ class DeadLetters:
             "occurred_at": datetime.now(UTC),  # operational: when the stage gave up
         }
         await self._topic.send(key=record["key"], value=self._serde.encode("deadletter.v1", record))
+
+    async def decoded(self, stream: faust.StreamT, schema: str, stage: str
+                      ) -> AsyncIterator[tuple[faust.EventT, dict[str, Any]]]:
+        """The stream's events with their records decoded as ``schema``; an undecodable one is dead-lettered
+        (it is acknowledged like any other when the next is asked for)."""
+        async for event in stream.events():
+            try:
+                record = self._serde.decode(schema, event.value)
+            except SerdeError as exc:
+                await self.send(stage, str(exc), event)
+                continue
+            yield event, record

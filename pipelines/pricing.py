@@ -25,7 +25,7 @@ from pipelines.deadletter import DeadLetters
 from pipelines.parked import RETRY_EVERY_S, Parked, RetrySchedule
 from pipelines.tables import Tables
 from pipelines.topics import Topics
-from roamstream.avro import AvroSerde, SerdeError
+from roamstream.avro import AvroSerde
 from roamstream.cdrs.assemble import BuiltCdr, build_cdr
 from roamstream.cdrs.corrections import IssuedCdr, reconcile
 from roamstream.cdrs.exceptions import MissingReference
@@ -114,12 +114,7 @@ def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, d
             tables.pending.pop(key, None)
 
     async def price(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            try:
-                completed = serde.decode("sessions.completed.v1", event.value)
-            except SerdeError as exc:
-                await dead.send(STAGE, str(exc), event)
-                continue
+        async for event, completed in dead.decoded(stream, "sessions.completed.v1", STAGE):
             key = session_key(completed)
             stored = tables.pending.get(key)
             parked = Parked.from_bytes(stored) if stored is not None else None

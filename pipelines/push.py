@@ -12,7 +12,7 @@ import faust
 from pipelines.deadletter import DeadLetters
 from pipelines.tables import Tables
 from pipelines.topics import Topics
-from roamstream.avro import AvroSerde, SerdeError
+from roamstream.avro import AvroSerde
 from roamstream.config import Partner
 from roamstream.ocpi import jsonio
 from roamstream.push.sender import Attempt, OcpiSender
@@ -38,12 +38,7 @@ def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, d
             )
 
     async def push_cdrs(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            try:
-                cdr = serde.decode("ocpi.cdrs.v1", event.value)
-            except SerdeError as exc:
-                await dead.send(STAGE, str(exc), event)
-                continue
+        async for event, cdr in dead.decoded(stream, "ocpi.cdrs.v1", STAGE):
             partner = partners.get(cdr["partner"])
             if partner is None:
                 await dead.send(STAGE, f"no partner configured for {cdr['partner']} (CDR {cdr['id']})", event,
@@ -61,12 +56,7 @@ def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, d
                                 event, event_time=cdr["last_updated"])
 
     async def push_sessions(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            try:
-                session = serde.decode("ocpi.sessions.v1", event.value)
-            except SerdeError as exc:
-                await dead.send(STAGE, str(exc), event)
-                continue
+        async for event, session in dead.decoded(stream, "ocpi.sessions.v1", STAGE):
             partner = partners.get(session["partner"] or "")
             if partner is None or partner.sessions_url is None:
                 continue  # sessions are pushed to partners that asked for them; the lake has them all

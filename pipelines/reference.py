@@ -13,7 +13,6 @@ import faust
 from pipelines.deadletter import DeadLetters
 from pipelines.tables import Tables
 from pipelines.topics import Topics
-from roamstream.avro import AvroSerde, SerdeError
 
 STAGE = "reference"
 
@@ -22,15 +21,10 @@ def object_key(record: dict) -> bytes:
     return f"{record['country_code']}-{record['party_id']}-{record['id']}".encode()
 
 
-def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, dead: DeadLetters) -> None:
+def register(app: faust.App, topics: Topics, tables: Tables, dead: DeadLetters) -> None:
     def load_into(table: faust.GlobalTable, by_uid: bool, index_evses: bool):
         async def agent(stream: faust.StreamT) -> None:
-            async for event in stream.events():
-                try:
-                    record = serde.decode("ocpi.object.v1", event.value)
-                except SerdeError as exc:
-                    await dead.send(STAGE, str(exc), event)
-                    continue
+            async for _, record in dead.decoded(stream, "ocpi.object.v1", STAGE):
                 key = record["id"].encode() if by_uid else object_key(record)
                 if record["deleted"]:
                     table.pop(key, None)

@@ -34,7 +34,7 @@ class Worker:
         p = settings.pipeline
         sender = OcpiSender(self.http, settings.partners, p.country_code, p.party_id)
         partners = {partner.key: partner for partner in settings.partners.emsps}
-        reference.register(self.app, topics, tables, serde, dead)
+        reference.register(self.app, topics, tables, dead)
         sessions.register(self.app, topics, tables, serde, dead, p)
         pricing.register(self.app, topics, tables, serde, dead, p)
         push.register(self.app, topics, tables, serde, dead, sender, partners)
