@@ -49,7 +49,7 @@ from connectors.ocpp.v16 import normalise
 from ingest_api.records import object_record
 from roamstream.avro import AvroSerde
 from roamstream.broker import EmbeddedBroker
-from roamstream.config import Settings
+from roamstream.config import PipelineSettings, Settings
 from roamstream.demo import seed
 from roamstream.kafka import create_topics
 from roamstream.ocpi.location import Location
@@ -198,13 +198,17 @@ def worker_main(settings: Settings, ready, cpu, stop, expected_refs: int, profil
     from pipelines.deadletter import DeadLetters
     from pipelines.tables import changelog_specs, declare_tables
     from pipelines.topics import declare_topics
+    from pipelines.worker import tune_gc
     from roamstream.avro import serde_for
 
     folded = {"batches": 0, "events": 0, "cpu": 0.0, "writes": 0, "bytes": 0}
     run, flush = sessions.SessionFolder.run, sessions.SessionFolder.flush
 
-    def publish() -> None:
-        stats[0:5] = [folded[k] for k in ("batches", "events", "cpu", "writes", "bytes")]
+    parts = {"decode": 0.0, "encode": 0.0, "snapshots": 0.0}
+
+    def publish() -> None:  # once per batch: a shared array costs a lock per write
+        stats[0:8] = [folded[k] for k in ("batches", "events", "cpu", "writes", "bytes")] + [
+            parts["decode"], parts["encode"], parts["snapshots"]]
 
     def timed_run(self, items, **kwargs):  # where the sessions stage's own work ends and faust's begins
         t = time.process_time()
@@ -226,16 +230,15 @@ def worker_main(settings: Settings, ready, cpu, stop, expected_refs: int, profil
 
     sessions.SessionFolder.run = timed_run
     sessions.SessionFolder.flush = timed_flush
-    parts = {"decode": 0.0, "encode": 0.0, "snapshots": 0.0}
-
     def timed(name: str, fun):
+        clock = time.process_time
+
         def wrapper(*args, **kwargs):
-            t = time.process_time()
+            t = clock()
             try:
                 return fun(*args, **kwargs)
             finally:
-                parts[name] += time.process_time() - t
-                stats[5:8] = [parts["decode"], parts["encode"], parts["snapshots"]]
+                parts[name] += clock() - t
         return wrapper
 
     AvroSerde.decode = timed("decode", AvroSerde.decode)
@@ -258,12 +261,7 @@ def worker_main(settings: Settings, ready, cpu, stop, expected_refs: int, profil
         while not app.consumer.assignment():
             await asyncio.sleep(0.1)
         await asyncio.sleep(1.0)
-        if gc_threshold:
-            import gc
-
-            gc.collect()
-            gc.freeze()  # what start-up built stays out of the collector's way
-            gc.set_threshold(gc_threshold, 50, 100)
+        tune_gc(gc_threshold)  # as the worker command does
         ready.set()
         while not stop.is_set():
             cpu.value = time.process_time()
@@ -453,8 +451,8 @@ def main() -> None:
     parser.add_argument("--latency-s", type=float, default=30.0)
     parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1")
     parser.add_argument("--profile", help="write cProfile stats of the worker process to this file")
-    parser.add_argument("--gc-threshold", type=int, default=0,
-                        help="in the worker: gc.freeze() after start-up and this generation-0 threshold (0: as is)")
+    parser.add_argument("--gc-threshold", type=int, default=PipelineSettings().gc_threshold,
+                        help="the worker's PIPELINE_GC_THRESHOLD (default: the setting's; 0: Python's collector as is)")
     parser.add_argument("--skip", default="", help="comma list of phases to skip: worker,baseline,latency")
     args = parser.parse_args()
     if args.quick:

@@ -50,7 +50,7 @@ from typing import Any
 from roamstream import sessions as fold
 from roamstream.config import PipelineSettings
 from roamstream.exceptions import RoamstreamError
-from roamstream.sessions.state import to_us
+from roamstream.sessions.state import from_us, to_us
 
 TRANSACTION = "ocpp.transaction.v1"
 STATION = "ocpp.station.v1"
@@ -243,7 +243,8 @@ class SessionFolder:
                     del held[key]  # as if never read: the next event starts it again
                 else:
                     h.state = self._replay(h)
-                result.failures.append((key, item, str(exc), record.get("timestamp")))
+                at = record.get("timestamp")
+                result.failures.append((key, item, str(exc), from_us(at) if isinstance(at, int) else at))
                 return None
             h.steps.append(("apply", record))
             result.outputs.extend((key, output, item) for output in outputs)

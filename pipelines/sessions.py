@@ -44,7 +44,8 @@ def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, d
         message = event.message
         transaction = message.topic != stations_topic
         try:
-            record = serde.decode(TRANSACTION if transaction else STATION, event.value)
+            # timestamps as the int µs the fold keeps (no datetime per sample)
+            record = serde.decode(TRANSACTION if transaction else STATION, event.value, logical_types=False)
         except SerdeError as exc:
             return Item(event.key, message.partition, transaction, None, str(exc), event)
         return Item(event.key, message.partition, transaction, record, None, event)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 
@@ -57,11 +58,23 @@ class Worker:
         await self.stop()
 
 
+def tune_gc(threshold: int) -> None:
+    """Freeze what exists (modules, app, tables at start-up) out of the collector's scans and collect the
+    young generation every ``threshold`` allocations (``PipelineSettings.gc_threshold``; 0: as it is).
+    Process-wide: called by the worker command once the app is up, not by tests running a Worker."""
+    if threshold <= 0:
+        return
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(threshold, 50, 100)
+
+
 async def run_until_signalled(settings: Settings) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with Worker(settings):
+        tune_gc(settings.pipeline.gc_threshold)
         log.info("worker %s running against %s", settings.pipeline.app_id, settings.kafka.bootstrap_servers)
         await stop.wait()
