@@ -31,6 +31,7 @@ def create_app(settings: Settings, *, web: bool = False) -> faust.App:
         topic_disable_leader=True,
         topic_partitions=4,
         table_standby_replicas=0,
+        stream_buffer_maxsize=settings.pipeline.stream_buffer_maxsize,
         # on stop, do not wait for buffered events: unprocessed ones are not committed and come again
         stream_wait_empty=False,
     )

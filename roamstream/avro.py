@@ -80,7 +80,8 @@ class AvroSerde:
     def __init__(self, ids: SchemaIds | None = None) -> None:
         self._ids = ids or LocalSchemaIds()
         self._writer_ids: dict[tuple[str, str], int] = {}
-        self._writers: dict[tuple[int, bool], Any] = {}
+        #: (schema id, schema name, logical types) -> (writer, reader or None when it is the writer)
+        self._writers: dict[tuple[int, str, bool], tuple[Any, Any]] = {}
 
     def encode(self, schema_name: str, record: dict[str, Any], subject: str | None = None) -> bytes:
         subject = subject or f"{schema_name}-value"
@@ -96,6 +97,16 @@ class AvroSerde:
             raise SerdeError(f"record does not fit {schema_name}: {exc}") from exc
         return out.getvalue()
 
+    def _resolve(self, sid: int, schema_name: str, logical_types: bool) -> tuple[Any, Any]:
+        written = self._ids.schema_for(sid)
+        current = schemas.raw(schema_name)
+        if not logical_types:
+            written, current = schemas.without_logical_types(written), schemas.without_logical_types(current)
+        writer = fastavro.parse_schema(written)
+        # written with the current schema: no resolution (fastavro would compare the two on every call)
+        reader = None if written == current else fastavro.parse_schema(current)
+        return writer, reader
+
     def decode(self, schema_name: str, payload: bytes, *, logical_types: bool = True) -> dict[str, Any]:
         """Decode ``payload`` (written with any known version) into the current ``schema_name`` shape.
 
@@ -107,13 +118,11 @@ class AvroSerde:
         magic, sid = _HEADER.unpack_from(payload)
         if magic != MAGIC:
             raise SerdeError(f"bad magic byte {magic}")
-        writer = self._writers.get((sid, logical_types))
-        if writer is None:
-            schema = self._ids.schema_for(sid)
-            if not logical_types:
-                schema = schemas.without_logical_types(schema)
-            writer = self._writers[(sid, logical_types)] = fastavro.parse_schema(schema)
-        reader = schemas.parsed(schema_name) if logical_types else schemas.parsed_plain(schema_name)
+        schemas_of = self._writers.get((sid, schema_name, logical_types))
+        if schemas_of is None:
+            schemas_of = self._writers[(sid, schema_name, logical_types)] = self._resolve(
+                sid, schema_name, logical_types)
+        writer, reader = schemas_of
         try:
             return fastavro.schemaless_reader(io.BytesIO(payload[_HEADER.size :]), writer, reader)
         except Exception as exc:  # fastavro raises many kinds for corrupt bodies

@@ -142,6 +142,9 @@ class PipelineSettings(BaseSettings):
     #: events) at most this often (wall clock: it decides only when, never what); between writes they stay
     #: decoded in the worker. Once it keeps up, it writes back after every batch (bench_pipeline: latency)
     sessions_flush_interval_s: float = 1.0
+    #: records faust buffers per stream before it stops fetching their partitions (faust's default 4096:
+    #: a batch of the sessions agent drained it, and fetching paused and resumed around every batch)
+    stream_buffer_maxsize: int = 16_384
     #: the worker process's garbage collector: once started, what start-up built is frozen out of its way
     #: and a young-generation collection runs every this many allocations (Python's default is 700: with
     #: batches of a few thousand decoded records it scanned them again and again; bench_pipeline). 0 leaves

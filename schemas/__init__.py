@@ -30,13 +30,6 @@ def parsed(name: str) -> dict[str, Any]:
     return fastavro.parse_schema(raw(name))
 
 
-@cache
-def parsed_plain(name: str) -> dict[str, Any]:
-    """``parsed(name)`` without its logical types: values are read as written (a ``timestamp-micros`` as the
-    int of microseconds since the epoch); the same bytes, without building a datetime per field."""
-    return fastavro.parse_schema(without_logical_types(raw(name)))
-
-
 def without_logical_types(schema: Any) -> Any:
     """A copy of ``schema`` with every ``logicalType`` annotation dropped (its encoding is the same)."""
     if isinstance(schema, dict):

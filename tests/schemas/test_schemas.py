@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -26,6 +26,26 @@ def test_roundtrip_with_confluent_framing():
     assert payload[0] == 0
     assert int.from_bytes(payload[1:5], "big") == schema_id(schemas.raw("ocpi.object.v1"))
     assert serde.decode("ocpi.object.v1", payload) == record
+
+
+def test_without_logical_types_timestamps_stay_microseconds_and_the_rest_is_the_same():
+    serde = AvroSerde()
+    at = datetime(2026, 11, 2, 6, 0, 0, 123456, tzinfo=UTC)
+    record = {"country_code": "NL", "party_id": "RST", "id": "T1", "last_updated": at, "deleted": False,
+              "ocpi_json": "{}"}
+    payload = serde.encode("ocpi.object.v1", record)
+    plain = serde.decode("ocpi.object.v1", payload, logical_types=False)
+    assert plain == record | {"last_updated": (at - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)}
+    assert serde.decode("ocpi.object.v1", payload) == record  # each way keeps its own parsed schemas
+
+
+def test_a_payload_of_another_schema_is_still_refused_without_logical_types():
+    serde = AvroSerde()
+    payload = serde.encode("ocpi.object.v1", {"country_code": "NL", "party_id": "RST", "id": "T1",
+                                              "last_updated": datetime(2026, 1, 1, tzinfo=UTC), "deleted": False,
+                                              "ocpi_json": "{}"})
+    with pytest.raises(SerdeError):
+        serde.decode("ocpp.transaction.v1", payload, logical_types=False)
 
 
 def sample(schema, named=None):
