@@ -295,8 +295,9 @@ def baseline_main(settings: Settings, topic: str, out_prefix: str, expected_cdrs
     from pipelines.pricing import cdr_record, price_session
     from pipelines.reference import object_key
     from pipelines.session_batches import fold_params
-    from pipelines.snapshots import References, snapshot_record
+    from pipelines.snapshots import snapshot_record
     from roamstream import sessions as fold
+    from roamstream.cdrs.references import ParsedReferences
     from roamstream.tariffs import TariffCache
 
     serde = AvroSerde()
@@ -320,7 +321,7 @@ def baseline_main(settings: Settings, topic: str, out_prefix: str, expected_cdrs
                 Tables.locations[object_key(record)] = raw
                 for evse in json.loads(raw)["evses"]:
                     Tables.evse_index[evse["uid"].encode()] = object_key(record)
-    cache, parsed = TariffCache(), References()
+    cache, parsed = TariffCache(), ParsedReferences()
     consumer = Consumer({"bootstrap.servers": settings.kafka.bootstrap_servers,
                          "group.id": f"bench-raw-{uuid.uuid4().hex[:8]}", "auto.offset.reset": "earliest",
                          "enable.auto.commit": True, "fetch.wait.max.ms": 10,
@@ -347,7 +348,7 @@ def baseline_main(settings: Settings, topic: str, out_prefix: str, expected_cdrs
                     value = serde.encode("ocpi.sessions.v1", snapshot_record(output.record, Tables, p, parsed))
                     producer.produce(f"{out_prefix}ocpi.sessions.v1", value, key)
                 else:
-                    built, _ = price_session(output.record, Tables, cache, p)
+                    built, _ = price_session(output.record, Tables, cache, p, parsed)
                     value = serde.encode("ocpi.cdrs.v1", cdr_record(built, output.record))
                     producer.produce(f"{out_prefix}ocpi.cdrs.v1", value, key)
                     cdrs += 1

@@ -29,7 +29,7 @@ from roamstream.avro import AvroSerde
 from roamstream.cdrs.assemble import BuiltCdr, build_cdr
 from roamstream.cdrs.corrections import IssuedCdr, reconcile
 from roamstream.cdrs.exceptions import MissingReference
-from roamstream.cdrs.references import References, look_up
+from roamstream.cdrs.references import ParsedReferences, References, look_up
 from roamstream.config import PipelineSettings
 from roamstream.exceptions import RoamstreamError
 from roamstream.ocpi.numbers import quantize4
@@ -43,14 +43,15 @@ def session_key(completed: dict) -> bytes:
     return f"{completed['charge_point_id']}|{completed['transaction_id']}".encode()
 
 
-def look_up_in(completed: dict, tables: Tables) -> References:
-    return look_up(completed, tables.tokens, tables.evse_index, tables.locations, tables.tariffs)
+def look_up_in(completed: dict, tables: Tables, parsed: ParsedReferences | None = None) -> References:
+    return look_up(completed, tables.tokens, tables.evse_index, tables.locations, tables.tariffs, parsed)
 
 
-def price_session(completed: dict, tables: Tables, cache: TariffCache,
-                  p: PipelineSettings) -> tuple[BuiltCdr, References]:
-    """The CDR of ``completed`` and the reference data it used; ``MissingReference`` if some is unknown."""
-    refs = look_up_in(completed, tables)
+def price_session(completed: dict, tables: Tables, cache: TariffCache, p: PipelineSettings,
+                  parsed: ParsedReferences | None = None) -> tuple[BuiltCdr, References]:
+    """The CDR of ``completed`` and the reference data it used; ``MissingReference`` if some is unknown.
+    ``parsed`` keeps the validated reference objects between sessions."""
+    refs = look_up_in(completed, tables, parsed)
     built = build_cdr(completed, refs.token, refs.location, refs.tariff, cache.get(refs.tariff),
                       (p.country_code, p.party_id))
     return built, refs
@@ -81,13 +82,13 @@ def _dec(value: Decimal | int) -> Decimal:
 
 def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, dead: DeadLetters,
              p: PipelineSettings) -> None:
-    cache = TariffCache()
+    cache, parsed = TariffCache(), ParsedReferences()
     schedule = RetrySchedule(p.reference_wait_s)
 
     async def settle(event: faust.EventT, key: bytes, completed: dict, raw: bytes, parked: Parked | None) -> None:
         session = completed["session_id"]
         try:
-            built, refs = price_session(completed, tables, cache, p)
+            built, refs = price_session(completed, tables, cache, p, parsed)
         except MissingReference as exc:
             since = parked.since if parked is not None else time.time()
             if time.time() - since >= p.reference_wait_s:
@@ -141,7 +142,7 @@ def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, d
 
     def _resolvable(record: bytes) -> bool:
         try:
-            look_up_in(serde.decode("sessions.completed.v1", record), tables)
+            look_up_in(serde.decode("sessions.completed.v1", record), tables, parsed)
         except MissingReference:
             return False
         except (RoamstreamError, ValueError):

@@ -20,11 +20,12 @@ import faust
 
 from pipelines.deadletter import DeadLetters
 from pipelines.session_batches import STATION, TRANSACTION, Item, SessionFolder, fold_params
-from pipelines.snapshots import References, snapshot_record
+from pipelines.snapshots import snapshot_record
 from pipelines.tables import Tables
 from pipelines.topics import Topics
 from roamstream import sessions as fold
 from roamstream.avro import AvroSerde, SerdeError
+from roamstream.cdrs.references import ParsedReferences
 from roamstream.config import PipelineSettings
 from roamstream.exceptions import RoamstreamError
 
@@ -38,7 +39,7 @@ def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, d
                         key_serializer="raw", value_serializer="raw")
     table = tables.session_state
     folder = SessionFolder(fold_params(p), table.get)
-    refs = References()
+    refs = ParsedReferences()
 
     def item_of(event: faust.EventT) -> Item:
         message = event.message

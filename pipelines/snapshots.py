@@ -2,46 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from pipelines.tables import Tables
 from roamstream.cdrs.exceptions import MissingReference
+from roamstream.cdrs.references import ParsedReferences
 from roamstream.cdrs.resolve import evse_uid
 from roamstream.cdrs.session_object import build_session
 from roamstream.config import PipelineSettings
-from roamstream.ocpi.location import Location
-from roamstream.ocpi.token import Token
 
 _Q = Decimal("0.0001")
 
 
-class ParsedCache:
-    """Validated OCPI objects by table key, parsed again only when the stored bytes change."""
-
-    def __init__(self, model: Any) -> None:
-        self._model = model
-        self._items: dict[bytes, tuple[bytes, Any]] = {}
-
-    def get(self, key: bytes, raw: bytes) -> Any:
-        held = self._items.get(key)
-        if held is not None and (held[0] is raw or held[0] == raw):
-            return held[1]
-        parsed = self._model.model_validate_json(raw)
-        self._items[key] = (raw, parsed)
-        return parsed
-
-
-@dataclass
-class References:
-    tokens: ParsedCache = field(default_factory=lambda: ParsedCache(Token))
-    locations: ParsedCache = field(default_factory=lambda: ParsedCache(Location))
-
-
-def snapshot_record(snapshot: dict, tables: Tables, p: PipelineSettings, refs: References | None = None) -> dict:
+def snapshot_record(snapshot: dict, tables: Tables, p: PipelineSettings,
+                    refs: ParsedReferences | None = None) -> dict:
     """The ``ocpi.sessions.v1`` record of a fold snapshot; ``MissingReference`` if token or EVSE is unknown."""
-    refs = refs or References()
+    refs = refs or ParsedReferences()
     token_key = snapshot["id_tag"].encode()
     raw_token = tables.tokens.get(token_key)
     if raw_token is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -22,6 +22,31 @@ from roamstream.ocpi.timefmt import parse_datetime
 from roamstream.ocpi.token import Token
 
 Store = Mapping[bytes, bytes]
+
+
+class ParsedCache:
+    """Validated OCPI objects by store key, parsed again only when the stored bytes change."""
+
+    def __init__(self, model: Any) -> None:
+        self._model = model
+        self._items: dict[bytes, tuple[bytes, Any]] = {}
+
+    def get(self, key: bytes, raw: bytes) -> Any:
+        held = self._items.get(key)
+        if held is not None and (held[0] is raw or held[0] == raw):
+            return held[1]
+        parsed = self._model.model_validate_json(raw)
+        self._items[key] = (raw, parsed)
+        return parsed
+
+
+@dataclass
+class ParsedReferences:
+    """The tokens, locations and tariffs a stage has validated, kept while their bytes stay the same."""
+
+    tokens: ParsedCache = field(default_factory=lambda: ParsedCache(Token))
+    locations: ParsedCache = field(default_factory=lambda: ParsedCache(Location))
+    tariffs: ParsedCache = field(default_factory=lambda: ParsedCache(Tariff))
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +63,12 @@ class References:
 
 
 def look_up(completed: dict[str, Any], tokens: Store, evse_index: Store, locations: Store,
-            tariffs: Store) -> References:
-    raw_token = tokens.get(completed["id_tag"].encode())
+            tariffs: Store, parsed: ParsedReferences | None = None) -> References:
+    """The references of ``completed``; ``parsed`` keeps validated objects between calls (else each call
+    validates what it reads)."""
+    parsed = parsed or ParsedReferences()
+    token_key = completed["id_tag"].encode()
+    raw_token = tokens.get(token_key)
     if raw_token is None:
         raise MissingReference(f"unknown token {completed['id_tag']!r}")
     uid = evse_uid(completed["charge_point_id"], completed["connector_id"], completed["evse_id"])
@@ -47,17 +76,19 @@ def look_up(completed: dict[str, Any], tokens: Store, evse_index: Store, locatio
     raw_location = locations.get(location_key) if location_key is not None else None
     if raw_location is None:
         raise MissingReference(f"no location has EVSE {uid!r}")
-    location = Location.model_validate_json(raw_location)
+    location = parsed.locations.get(location_key, raw_location)
     _, connector = find_connector(location, uid, completed["connector_id"] if completed["evse_id"] else None)
     known: dict[str, bytes] = {}
+    models: dict[str, Tariff] = {}
     for tariff_id in connector.tariff_ids or []:
-        raw = tariffs.get(_tariff_key(location, tariff_id))
+        key = _tariff_key(location, tariff_id)
+        raw = tariffs.get(key)
         if raw is not None:
             known[tariff_id] = raw
-    models = {tariff_id: Tariff.model_validate_json(raw) for tariff_id, raw in known.items()}
+            models[tariff_id] = parsed.tariffs.get(key, raw)
     tariff = valid_tariff(connector, models, completed["start"])
     return References(
-        Token.model_validate_json(raw_token), location, json.loads(known[tariff.id], parse_float=Decimal)
+        parsed.tokens.get(token_key, raw_token), location, json.loads(known[tariff.id], parse_float=Decimal)
     )
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from roamstream.cdrs.exceptions import MissingReference
-from roamstream.cdrs.references import look_up
+from roamstream.cdrs.references import ParsedReferences, look_up
 from tests.cdrs.cdr_fixtures import CP, completed, dumps, location, tariff, token
 
 
@@ -51,3 +51,17 @@ def test_a_tariff_of_another_party_is_not_used():
     tokens, index, locations, _ = stores()
     with pytest.raises(MissingReference):
         look_up(completed(), tokens, index, locations, {b"DE-XYZ-T1": dumps(tariff()).encode()})
+
+
+def test_parsed_references_are_reused_until_the_stored_bytes_change():
+    parsed = ParsedReferences()
+    tokens, index, locations, tariffs = stores()
+    first = look_up(completed(), tokens, index, locations, tariffs, parsed)
+    again = look_up(completed(), tokens, index, locations, tariffs, parsed)
+    assert again.token is first.token and again.location is first.location  # validated once
+    tariffs[b"NL-RST-T1"] = dumps(tariff(last_updated="2026-04-01T12:00:00Z")).encode()  # a corrected tariff
+    tokens[b"EMA000001"] = dumps(token() | {"contract_id": "NL-EMA-C00000002"}).encode()
+    fixed = look_up(completed(), tokens, index, locations, tariffs, parsed)
+    assert fixed.last_updated == datetime(2026, 4, 1, 12, tzinfo=UTC)
+    assert fixed.token.contract_id == "NL-EMA-C00000002"
+    assert fixed.location is first.location
