@@ -1,4 +1,6 @@
-"""Narrow fixes for running faust on the embedded tansu broker (DESIGN.md). Used only with the embedded profile.
+"""Narrow fixes for running faust. The first two are for the embedded tansu broker (DESIGN.md) and are used only
+with the embedded profile (``apply_embedded_fixes``); the last two are faust's own and are used with every
+broker (``apply_faust_fixes``).
 
 - Fetch wait: faust hard-codes ``fetch_max_wait_ms=1500`` for its worker consumer; tansu holds every empty
   fetch that long, so each hop costs ~400 ms. We set the configured wait on the consumer before it starts.
