@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import duckdb
 import pyarrow as pa
+from pyarrow import fs as pafs
 
-from analytics.exceptions import LakeOpenError
+from analytics.exceptions import LakeNotFoundError, LakeOpenError
 from analytics.queries import load
 from roamstream.lake import TABLES, LakeTable
+from roamstream.lake.fs import resolve
 
 #: views over the raw relations, in dependency order
 VIEWS: tuple[str, ...] = (
@@ -39,12 +41,17 @@ def table_glob(lake_uri: str, table: str) -> str:
 
 
 def open_lake(
-    lake_uri: str, *, connection: duckdb.DuckDBPyConnection | None = None
+    lake_uri: str, *, connection: duckdb.DuckDBPyConnection | None = None, must_exist: bool = True
 ) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection (``connection`` or a new in-memory one) with every lake view created.
 
-    An ``s3://`` lake needs DuckDB's httpfs extension and S3 credentials configured on ``connection``.
+    A local lake must exist and hold at least one table folder, else :class:`LakeNotFoundError` (a mistyped
+    path must not read as an empty lake); ``must_exist=False`` for a lake still being filled (the demo
+    watching its first files land). An ``s3://`` lake is not checked: it needs DuckDB's httpfs extension and
+    S3 credentials configured on ``connection``.
     """
+    if must_exist:
+        check_lake(lake_uri)
     con = connection if connection is not None else duckdb.connect()
     try:
         con.execute("set TimeZone = 'UTC'")
@@ -55,6 +62,21 @@ def open_lake(
     except duckdb.Error as exc:
         raise LakeOpenError(f"cannot open the lake at {lake_uri}: {exc}") from exc
     return con
+
+
+def check_lake(lake_uri: str) -> None:
+    """Raise :class:`LakeNotFoundError` unless the local ``lake_uri`` is a directory with a table folder."""
+    if "://" in lake_uri.removeprefix("file://"):
+        return
+    filesystem, root = resolve(lake_uri.removeprefix("file://"))
+    info = filesystem.get_file_info(root)
+    if info.type == pafs.FileType.NotFound:
+        raise LakeNotFoundError(lake_uri, "the path does not exist")
+    if info.type != pafs.FileType.Directory:
+        raise LakeNotFoundError(lake_uri, "not a directory")
+    found = filesystem.get_file_info([f"{root}/{name}" for name in TABLES])
+    if not any(f.type == pafs.FileType.Directory for f in found):
+        raise LakeNotFoundError(lake_uri, f"none of the lake's tables ({', '.join(TABLES)}) is there")
 
 
 def _raw_relation(con: duckdb.DuckDBPyConnection, lake_uri: str, spec: LakeTable) -> duckdb.DuckDBPyRelation:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from roamstream.config import Settings
 from roamstream.exceptions import RoamstreamError
@@ -25,6 +26,10 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="Reports over the lake: settlement, reconciliation, push health.", no_args_is_help=True
 )
+
+
+#: exit status when the lake path does not exist or holds no lake (a typo must not read as "no revenue")
+NO_LAKE = 2
 
 
 class Format(StrEnum):
@@ -113,12 +118,15 @@ def run_and_emit(
     title: str, lake: str | None, query: Callable[[duckdb.DuckDBPyConnection], Result], output: Format
 ) -> None:
     """Open the lake (``--lake`` or the settings' ``LAKE_URI``), run ``query``, print its result."""
-    from analytics import open_lake
+    from analytics import LakeNotFoundError, open_lake
 
     lake_uri = lake if lake is not None else Settings().lake.uri
     try:
         with open_lake(lake_uri) as con:
             result = query(con)
+    except LakeNotFoundError as exc:
+        Console(stderr=True, soft_wrap=True).print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(NO_LAKE) from exc
     except RoamstreamError as exc:
         Console(stderr=True).print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc

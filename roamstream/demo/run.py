@@ -52,7 +52,7 @@ def clear_lake(lake: Path) -> None:
 
 def lake_progress(lake: Path) -> tuple[int, int]:
     """(CDRs landed, CDRs acknowledged with OCPI 1000) as the lake shows them."""
-    con = open_lake(str(lake))
+    con = open_lake(str(lake), must_exist=False)
     try:
         landed = con.execute("select count(*) from cdrs").fetchone()[0]
         acked = con.execute(

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 from lake.records import cdr, dead_letter, push_result, sample, session, statement_line, transaction_event
 
-from analytics import VIEWS, UnknownQueryError, load, open_lake
+from analytics import VIEWS, LakeNotFoundError, UnknownQueryError, load, open_lake
 from roamstream.lake import TABLES
 
 Land = Callable[..., list[str]]
@@ -32,10 +32,22 @@ ONE_OF_EACH = {
 }
 
 
+def test_a_path_that_does_not_exist_or_holds_no_lake_is_refused_naming_it(tmp_path: Path, land: Land,
+                                                                        lake: Path) -> None:
+    with pytest.raises(LakeNotFoundError, match="nothing-here: the path does not exist"):
+        open_lake(str(tmp_path / "nothing-here"))
+    (tmp_path / "not-a-lake").mkdir()
+    (tmp_path / "not-a-lake" / "notes.txt").write_text("hello")
+    with pytest.raises(LakeNotFoundError, match="not-a-lake: none of the lake's tables"):
+        open_lake(str(tmp_path / "not-a-lake"))
+    land("cdrs", ONE_OF_EACH["cdrs"])
+    assert count(open_lake(str(lake)), "cdrs") == 1
+
+
 def test_an_empty_lake_has_every_view_empty_and_typed_like_a_full_one(
     tmp_path: Path, land: Land, lake: Path
 ) -> None:
-    empty = open_lake(str(tmp_path / "nothing-here"))
+    empty = open_lake(str(tmp_path / "nothing-here"), must_exist=False)
     assert all(count(empty, view) == 0 for view in VIEWS)
     for table, records in ONE_OF_EACH.items():
         land(table, records)
@@ -123,7 +135,7 @@ def test_files_landed_after_opening_are_seen(land: Land, lake: Path) -> None:
 
 
 def test_reopening_on_the_same_connection_refreshes_tables_that_were_empty(land: Land, lake: Path) -> None:
-    con = open_lake(str(lake))
+    con = open_lake(str(lake), must_exist=False)
     land("push_results", [push_result("A", 1, ok=True, code=1000, latency=1.0)])
     assert count(con, "push_results") == 0
     assert open_lake(str(lake), connection=con) is con

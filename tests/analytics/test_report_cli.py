@@ -173,3 +173,22 @@ def test_a_wide_table_is_printed_whole_not_cut_short(lake_uri: str) -> None:
     out = invoke(report_app, "reconciliation", "--lines", "--lake", lake_uri)
     assert "missing_in_statement" in out and "last_push_error" in out and "0.0100" in out
     assert "…" not in out
+
+
+@pytest.mark.parametrize(
+    "command", [["settlement"], ["reconciliation"], ["reconciliation", "--lines"], ["push-health"]]
+)
+def test_every_report_refuses_a_lake_that_does_not_exist_with_exit_2_naming_it(
+    tmp_path: Path, command: list[str]
+) -> None:
+    missing = str(tmp_path / "typo-lake")
+    result = runner.invoke(report_app, [*command, "--lake", missing])
+    assert result.exit_code == 2
+    assert "typo-lake" in result.stderr and "does not exist" in result.stderr
+    assert result.stdout == ""
+
+
+def test_lake_sql_refuses_a_directory_holding_no_lake(tmp_path: Path) -> None:
+    result = runner.invoke(lake_app, ["sql", "select 1", "--lake", str(tmp_path)])
+    assert result.exit_code == 2
+    assert str(tmp_path) in result.stderr and "none of the lake's tables" in result.stderr
