@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/roamstream demo
+	$(BIN)/roamstream demo --fresh
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

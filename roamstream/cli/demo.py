@@ -12,9 +12,17 @@ from rich.console import Console
 
 from roamstream.config import Settings
 
+#: the demo's own lake, apart from the ``data/lake`` that ``up`` and ``worker`` use by default
+DEMO_LAKE = Path("data/demo-lake")
+
 
 def demo(
-    lake: Annotated[Path, typer.Option(help="Where the demo leaves its Parquet lake.")] = Path("data/lake"),
+    lake: Annotated[
+        Path, typer.Option(help="Where the demo leaves its Parquet lake (its own; not LAKE_URI).")
+    ] = DEMO_LAKE,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Replace the lake of an earlier demo run (never another lake).")
+    ] = False,
     charge_points: Annotated[int, typer.Option(min=1, max=200, help="Simulated charge points.")] = 4,
     sessions: Annotated[int, typer.Option(min=1, max=100, help="Sessions per charge point.")] = 3,
     timeout: Annotated[
@@ -37,6 +45,7 @@ def demo(
                 sessions=sessions,
                 timeout_s=timeout,
                 console=console,
+                fresh=fresh,
             )
         )
     except DemoError as exc:

@@ -44,10 +44,29 @@ class DemoResult:
     emsps: dict[str, EmspStore]
 
 
-def clear_lake(lake: Path) -> None:
-    """Remove the demo's earlier output (only the lake's own table folders)."""
-    for name in TABLES:
-        shutil.rmtree(lake / name, ignore_errors=True)
+#: the file the demo leaves in a lake it created: only such a lake may be cleared by ``--fresh``
+DEMO_MARKER = ".roamstream-demo"
+
+
+def prepare_lake(lake: Path, *, fresh: bool) -> None:
+    """Make ``lake`` ready for a demo run without ever deleting what the demo did not create.
+
+    An absent or empty directory is taken (and marked as the demo's). A non-empty one is refused, unless
+    ``fresh`` and it carries the demo's marker: then the table folders of the demo's earlier run are removed.
+    """
+    if lake.exists() and not lake.is_dir():
+        raise DemoError(f"{lake} is not a directory")
+    if lake.is_dir() and any(lake.iterdir()):
+        if not fresh:
+            raise DemoError(f"{lake} is not empty: pass --fresh to replace an earlier demo's lake, "
+                            "or choose another --lake")
+        if not (lake / DEMO_MARKER).is_file():
+            raise DemoError(f"{lake} was not created by the demo (no {DEMO_MARKER} in it): "
+                            "the demo does not delete it; choose another --lake")
+        for name in TABLES:
+            shutil.rmtree(lake / name, ignore_errors=True)
+    lake.mkdir(parents=True, exist_ok=True)
+    (lake / DEMO_MARKER).write_text("created by roamstream demo; `roamstream demo --fresh` may replace it\n")
 
 
 def lake_progress(lake: Path) -> tuple[int, int]:
@@ -89,10 +108,10 @@ async def run_demo(
     sessions: int = 3,
     timeout_s: float = 120.0,
     console: Console | None = None,
+    fresh: bool = False,
 ) -> DemoResult:
     console = console or Console()
-    lake.mkdir(parents=True, exist_ok=True)
-    clear_lake(lake)
+    prepare_lake(lake, fresh=fresh)
     cps = charge_point_ids(charge_points, CP_PREFIX)
     stores = {f"{cc}-{pid}": EmspStore() for cc, pid in seed.PARTNERS}
     receivers = [ServedApp(create_emsp_app(f"token-b-{key}", stores[key])) for key in stores]
