@@ -2,9 +2,11 @@
 
 Three layers, each a temporary view on the connection:
 
-- ``raw_<table>``: the table's Parquet files (``<lake>/<table>/*/*.parquet``, Hive ``dt``, union by name,
-  with the file name), or, while a table has no file yet, an empty relation of the table's Arrow schema, so
-  that every view exists and is typed from the first minute.
+- ``raw_<table>``: the table's Parquet files still to deduplicate (``<lake>/<table>/*/part-*.parquet`` and
+  the compacted files of days landed into since; Hive ``dt``, union by name, with the file name), or, while
+  there is none, an empty relation of the table's Arrow schema, so that every view exists and is typed from
+  the first minute. The ``compacted.parquet`` of days with nothing else (``roamstream lake compact``) are
+  already one row per key and are read as they are (``stg_<table>_compacted``), never deduplicated again.
 - ``stg_<table>`` (``analytics/sql/stg_*.sql``): rename and cast only.
 - ``<table>`` and ``sessions_current``, ``int_reconciliation_lines``: deduplicated by natural key, since
   at-least-once processing may land a record twice in different files.
@@ -24,6 +26,7 @@ from pyarrow import fs as pafs
 from analytics.exceptions import LakeNotFoundError, LakeOpenError
 from analytics.queries import load
 from roamstream.lake import TABLES, LakeTable
+from roamstream.lake.compact import COMPACTED
 from roamstream.lake.fs import resolve
 
 #: views over the raw relations, in dependency order
@@ -35,9 +38,9 @@ VIEWS: tuple[str, ...] = (
 )
 
 
-def table_glob(lake_uri: str, table: str) -> str:
+def table_glob(lake_uri: str, table: str, files: str = "*.parquet") -> str:
     root = lake_uri.removeprefix("file://").rstrip("/")
-    return f"{root}/{table}/*/*.parquet"
+    return f"{root}/{table}/*/{files}"
 
 
 def open_lake(
@@ -56,7 +59,9 @@ def open_lake(
     try:
         con.execute("set TimeZone = 'UTC'")
         for name, spec in TABLES.items():
-            _raw_relation(con, lake_uri, spec).create_view(f"raw_{name}", replace=True)
+            landed, compacted = _raw_relations(con, lake_uri, spec)
+            compacted.query(f"raw_{name}", load(f"stg_{name}")).create_view(f"stg_{name}_compacted", replace=True)
+            landed.create_view(f"raw_{name}", replace=True)
         for view in VIEWS:
             con.sql(load(view)).create_view(view, replace=True)
     except duckdb.Error as exc:
@@ -79,11 +84,28 @@ def check_lake(lake_uri: str) -> None:
         raise LakeNotFoundError(lake_uri, f"none of the lake's tables ({', '.join(TABLES)}) is there")
 
 
-def _raw_relation(con: duckdb.DuckDBPyConnection, lake_uri: str, spec: LakeTable) -> duckdb.DuckDBPyRelation:
-    pattern = table_glob(lake_uri, spec.name)
-    [(files,)] = con.execute("select count(*) from glob(?)", [pattern]).fetchall()
+def _raw_relations(
+    con: duckdb.DuckDBPyConnection, lake_uri: str, spec: LakeTable
+) -> tuple[duckdb.DuckDBPyRelation, duckdb.DuckDBPyRelation]:
+    """(rows still to deduplicate, rows already deduplicated): the files of days with landed ``part-*`` files,
+    and the ``compacted.parquet`` files of days with nothing else (see ``roamstream lake compact``)."""
+    files = [row[0] for row in con.execute("select file from glob(?)", [table_glob(lake_uri, spec.name)]).fetchall()]
+    touched = {_day_folder(f) for f in files if not f.endswith(f"/{COMPACTED}")}
+    compacted = [f for f in files if f.endswith(f"/{COMPACTED}")]
+    # landed files by pattern, so that files landed after opening are read too
+    landed = [table_glob(lake_uri, spec.name, "part-*.parquet")] if touched else []
+    landed += [f for f in compacted if _day_folder(f) in touched]
+    final = [f for f in compacted if _day_folder(f) not in touched]
+    return _scan(con, landed, spec), _scan(con, final, spec)
+
+
+def _day_folder(path: str) -> str:
+    return path.rpartition("/")[0]
+
+
+def _scan(con: duckdb.DuckDBPyConnection, files: list[str], spec: LakeTable) -> duckdb.DuckDBPyRelation:
     if files:
-        return con.read_parquet(pattern, hive_partitioning=True, union_by_name=True, filename=True)
+        return con.read_parquet(files, hive_partitioning=True, union_by_name=True, filename=True)
     return con.from_arrow(empty_table(spec))
 
 

@@ -30,6 +30,10 @@ class InvalidRecord(LakeError):
     """Raised by a table's row function; the writer adds the table and the record's index."""
 
 
+#: the pseudo-column of the file a row came from, for choosing between copies (``keep``)
+SOURCE_FILE = "__source_file"
+
+
 @dataclass(frozen=True, slots=True)
 class LakeTable:
     name: str
@@ -39,6 +43,11 @@ class LakeTable:
     event_time: Callable[[Row], datetime | date | None]
     #: the rows of one decoded record
     rows: Callable[[Row], list[Row]] = field(default=lambda record: [record])
+    #: the natural key: at-least-once landing may write a row twice, one row per key is the truth
+    key: tuple[str, ...] = ()
+    #: which copy of a key is kept: the first in this order, ``(column, "ascending"|"descending")``; the
+    #: analytics views (analytics/sql/<table>.sql) keep the same one
+    keep: tuple[tuple[str, str], ...] = ((SOURCE_FILE, "descending"),)
 
 
 def partition_date(moment: datetime | date) -> date:
@@ -128,8 +137,9 @@ def meter_value_rows(event: Row) -> list[Row]:
     ]
 
 
-def _flat(name: str, topic: str, event_time: Callable[[Row], datetime | date | None]) -> LakeTable:
-    return LakeTable(name, topic, arrow_schema(schemas.raw(topic)), event_time)
+def _flat(name: str, topic: str, event_time: Callable[[Row], datetime | date | None], key: tuple[str, ...],
+          keep: tuple[tuple[str, str], ...] = ((SOURCE_FILE, "descending"),)) -> LakeTable:
+    return LakeTable(name, topic, arrow_schema(schemas.raw(topic)), event_time, key=key, keep=keep)
 
 
 TABLES: dict[str, LakeTable] = {
@@ -141,12 +151,27 @@ TABLES: dict[str, LakeTable] = {
             METER_VALUES_SCHEMA,
             lambda row: row["sample_timestamp"],
             meter_value_rows,
+            key=("event_id", "sample_index"),
         ),
-        _flat("sessions", "ocpi.sessions.v1", lambda row: row.get("last_updated")),
-        _flat("cdrs", "ocpi.cdrs.v1", lambda row: row.get("end_date_time")),
-        _flat("push_results", "push.results.v1", lambda row: row.get("event_time")),
-        _flat("partner_statements", "partner.statements.v1", lambda row: row.get("period_end")),
-        _flat("deadletter", "deadletter.v1", lambda row: row.get("event_time") or row.get("occurred_at")),
+        _flat("sessions", "ocpi.sessions.v1", lambda row: row.get("last_updated"), ("id", "last_updated")),
+        _flat(
+            "cdrs", "ocpi.cdrs.v1", lambda row: row.get("end_date_time"), ("id",),
+            (("last_updated", "descending"), (SOURCE_FILE, "descending")),
+        ),
+        _flat(
+            "push_results", "push.results.v1", lambda row: row.get("event_time"),
+            ("partner", "module", "object_id", "event_time", "attempt"),
+            (("pushed_at", "descending"), (SOURCE_FILE, "descending")),
+        ),
+        _flat(
+            "partner_statements", "partner.statements.v1", lambda row: row.get("period_end"),
+            ("partner", "statement_id", "cdr_id"),
+        ),
+        _flat(
+            "deadletter", "deadletter.v1", lambda row: row.get("event_time") or row.get("occurred_at"),
+            ("stage", "source_topic", "source_partition", "source_offset", "reason", "payload"),
+            (("occurred_at", "ascending"), (SOURCE_FILE, "ascending")),
+        ),
     )
 }
 

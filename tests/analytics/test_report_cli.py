@@ -192,3 +192,16 @@ def test_lake_sql_refuses_a_directory_holding_no_lake(tmp_path: Path) -> None:
     result = runner.invoke(lake_app, ["sql", "select 1", "--lake", str(tmp_path)])
     assert result.exit_code == 2
     assert str(tmp_path) in result.stderr and "none of the lake's tables" in result.stderr
+
+
+def test_lake_compact_rewrites_closed_days_and_settlement_reads_the_same(lake_uri: str) -> None:
+    before = invoke(report_app, "settlement", "--lake", lake_uri, "--format", "csv")
+    out = json.loads(invoke(lake_app, "compact", "--lake", lake_uri, "--before", "2026-04-01", "--format", "json"))
+    assert {(row["table_name"], row["day"]) for row in out} >= {("cdrs", "2026-03-01")}
+    assert list((Path(lake_uri) / "cdrs" / "dt=2026-03-01").iterdir())[0].name == "compacted.parquet"
+    assert invoke(report_app, "settlement", "--lake", lake_uri, "--format", "csv") == before
+
+
+def test_lake_compact_refuses_a_lake_that_does_not_exist(tmp_path: Path) -> None:
+    result = runner.invoke(lake_app, ["compact", "--lake", str(tmp_path / "nope")])
+    assert result.exit_code == 2 and "nope" in result.stderr
