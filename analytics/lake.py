@@ -34,6 +34,8 @@ VIEWS: tuple[str, ...] = (
     *(f"stg_{name}" for name in TABLES),
     *TABLES,
     "sessions_current",
+    "cdrs_local",
+    "sessions_local",
     "int_reconciliation_lines",
 )
 
@@ -104,9 +106,19 @@ def _day_folder(path: str) -> str:
 
 
 def _scan(con: duckdb.DuckDBPyConnection, files: list[str], spec: LakeTable) -> duckdb.DuckDBPyRelation:
-    if files:
-        return con.read_parquet(files, hive_partitioning=True, union_by_name=True, filename=True)
-    return con.from_arrow(empty_table(spec))
+    """The files (union by name), with a typed null for each column none of them has (files landed before the
+    column was added to the table: schema evolution); an empty relation of the table's schema without files."""
+    empty = con.from_arrow(empty_table(spec))
+    if not files:
+        return empty
+    scan = con.read_parquet(files, hive_partitioning=True, union_by_name=True, filename=True)
+    missing = [(name, kind) for name, kind in zip(empty.columns, empty.types, strict=True) if name not in scan.columns]
+    if not missing:
+        return scan
+    return scan.select(
+        *(duckdb.ColumnExpression(name) for name in scan.columns),
+        *(duckdb.ConstantExpression(None).cast(kind).alias(name) for name, kind in missing),
+    )
 
 
 def empty_table(spec: LakeTable) -> pa.Table:

@@ -17,8 +17,10 @@ from typing import Any
 import pyarrow as pa
 
 import schemas
+from roamstream.lake import flat
 from roamstream.lake.arrow import UTC_MICROS, arrow_schema
 from roamstream.lake.exceptions import LakeError, UnknownTableError
+from roamstream.topics import spec as topic_spec
 
 Row = dict[str, Any]
 
@@ -138,8 +140,27 @@ def meter_value_rows(event: Row) -> list[Row]:
 
 
 def _flat(name: str, topic: str, event_time: Callable[[Row], datetime | date | None], key: tuple[str, ...],
-          keep: tuple[tuple[str, str], ...] = ((SOURCE_FILE, "descending"),)) -> LakeTable:
-    return LakeTable(name, topic, arrow_schema(schemas.raw(topic)), event_time, key=key, keep=keep)
+          keep: tuple[tuple[str, str], ...] = ((SOURCE_FILE, "descending"),),
+          fields: tuple[pa.Schema, Callable[[str], Row]] | None = None) -> LakeTable:
+    """A table of a flat topic; ``fields``: extra flat columns from the record's ``ocpi_json``."""
+    schema = arrow_schema(schemas.raw(topic_spec(topic).schema))
+    if fields is None:
+        return LakeTable(name, topic, schema, event_time, key=key, keep=keep)
+    extra, extract = fields
+
+    def rows(record: Row) -> list[Row]:
+        try:
+            return [{**record, **extract(record["ocpi_json"])}]
+        except flat.InvalidDocument as exc:
+            raise InvalidRecord(str(exc)) from None
+
+    return LakeTable(name, topic, pa.unify_schemas([schema, extra]), event_time, rows, key=key, keep=keep)
+
+
+def _reference(name: str, topic: str, fields: tuple[pa.Schema, Callable[[str], Row]]) -> LakeTable:
+    """Every version of a reference object (``ocpi.object.v1``), its flat fields beside the document."""
+    return _flat(name, topic, lambda row: row.get("last_updated"),
+                 ("country_code", "party_id", "id", "last_updated"), fields=fields)
 
 
 TABLES: dict[str, LakeTable] = {
@@ -153,10 +174,13 @@ TABLES: dict[str, LakeTable] = {
             meter_value_rows,
             key=("event_id", "sample_index"),
         ),
-        _flat("sessions", "ocpi.sessions.v1", lambda row: row.get("last_updated"), ("id", "last_updated")),
+        _flat(
+            "sessions", "ocpi.sessions.v1", lambda row: row.get("last_updated"), ("id", "last_updated"),
+            fields=(flat.SESSION_FIELDS, flat.session_fields),
+        ),
         _flat(
             "cdrs", "ocpi.cdrs.v1", lambda row: row.get("end_date_time"), ("id",),
-            (("last_updated", "descending"), (SOURCE_FILE, "descending")),
+            (("last_updated", "descending"), (SOURCE_FILE, "descending")), (flat.CDR_FIELDS, flat.cdr_fields),
         ),
         _flat(
             "push_results", "push.results.v1", lambda row: row.get("event_time"),
@@ -172,6 +196,9 @@ TABLES: dict[str, LakeTable] = {
             ("stage", "source_topic", "source_partition", "source_offset", "reason", "payload"),
             (("occurred_at", "ascending"), (SOURCE_FILE, "ascending")),
         ),
+        _reference("locations", "ocpi.locations.v1", (flat.LOCATION_FIELDS, flat.location_fields)),
+        _reference("tariffs", "ocpi.tariffs.v1", (flat.TARIFF_FIELDS, flat.tariff_fields)),
+        _reference("tokens", "ocpi.tokens.v1", (flat.TOKEN_FIELDS, flat.token_fields)),
     )
 }
 
