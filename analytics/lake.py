@@ -19,6 +19,9 @@ lake was opened stays empty on that connection: call ``open_lake`` again (with `
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 import duckdb
 import pyarrow as pa
 from pyarrow import fs as pafs
@@ -46,9 +49,16 @@ def table_glob(lake_uri: str, table: str, files: str = "*.parquet") -> str:
 
 
 def open_lake(
-    lake_uri: str, *, connection: duckdb.DuckDBPyConnection | None = None, must_exist: bool = True
+    lake_uri: str,
+    *,
+    connection: duckdb.DuckDBPyConnection | None = None,
+    must_exist: bool = True,
+    only: Iterable[str] | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection (``connection`` or a new in-memory one) with every lake view created.
+
+    ``only``: create just what these views or queries (e.g. ``report_settlement``) read, for a report that
+    must not pay for opening every table.
 
     A local lake must exist and hold at least one table folder, else :class:`LakeNotFoundError` (a mistyped
     path must not read as an empty lake); ``must_exist=False`` for a lake still being filled (the demo
@@ -60,15 +70,40 @@ def open_lake(
     con = connection if connection is not None else duckdb.connect()
     try:
         con.execute("set TimeZone = 'UTC'")
+        wanted = None if only is None else needed(only)
         for name, spec in TABLES.items():
+            if wanted is not None and f"raw_{name}" not in wanted:
+                continue
             landed, compacted = _raw_relations(con, lake_uri, spec)
             compacted.query(f"raw_{name}", load(f"stg_{name}")).create_view(f"stg_{name}_compacted", replace=True)
             landed.create_view(f"raw_{name}", replace=True)
         for view in VIEWS:
-            con.sql(load(view)).create_view(view, replace=True)
+            if wanted is None or view in wanted:
+                con.sql(load(view)).create_view(view, replace=True)
     except duckdb.Error as exc:
         raise LakeOpenError(f"cannot open the lake at {lake_uri}: {exc}") from exc
     return con
+
+
+#: every name a view's SQL may read: the views, and per table its raw relation and compacted staging view
+_RELATIONS = frozenset(VIEWS) | {f"raw_{t}" for t in TABLES} | {f"stg_{t}_compacted" for t in TABLES}
+_READS = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)")
+_COMMENT = re.compile(r"--[^\n]*")
+
+
+def needed(names: Iterable[str]) -> set[str]:
+    """The views and raw relations that the views or queries ``names`` read, directly or not."""
+    found: set[str] = set()
+    pending = list(names)
+    while pending:
+        name = pending.pop()
+        if name.startswith(("raw_",)) or name.endswith("_compacted"):
+            continue
+        for word in set(_READS.findall(_COMMENT.sub("", load(name)))) & _RELATIONS:
+            if word not in found:
+                found.add(word)
+                pending.append(word)
+    return found
 
 
 def check_lake(lake_uri: str) -> None:

@@ -75,6 +75,7 @@ def settlement(
             con, date_from=_day(date_from), date_to=_day(date_to), group_by=group_by.value
         ),
         output,
+        reads=("report_settlement",),
     )
 
 
@@ -92,7 +93,11 @@ def reconciliation(
     query = reports.reconciliation_lines if lines else reports.reconciliation
     title = "Reconciliation: lines needing attention" if lines else "Reconciliation"
     run_and_emit(
-        title, lake, lambda con: query(con, date_from=_day(date_from), date_to=_day(date_to)), output
+        title,
+        lake,
+        lambda con: query(con, date_from=_day(date_from), date_to=_day(date_to)),
+        output,
+        reads=("report_reconciliation_lines" if lines else "report_reconciliation",),
     )
 
 
@@ -111,18 +116,26 @@ def push_health(
         lake,
         lambda con: reports.push_health(con, date_from=_day(date_from), date_to=_day(date_to)),
         output,
+        reads=("report_push_health",),
     )
 
 
 def run_and_emit(
-    title: str, lake: str | None, query: Callable[[duckdb.DuckDBPyConnection], Result], output: Format
+    title: str,
+    lake: str | None,
+    query: Callable[[duckdb.DuckDBPyConnection], Result],
+    output: Format,
+    reads: tuple[str, ...] | None = None,
 ) -> None:
-    """Open the lake (``--lake`` or the settings' ``LAKE_URI``), run ``query``, print its result."""
+    """Open the lake (``--lake`` or the settings' ``LAKE_URI``), run ``query``, print its result.
+
+    ``reads``: the named queries ``query`` runs, so that only the views they read are opened.
+    """
     from analytics import LakeNotFoundError, open_lake
 
     lake_uri = lake if lake is not None else Settings().lake.uri
     try:
-        with open_lake(lake_uri) as con:
+        with open_lake(lake_uri, only=reads) as con:
             result = query(con)
     except LakeNotFoundError as exc:
         Console(stderr=True, soft_wrap=True).print(f"[red]{escape(str(exc))}[/red]")

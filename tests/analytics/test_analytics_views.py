@@ -166,3 +166,13 @@ def test_a_file_that_is_not_parquet_is_a_typed_error_naming_it(lake: Path) -> No
     broken.write_bytes(b"not parquet")
     with pytest.raises(LakeOpenError, match="part-0-1-1.parquet"):
         open_lake(str(lake))
+
+
+def test_a_report_can_open_only_the_views_it_reads(land: Land, lake: Path) -> None:
+    land("cdrs", ONE_OF_EACH["cdrs"])
+    land("push_results", ONE_OF_EACH["push_results"])
+    con = open_lake(str(lake), only=("report_settlement",))
+    views = {row[0] for row in con.execute("select view_name from duckdb_views() where not internal").fetchall()}
+    assert {"cdrs", "stg_cdrs", "raw_cdrs", "stg_cdrs_compacted"} <= views
+    assert "push_results" not in views and "sessions" not in views
+    assert count(con, "cdrs") == 1
