@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench venv clean
+.PHONY: demo notebooks test lint bench venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,14 @@ venv: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/roamstream demo --fresh
+
+# the notebooks exported to data/notebooks/*.html from the demo's lake (made by `make demo` if not there yet)
+DEMO_LAKE := data/demo-lake
+$(DEMO_LAKE)/.roamstream-demo: | $(STAMP)
+	$(BIN)/roamstream demo --fresh --lake $(DEMO_LAKE)
+
+notebooks: $(STAMP) $(DEMO_LAKE)/.roamstream-demo
+	$(BIN)/roamstream notebooks export --lake $(DEMO_LAKE) --out data/notebooks
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -49,3 +49,6 @@ app.command("replay")(_replay.replay)
 from roamstream.cli import statements as _statements  # noqa: E402
 
 app.add_typer(_statements.app, name="statements")
+from roamstream.cli import notebooks as _notebooks  # noqa: E402
+
+app.add_typer(_notebooks.app, name="notebooks")

@@ -9,7 +9,6 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from analytics.exceptions import LakeNotFoundError
 from roamstream.cli.report import NO_LAKE, Format, FormatOption, LakeOption, emit, run_and_emit
 from roamstream.config import Settings
 from roamstream.exceptions import RoamstreamError
@@ -52,6 +51,7 @@ def compact(
 ) -> None:
     """Rewrite closed days into one deduplicated file each (atomically; no record is ever lost), so that
     reports read deduplicated data directly."""
+    from analytics.exceptions import LakeNotFoundError
     from analytics.lake import check_lake
     from analytics.reports import Result
     from roamstream.lake.compact import compact_lake
