@@ -40,7 +40,8 @@ def small_lake(land: Land, lake: Path) -> str:
         cdr_id = f"CDR-{n}"
         partner = ("NL-EMA", "DE-EMB")[n % 2]
         records.append(cdr(cdr_id, (begin + timedelta(hours=2)).isoformat(), f"{n + 1}.5000", incl=f"{n + 1}.8150",
-                           partner=partner, start_date_time=begin, total_time=Decimal("2"), total_parking_time=Decimal("0.5"),
+                           partner=partner, start_date_time=begin, total_time=Decimal("2"),
+                           total_parking_time=Decimal("0.5"),
                            ocpi_json=cdr_json(cdr_id, location, ("AC-TOD", "AC-PARK")[n % 3 == 0],
                                               f"{location}-{n % 3}")))
         pushes.append(push_result(cdr_id, 1, ok=n != 5, code=None if n == 5 else 1000, latency=10.0 + n,
