@@ -97,7 +97,7 @@ def needed(names: Iterable[str]) -> set[str]:
     pending = list(names)
     while pending:
         name = pending.pop()
-        if name.startswith(("raw_",)) or name.endswith("_compacted"):
+        if name.startswith("raw_") or name.endswith("_compacted"):
             continue
         for word in set(_READS.findall(_COMMENT.sub("", load(name)))) & _RELATIONS:
             if word not in found:
