@@ -5,7 +5,7 @@ Three layers, each a temporary view on the connection:
 - ``raw_<table>``: the table's Parquet files still to deduplicate (``<lake>/<table>/*/part-*.parquet`` and
   the compacted files of days landed into since; Hive ``dt``, union by name, with the file name), or, while
   there is none, an empty relation of the table's Arrow schema, so that every view exists and is typed from
-  the first minute. The ``compacted.parquet`` of days with nothing else (``roamstream lake compact``) are
+  the first minute. The compacted files of days with nothing else (``roamstream lake compact``) are
   already one row per key and are read as they are (``stg_<table>_compacted``), never deduplicated again.
 - ``stg_<table>`` (``analytics/sql/stg_*.sql``): rename and cast only.
 - ``<table>`` and ``sessions_current``, ``int_reconciliation_lines``: deduplicated by natural key, since
@@ -29,7 +29,7 @@ from pyarrow import fs as pafs
 from analytics.exceptions import LakeNotFoundError, LakeOpenError
 from analytics.queries import load
 from roamstream.lake import TABLES, LakeTable
-from roamstream.lake.compact import COMPACTED
+from roamstream.lake.compact import COMPACTED_PREFIX, compacted_name
 from roamstream.lake.fs import resolve
 
 #: views over the raw relations, in dependency order
@@ -71,14 +71,21 @@ def open_lake(
     try:
         con.execute("set TimeZone = 'UTC'")
         wanted = None if only is None else needed(only)
+        all_compacted = set()
         for name, spec in TABLES.items():
             if wanted is not None and f"raw_{name}" not in wanted:
                 continue
-            landed, compacted = _raw_relations(con, lake_uri, spec)
+            landed, compacted, nothing_landed = _raw_relations(con, lake_uri, spec)
             compacted.query(f"raw_{name}", load(f"stg_{name}")).create_view(f"stg_{name}_compacted", replace=True)
             landed.create_view(f"raw_{name}", replace=True)
+            if nothing_landed:
+                all_compacted.add(name)
         for view in VIEWS:
-            if wanted is None or view in wanted:
+            if wanted is not None and view not in wanted:
+                continue
+            if view in all_compacted:  # nothing to deduplicate: the view is its compacted rows, read as they are
+                con.table(f"stg_{view}_compacted").create_view(view, replace=True)
+            else:
                 con.sql(load(view)).create_view(view, replace=True)
     except duckdb.Error as exc:
         raise LakeOpenError(f"cannot open the lake at {lake_uri}: {exc}") from exc
@@ -123,30 +130,36 @@ def check_lake(lake_uri: str) -> None:
 
 def _raw_relations(
     con: duckdb.DuckDBPyConnection, lake_uri: str, spec: LakeTable
-) -> tuple[duckdb.DuckDBPyRelation, duckdb.DuckDBPyRelation]:
-    """(rows still to deduplicate, rows already deduplicated): the files of days with landed ``part-*`` files,
-    and the ``compacted.parquet`` files of days with nothing else (see ``roamstream lake compact``)."""
+) -> tuple[duckdb.DuckDBPyRelation, duckdb.DuckDBPyRelation, bool]:
+    """(rows still to deduplicate, rows already deduplicated, whether there is nothing to deduplicate but
+    compacted rows): the files of days with landed ``part-*`` files, and the compacted files of days with
+    nothing else (see ``roamstream lake compact``)."""
     files = [row[0] for row in con.execute("select file from glob(?)", [table_glob(lake_uri, spec.name)]).fetchall()]
-    touched = {_day_folder(f) for f in files if not f.endswith(f"/{COMPACTED}")}
-    compacted = [f for f in files if f.endswith(f"/{COMPACTED}")]
+    compacted = [f for f in files if f.rpartition("/")[2].startswith(COMPACTED_PREFIX)]
+    touched = {_day_folder(f) for f in files if f not in set(compacted)}
     # landed files by pattern, so that files landed after opening are read too
     landed = [table_glob(lake_uri, spec.name, "part-*.parquet")] if touched else []
     landed += [f for f in compacted if _day_folder(f) in touched]
     final = [f for f in compacted if _day_folder(f) not in touched]
-    return _scan(con, landed, spec), _scan(con, final, spec)
+    # files compacted in the current schema need no reconciling of their columns (the costly part of opening)
+    current = all(f.endswith(f"/{compacted_name(spec)}") for f in final)
+    return _scan(con, landed, spec), _scan(con, final, spec, same_schema=current), not landed and bool(final)
 
 
 def _day_folder(path: str) -> str:
     return path.rpartition("/")[0]
 
 
-def _scan(con: duckdb.DuckDBPyConnection, files: list[str], spec: LakeTable) -> duckdb.DuckDBPyRelation:
-    """The files (union by name), with a typed null for each column none of them has (files landed before the
-    column was added to the table: schema evolution); an empty relation of the table's schema without files."""
+def _scan(
+    con: duckdb.DuckDBPyConnection, files: list[str], spec: LakeTable, *, same_schema: bool = False
+) -> duckdb.DuckDBPyRelation:
+    """The files (union by name unless they are known to share the current schema), with a typed null for each
+    column none of them has (files landed before the column was added to the table: schema evolution); an
+    empty relation of the table's schema without files."""
     empty = con.from_arrow(empty_table(spec))
     if not files:
         return empty
-    scan = con.read_parquet(files, hive_partitioning=True, union_by_name=True, filename=True)
+    scan = con.read_parquet(files, hive_partitioning=True, union_by_name=not same_schema, filename=True)
     missing = [(name, kind) for name, kind in zip(empty.columns, empty.types, strict=True) if name not in scan.columns]
     if not missing:
         return scan

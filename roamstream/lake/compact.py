@@ -2,18 +2,20 @@
 
 At-least-once landing may write a row twice (a replay cut at other offsets). Reading the lake would then
 pay for deduplication on every query; compaction pays once. For each closed day of a table
-(``<table>/dt=D/``), every file is read (the landed ``part-*`` files and an earlier ``compacted.parquet``),
+(``<table>/dt=D/``), every file is read (the landed ``part-*`` files and an earlier compacted file),
 one row per natural key is kept (:attr:`LakeTable.key`, the copy chosen by :attr:`LakeTable.keep`, as the
 analytics views choose it), and the result is written under a temporary name and renamed to
-``compacted.parquet``. Only then, once the new file reads back with every kept row, are the files it was made
-of deleted. A crash at any point leaves either the old files, or the new file beside (some of) the old ones:
-both read the same through the deduplicating views, and the next compaction finishes the job. Files landed
+``compacted-<schema fingerprint>.parquet``. Only then, once the new file reads back with every kept
+row, are the files it was made of deleted. A crash at any point leaves either the old files, or the new file
+beside (some of) the old ones: both read the same through the deduplicating views, and the next compaction
+finishes the job. Files landed
 during a compaction are not read, so not deleted: they are compacted next time. Older files with fewer
 columns (schema evolution) are read with the missing columns null and written in the current schema.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -28,7 +30,15 @@ from roamstream.lake.exceptions import LakeError
 from roamstream.lake.tables import SOURCE_FILE, TABLES, LakeTable
 from roamstream.lake.writer import COMPRESSION, write_atomically
 
-COMPACTED = "compacted.parquet"
+#: compacted files are named ``compacted-<fingerprint of the schema they were written in>.parquet``
+COMPACTED_PREFIX = "compacted-"
+
+
+def compacted_name(spec: LakeTable) -> str:
+    """The file name of a day compacted in ``spec``'s current schema: readers that find only such files know
+    they all share that schema (no need to reconcile every file's columns)."""
+    fingerprint = hashlib.sha256(spec.schema.to_string(show_schema_metadata=False).encode()).hexdigest()[:16]
+    return f"{COMPACTED_PREFIX}{fingerprint}.parquet"
 _POSITION = "__position"
 
 
@@ -79,13 +89,13 @@ def compact_day(filesystem: pafs.FileSystem, root: str, spec: LakeTable, day: da
         if info.type == pafs.FileType.File and info.base_name.endswith(".parquet")
         and not info.base_name.startswith(".")
     )
-    if not files or files == [f"{directory}/{COMPACTED}"]:
+    target = f"{directory}/{compacted_name(spec)}"
+    if not files or files == [target]:
         return None
     landed = pa.concat_tables(
         [_read(filesystem, path, spec.schema) for path in files], promote_options="default"
     )
     kept = deduplicate(landed, spec)
-    target = f"{directory}/{COMPACTED}"
     sink = pa.BufferOutputStream()
     pq.write_table(kept, sink, compression=COMPRESSION)
     write_atomically(filesystem, target, sink.getvalue().to_pybytes())

@@ -11,8 +11,10 @@ import pytest
 from lake.records import cdr, dead_letter, push_result, session, statement_line
 
 from analytics import open_lake
-from roamstream.lake import write_batch
-from roamstream.lake.compact import COMPACTED, compact_lake
+from roamstream.lake import TABLES, write_batch
+from roamstream.lake.compact import compact_lake, compacted_name
+
+COMPACTED = compacted_name(TABLES["cdrs"])
 
 VIEWS = ("cdrs", "sessions", "push_results", "partner_statements", "deadletter")
 
@@ -97,3 +99,14 @@ def test_older_files_without_a_newer_column_are_compacted_with_it_null(landed: P
     assert compacted.schema.field("credit_reference_id").type == pa.string()
     assert compacted["credit_reference_id"].null_count == 1
     assert snapshot(lake) == before
+
+
+def test_a_day_compacted_in_an_older_schema_still_reads_with_the_new_column_null(landed: Path, lake: Path) -> None:
+    list(compact_lake(str(landed), tables=["cdrs"], before=date(2026, 3, 5)))
+    folder = lake / "cdrs" / "dt=2026-03-02"
+    older = pq.read_table(folder / COMPACTED).drop_columns(["tariff_id"])
+    (folder / COMPACTED).unlink()
+    pq.write_table(older, folder / "compacted-0123456789abcdef.parquet")
+    con = open_lake(str(lake))
+    assert con.execute("select cdr_id, tariff_id from cdrs where dt = '2026-03-02'").fetchall() == [("C", None)]
+    assert con.execute("select count(*) from cdrs").fetchone()[0] == 5
