@@ -21,16 +21,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-from pyarrow import fs as pafs
 
 from analytics.exceptions import LakeNotFoundError, LakeOpenError
 from analytics.queries import load
 from roamstream.lake import TABLES, LakeTable
 from roamstream.lake.compact import COMPACTED_PREFIX, compacted_name
-from roamstream.lake.fs import resolve
 
 #: views over the raw relations, in dependency order
 VIEWS: tuple[str, ...] = (
@@ -115,16 +114,15 @@ def needed(names: Iterable[str]) -> set[str]:
 
 def check_lake(lake_uri: str) -> None:
     """Raise :class:`LakeNotFoundError` unless the local ``lake_uri`` is a directory with a table folder."""
-    if "://" in lake_uri.removeprefix("file://"):
+    path = lake_uri.removeprefix("file://")
+    if "://" in path:
         return
-    filesystem, root = resolve(lake_uri.removeprefix("file://"))
-    info = filesystem.get_file_info(root)
-    if info.type == pafs.FileType.NotFound:
+    root = Path(path)
+    if not root.exists():
         raise LakeNotFoundError(lake_uri, "the path does not exist")
-    if info.type != pafs.FileType.Directory:
+    if not root.is_dir():
         raise LakeNotFoundError(lake_uri, "not a directory")
-    found = filesystem.get_file_info([f"{root}/{name}" for name in TABLES])
-    if not any(f.type == pafs.FileType.Directory for f in found):
+    if not any((root / name).is_dir() for name in TABLES):
         raise LakeNotFoundError(lake_uri, f"none of the lake's tables ({', '.join(TABLES)}) is there")
 
 
@@ -156,23 +154,51 @@ def _scan(
     """The files (union by name unless they are known to share the current schema), with a typed null for each
     column none of them has (files landed before the column was added to the table: schema evolution); an
     empty relation of the table's schema without files."""
-    empty = con.from_arrow(empty_table(spec))
+    columns = scan_schema(spec)
     if not files:
-        return empty
+        nothing = con.sql("select 1 as nothing where false")
+        return nothing.select(*(_typed_null(f) for f in columns))
     scan = con.read_parquet(files, hive_partitioning=True, union_by_name=not same_schema, filename=True)
-    missing = [(name, kind) for name, kind in zip(empty.columns, empty.types, strict=True) if name not in scan.columns]
+    missing = [f for f in columns if f.name not in scan.columns]
     if not missing:
         return scan
-    return scan.select(
-        *(duckdb.ColumnExpression(name) for name in scan.columns),
-        *(duckdb.ConstantExpression(None).cast(kind).alias(name) for name, kind in missing),
-    )
+    return scan.select(*(duckdb.ColumnExpression(name) for name in scan.columns), *(_typed_null(f) for f in missing))
+
+
+#: DuckDB types of the Arrow types of the lake's schemas (an empty relation is made without Arrow: DuckDB's
+#: Arrow import loads pandas, a third of a second at every report)
+_SIMPLE_TYPES = {
+    pa.string(): "VARCHAR",
+    pa.bool_(): "BOOLEAN",
+    pa.int32(): "INTEGER",
+    pa.int64(): "BIGINT",
+    pa.float32(): "FLOAT",
+    pa.float64(): "DOUBLE",
+    pa.binary(): "BLOB",
+    pa.date32(): "DATE",
+    pa.timestamp("us", tz="UTC"): "TIMESTAMP WITH TIME ZONE",
+}
+
+
+def duckdb_type(kind: pa.DataType) -> str:
+    if kind in _SIMPLE_TYPES:
+        return _SIMPLE_TYPES[kind]
+    if pa.types.is_decimal(kind):
+        return f"DECIMAL({kind.precision},{kind.scale})"
+    if pa.types.is_list(kind):
+        return f"{duckdb_type(kind.value_type)}[]"
+    raise LakeOpenError(f"no DuckDB type for the lake's Arrow type {kind}")
+
+
+def _typed_null(column: pa.Field) -> duckdb.Expression:
+    return duckdb.ConstantExpression(None).cast(duckdb.sqltype(duckdb_type(column.type))).alias(column.name)
+
+
+def scan_schema(spec: LakeTable) -> pa.Schema:
+    """The columns a Parquet scan of the table gives: its schema, ``filename`` and ``dt``."""
+    return spec.schema.append(pa.field("filename", pa.string())).append(pa.field("dt", pa.date32()))
 
 
 def empty_table(spec: LakeTable) -> pa.Table:
-    """No rows, the columns a Parquet scan of the table gives: its schema, ``filename`` and ``dt``."""
-    return (
-        spec.schema.append(pa.field("filename", pa.string()))
-        .append(pa.field("dt", pa.date32()))
-        .empty_table()
-    )
+    """No rows, the columns a Parquet scan of the table gives."""
+    return scan_schema(spec).empty_table()
