@@ -239,3 +239,11 @@ def test_a_failed_write_leaves_no_temporary_file_behind(lake: Path) -> None:
     with pytest.raises(OSError):
         write_batch(str(lake), "cdrs", 0, 0, 0, [cdr("A", "2026-03-01T10:00:00", "1")])
     assert files(lake) == []
+
+
+def test_a_cdr_whose_document_is_not_json_is_refused_for_the_dead_letter_topic(lake: Path) -> None:
+    records = [cdr("A", "2026-03-01T10:00:00", "1"), cdr("B", "2026-03-01T10:00:00", "1", ocpi_json="{not json")]
+    with pytest.raises(LakeRecordError) as caught:
+        write_batch(str(lake), "cdrs", 0, 0, 1, records)
+    assert caught.value.index == 1 and "ocpi_json is not JSON" in caught.value.reason
+    assert not lake.exists()
