@@ -186,8 +186,20 @@ def measure(kind: str, lake: str) -> None:
             con.execute("set TimeZone = 'UTC'")
             rows = con.execute(query, [f"{lake}/cdrs/*/*.parquet"]).fetchall()
     seconds = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_resident_mb()
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "rows": [[str(v) for v in r] for r in rows]}))
+
+
+def peak_resident_mb() -> float:
+    """This process's peak resident set: Linux's VmHWM (``ru_maxrss`` would include the parent's resident set
+    at fork, which survives ``exec``); elsewhere ``ru_maxrss``."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def child(kind: str, lake: Path) -> dict:
