@@ -4,18 +4,26 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench venv clean
+.PHONY: demo notebooks test lint bench venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[embedded,test]'
+	$(BIN)/python -m pip install --quiet -e '.[embedded,test,analytics]'
 	touch $(STAMP)
 
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/roamstream demo
+	$(BIN)/roamstream demo --fresh
+
+# the notebooks exported to data/notebooks/*.html from the demo's lake (made by `make demo` if not there yet)
+DEMO_LAKE := data/demo-lake
+$(DEMO_LAKE)/.roamstream-demo: | $(STAMP)
+	$(BIN)/roamstream demo --fresh --lake $(DEMO_LAKE)
+
+notebooks: $(STAMP) $(DEMO_LAKE)/.roamstream-demo
+	$(BIN)/roamstream notebooks export --lake $(DEMO_LAKE) --out data/notebooks
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -3,7 +3,7 @@
 SQL lives in ``analytics/sql/*.sql`` and is loaded by name; see ``analytics/README.md`` for the views.
 """
 
-from analytics.exceptions import AnalyticsError, LakeOpenError, QueryError, UnknownQueryError
+from analytics.exceptions import AnalyticsError, LakeNotFoundError, LakeOpenError, QueryError, UnknownQueryError
 from analytics.lake import VIEWS, open_lake
 from analytics.queries import load
 from analytics.reports import Result, push_health, reconciliation, reconciliation_lines, settlement
@@ -11,6 +11,7 @@ from analytics.reports import Result, push_health, reconciliation, reconciliatio
 __all__ = [
     "VIEWS",
     "AnalyticsError",
+    "LakeNotFoundError",
     "LakeOpenError",
     "QueryError",
     "Result",

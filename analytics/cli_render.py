@@ -59,9 +59,9 @@ def to_csv(result: Result) -> str:
 
 
 def render_settlement(lake_uri: str, *, console: Console) -> None:
-    """The settlement report of the whole lake, per day, as a table on ``console``."""
-    with open_lake(lake_uri) as con:
-        result = settlement(con)
+    """The settlement report of the whole lake, per month, as a table on ``console``."""
+    with open_lake(lake_uri, only=("report_settlement",)) as con:
+        result = settlement(con, group_by="month")
     print_table(console, to_table("Settlement", result))
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from analytics.exceptions import AnalyticsError, QueryError
 from analytics.queries import load
@@ -21,6 +24,12 @@ class Result:
 
     def records(self) -> list[dict[str, Any]]:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def df(self) -> pd.DataFrame:
+        """A pandas DataFrame (the ``analytics`` extra); money stays exact (``Decimal`` objects)."""
+        import pandas as pd
+
+        return pd.DataFrame.from_records(self.rows, columns=self.columns)
 
 
 def run(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> Result:

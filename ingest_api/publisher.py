@@ -71,13 +71,13 @@ class Publisher:
             for (key, _), (partition, offset) in zip(values, results, strict=True)
         ]
 
-    async def dead_letter(self, reason: str, payload: bytes, key: str | None) -> bool:
+    async def dead_letter(self, reason: str, payload: bytes, key: str | None, *, stage: str = STAGE) -> bool:
         """Record a rejected request in ``deadletter.v1``; False (logged) if the broker did not take it."""
         if len(payload) > DEAD_LETTER_MAX_PAYLOAD:
             reason += f" (payload cut to its first {DEAD_LETTER_MAX_PAYLOAD} of {len(payload)} bytes)"
             payload = payload[:DEAD_LETTER_MAX_PAYLOAD]
         record = {
-            "stage": STAGE,
+            "stage": stage,
             "reason": reason,
             "key": key.encode() if key is not None else None,
             "payload": payload,

@@ -1,6 +1,7 @@
 -- Our CDRs against partners' statement lines, one row per (partner, CDR id) on either side, all periods.
--- A CDR listed more than once is compared with its latest line; statement_billed_excl_vat sums all its lines.
--- Money is compared at cents (what is invoiced), energy exactly; a CDR is acknowledged once a push of it to
+-- A CDR listed more than once is compared with its latest line; statement_billed_excl_vat sums all its lines,
+-- each rounded to cents first. Money is compared at cents (what is invoiced: each amount rounded half away from
+-- zero), energy exactly; a CDR is acknowledged once a push of it to
 -- that partner returned OCPI status 1000.
 with
 ours as (
@@ -12,7 +13,7 @@ statement_lines as (
     select
         *,
         count(*) over (partition by partner, cdr_id) as times_listed,
-        sum(total_cost_excl_vat) over (partition by partner, cdr_id) as statement_billed_excl_vat,
+        sum(round(total_cost_excl_vat, 2)) over (partition by partner, cdr_id) as statement_billed_excl_vat,
         row_number() over (partition by partner, cdr_id order by period_end desc, statement_id desc) as line_rank
     from partner_statements
 ),

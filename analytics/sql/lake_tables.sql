@@ -1,17 +1,41 @@
--- What the lake holds: per table, the files, the rows as landed, the rows after deduplication, the dt range.
+-- What the lake holds: per table, the files, the rows as landed (compacted days: as compacted), the rows after deduplication, the dt range.
 with
 landed as (
     select 'meter_values' as table_name, source_file, dt from stg_meter_values
     union all
-    select 'sessions', source_file, dt from stg_sessions
+    select 'meter_values', source_file, dt from stg_meter_values_compacted
     union all
-    select 'cdrs', source_file, dt from stg_cdrs
+    select 'sessions' as table_name, source_file, dt from stg_sessions
     union all
-    select 'push_results', source_file, dt from stg_push_results
+    select 'sessions', source_file, dt from stg_sessions_compacted
     union all
-    select 'partner_statements', source_file, dt from stg_partner_statements
+    select 'cdrs' as table_name, source_file, dt from stg_cdrs
     union all
-    select 'deadletter', source_file, dt from stg_deadletter
+    select 'cdrs', source_file, dt from stg_cdrs_compacted
+    union all
+    select 'push_results' as table_name, source_file, dt from stg_push_results
+    union all
+    select 'push_results', source_file, dt from stg_push_results_compacted
+    union all
+    select 'partner_statements' as table_name, source_file, dt from stg_partner_statements
+    union all
+    select 'partner_statements', source_file, dt from stg_partner_statements_compacted
+    union all
+    select 'deadletter' as table_name, source_file, dt from stg_deadletter
+    union all
+    select 'deadletter', source_file, dt from stg_deadletter_compacted
+    union all
+    select 'locations' as table_name, source_file, dt from stg_locations
+    union all
+    select 'locations', source_file, dt from stg_locations_compacted
+    union all
+    select 'tariffs' as table_name, source_file, dt from stg_tariffs
+    union all
+    select 'tariffs', source_file, dt from stg_tariffs_compacted
+    union all
+    select 'tokens' as table_name, source_file, dt from stg_tokens
+    union all
+    select 'tokens', source_file, dt from stg_tokens_compacted
 ),
 
 deduplicated as (
@@ -26,6 +50,12 @@ deduplicated as (
     select 'partner_statements', count(*) from partner_statements
     union all
     select 'deadletter', count(*) from deadletter
+    union all
+    select 'locations', count(*) from locations
+    union all
+    select 'tariffs', count(*) from tariffs
+    union all
+    select 'tokens', count(*) from tokens
 ),
 
 per_table as (

@@ -13,6 +13,8 @@ ranked as (
 
 final as (
     select * exclude (copy_rank) from ranked where copy_rank = 1
+    union all
+    select * from stg_meter_values_compacted
 )
 
 select * from final

@@ -1,6 +1,7 @@
 -- Reconciliation per partner: our CDRs against the partner's statements and against push acknowledgements.
 -- Parameters: $date_from, $date_to (inclusive, null = open). A line is in scope when our CDR ended in the
--- range or its statement's period overlaps it. Totals are sums of unrounded amounts, rounded once.
+-- range or its statement's period overlaps it. Rounding, as invoices do: every line's amount is rounded to cents
+-- (half away from zero) and the totals are sums of those cents, so lines that all match leave no difference.
 with
 lines as (
     select * from int_reconciliation_lines
@@ -29,7 +30,7 @@ per_partner as (
         count(*) filter (where status = 'missing_in_lake') as missing_in_lake,
         count(*) filter (where status = 'listed_more_than_once') as listed_more_than_once,
         count(*) filter (where in_lake and not acknowledged) as not_acknowledged,
-        coalesce(sum(our_excl_vat), 0) as our_excl_vat,
+        coalesce(sum(round(our_excl_vat, 2)), 0) as our_excl_vat,
         coalesce(sum(statement_billed_excl_vat), 0) as statement_excl_vat
     from scoped
     group by partner
@@ -46,9 +47,9 @@ final as (
         missing_in_lake,
         listed_more_than_once,
         not_acknowledged,
-        round(our_excl_vat, 2) as our_total_excl_vat,
-        round(statement_excl_vat, 2) as statement_total_excl_vat,
-        round(statement_excl_vat - our_excl_vat, 2) as difference_excl_vat
+        our_excl_vat as our_total_excl_vat,
+        statement_excl_vat as statement_total_excl_vat,
+        statement_excl_vat - our_excl_vat as difference_excl_vat
     from per_partner
 )
 

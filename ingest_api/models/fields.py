@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, StringConstraints, WithJsonSchema
 
 QUANTUM = Decimal("0.0001")
 LIMIT = Decimal(10) ** 14
@@ -13,9 +14,18 @@ LIMIT = Decimal(10) ** 14
 NonEmpty = Annotated[str, StringConstraints(min_length=1, max_length=255)]
 
 
-def _json_number(value: Any) -> Any:
+#: a decimal written as text: what the OpenAPI schema of a Decimal field allows besides a number
+_DECIMAL_STRING = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def _number_or_decimal_string(value: Any) -> Any:
+    """A JSON number as is, or a string holding a plain decimal (``"12.3456"``) as that exact Decimal."""
+    if isinstance(value, str):
+        if not _DECIMAL_STRING.fullmatch(value):
+            raise ValueError(f"{value!r} is not a decimal number (e.g. 12.3456)")
+        return Decimal(value)
     if isinstance(value, bool) or not isinstance(value, int | Decimal | float):
-        raise ValueError("must be a JSON number")
+        raise ValueError("must be a number or a string holding a decimal (e.g. \"12.3456\")")
     return value
 
 
@@ -29,8 +39,21 @@ def _fits_decimal_18_4(value: Decimal) -> Decimal:
     return value
 
 
-#: a money or energy total: a JSON number, exact, as Avro decimal(18, 4) can hold it
-Amount = Annotated[Decimal, BeforeValidator(_json_number), AfterValidator(_fits_decimal_18_4)]
+#: a money or energy total: a JSON number or a string holding a decimal, exact, as Avro decimal(18, 4) holds it
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_number_or_decimal_string),
+    AfterValidator(_fits_decimal_18_4),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number"},
+                {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$"},
+            ],
+            "description": "at most 14 integer digits and 4 decimals; a string keeps any decimal exact",
+        }
+    ),
+]
 
 
 def _decimal_text(value: Any) -> str:

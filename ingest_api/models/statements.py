@@ -6,7 +6,8 @@ Example::
      "lines": [{"cdr_id": "NL-RST-CP1-42", "currency": "EUR", "total_cost_excl_vat": 12.3456,
                 "total_cost_incl_vat": 14.9382, "total_energy": 25.5}]}
 
-Totals are JSON numbers (read as exact decimals, at most 4 decimals); energy in kWh. Each line becomes
+Totals are JSON numbers (read as exact decimals) or strings holding a decimal (``"12.3456"``), at most 4
+decimals; energy in kWh. Each line becomes
 one ``partner.statements.v1`` record.
 """
 

@@ -46,3 +46,9 @@ app.command("reprice")(_reprice.reprice)
 from roamstream.cli import replay as _replay  # noqa: E402
 
 app.command("replay")(_replay.replay)
+from roamstream.cli import statements as _statements  # noqa: E402
+
+app.add_typer(_statements.app, name="statements")
+from roamstream.cli import notebooks as _notebooks  # noqa: E402
+
+app.add_typer(_notebooks.app, name="notebooks")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -12,17 +13,32 @@ from rich.console import Console
 
 from roamstream.config import Settings
 
+#: the demo's own lake, apart from the ``data/lake`` that ``up`` and ``worker`` use by default
+DEMO_LAKE = Path("data/demo-lake")
+
 
 def demo(
-    lake: Annotated[Path, typer.Option(help="Where the demo leaves its Parquet lake.")] = Path("data/lake"),
-    charge_points: Annotated[int, typer.Option(min=1, max=200, help="Simulated charge points.")] = 4,
-    sessions: Annotated[int, typer.Option(min=1, max=100, help="Sessions per charge point.")] = 3,
+    lake: Annotated[
+        Path, typer.Option(help="Where the demo leaves its Parquet lake (its own; not LAKE_URI).")
+    ] = DEMO_LAKE,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Replace the lake of an earlier demo run (never another lake).")
+    ] = False,
+    charge_points: Annotated[
+        int, typer.Option(min=1, max=200, help="Simulated charge points, spread over the three sites.")
+    ] = 6,
+    sessions: Annotated[int, typer.Option(min=1, max=12, help="Sessions per charge point and day.")] = 3,
+    days: Annotated[int, typer.Option(min=1, max=366, help="Days of history, ending yesterday.")] = 1,
+    until: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="The day after the history (default: today, UTC)."),
+    ] = None,
     timeout: Annotated[
         float, typer.Option(help="Seconds to wait for every CDR to be landed and pushed.")
-    ] = 180.0,
+    ] = 300.0,
 ) -> None:
-    """Run the main job on the embedded stack: simulated charge points to priced, pushed, landed CDRs,
-    then print the settlement report."""
+    """Run the main job on the embedded stack: days of simulated charging at three sites to priced, pushed,
+    landed CDRs and partner statements, then print the settlement report."""
     from analytics.cli_render import render_settlement
     from roamstream.demo.run import DemoError, run_demo
 
@@ -35,8 +51,11 @@ def demo(
                 lake,
                 charge_points=charge_points,
                 sessions=sessions,
+                days=days,
+                until=until.date() if until else None,
                 timeout_s=timeout,
                 console=console,
+                fresh=fresh,
             )
         )
     except DemoError as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import zlib
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -35,9 +36,13 @@ class EmspStore:
         self.sessions: dict[str, bytes] = {}
         self.patches: list[tuple[str, dict[str, Any]]] = []
         self.requests: list[dict[str, Any]] = []
+        #: CDR ids answered 503 once (a flaky eMSP)
+        self.refused: set[str] = set()
 
 
-def create_emsp_app(token: str, store: EmspStore | None = None) -> FastAPI:
+def create_emsp_app(token: str, store: EmspStore | None = None, *, flaky_every: int = 0) -> FastAPI:
+    """``flaky_every``: answer HTTP 503 to the first POST of one CDR id in that many (by a hash of the id), as
+    an overloaded partner does; the sender retries it."""
     app = FastAPI(title="demo eMSP (OCPI 2.2.1 Receiver)")
     app.state.store = store = store or EmspStore()
     expected = "Token " + base64.b64encode(token.encode()).decode()
@@ -60,6 +65,9 @@ def create_emsp_app(token: str, store: EmspStore | None = None) -> FastAPI:
             return envelope(2001, f"Invalid CDR: {exc}".splitlines()[0], http_status=400)
         if cdr.id in store.cdrs:
             return envelope(2001, f"CDR {cdr.id} exists already; CDRs are immutable", http_status=400)
+        if flaky_every and zlib.crc32(cdr.id.encode()) % flaky_every == 0 and cdr.id not in store.refused:
+            store.refused.add(cdr.id)
+            return envelope(3000, "Service temporarily unavailable", http_status=503)
         store.cdrs[cdr.id] = body
         location = str(request.url_for("get_cdr", cdr_id=cdr.id))
         return envelope(1000, "Success", http_status=201, headers={"Location": location})

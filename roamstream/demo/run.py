@@ -1,8 +1,13 @@
-"""``roamstream demo``: the main job on the embedded stack, end to end.
+"""``roamstream demo``: the main job on the embedded stack, end to end, with something to find in the lake.
 
-Start the embedded broker, the worker, the ingest API, the OCPP endpoint and two demo eMSPs; seed a tariff,
-a location and both eMSPs' tokens through the API; drive charge points through sessions with the OCPP
-simulator; wait until every CDR is landed in the lake and acknowledged by its eMSP; print the settlement.
+Start the embedded broker, the worker, the ingest API, the OCPP endpoint and three demo eMSPs (one flaky);
+seed the fleet (three sites in three time zones, three tariffs, the eMSPs' tokens) through the API; drive the
+charge points through days of planned sessions (arrivals at local rush hours, tapering charge, idle while
+plugged in) over OCPP; wait until every CDR is landed and acknowledged; send each eMSP's settlement statement
+(with two planted discrepancies) through the API; print the settlement.
+
+The data part (``fleet``, ``curves``, ``drive``, ``statements``) is apart from the partner set-up
+(``partners``). ``seed_reference`` seeds the single-site reference data the end-to-end tests use.
 """
 
 from __future__ import annotations
@@ -10,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -18,17 +24,20 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from analytics import open_lake
-from connectors.ocpp.simulator import simulate
-from connectors.ocpp.simulator.plan import charge_point_ids
-from roamstream.asgi import ServedApp
-from roamstream.config import Partner, Settings
-from roamstream.demo import seed
-from roamstream.demo.emsp import EmspStore, create_emsp_app
+from connectors.ocpp.simulator.plan import SessionPlan, charge_point_ids
+from roamstream.config import Settings
+from roamstream.demo import curves, fleet, seed
+from roamstream.demo.drive import TAIL_MIN, drive
+from roamstream.demo.emsp import EmspStore
+from roamstream.demo.partners import demo_partners
+from roamstream.demo.statements import statements as partner_statements
 from roamstream.exceptions import RoamstreamError
 from roamstream.lake import TABLES
 from roamstream.stack import embedded_settings, running_stack
 
 CP_PREFIX = "DEMO-CP-"
+#: minutes between two meter readings of a simulated session
+INTERVAL_MIN = 10
 
 
 class DemoError(RoamstreamError):
@@ -44,23 +53,29 @@ class DemoResult:
     emsps: dict[str, EmspStore]
 
 
-def clear_lake(lake: Path) -> None:
-    """Remove the demo's earlier output (only the lake's own table folders)."""
-    for name in TABLES:
-        shutil.rmtree(lake / name, ignore_errors=True)
+#: the file the demo leaves in a lake it created: only such a lake may be cleared by ``--fresh``
+DEMO_MARKER = ".roamstream-demo"
 
 
-def lake_progress(lake: Path) -> tuple[int, int]:
-    """(CDRs landed, CDRs acknowledged with OCPI 1000) as the lake shows them."""
-    con = open_lake(str(lake))
-    try:
-        landed = con.execute("select count(*) from cdrs").fetchone()[0]
-        acked = con.execute(
-            "select count(distinct object_id) from push_results where module = 'cdrs' and ok"
-        ).fetchone()[0]
-        return landed, acked
-    finally:
-        con.close()
+def prepare_lake(lake: Path, *, fresh: bool) -> None:
+    """Make ``lake`` ready for a demo run without ever deleting what the demo did not create.
+
+    An absent or empty directory is taken (and marked as the demo's). A non-empty one is refused, unless
+    ``fresh`` and it carries the demo's marker: then the table folders of the demo's earlier run are removed.
+    """
+    if lake.exists() and not lake.is_dir():
+        raise DemoError(f"{lake} is not a directory")
+    if lake.is_dir() and any(lake.iterdir()):
+        if not fresh:
+            raise DemoError(f"{lake} is not empty: pass --fresh to replace an earlier demo's lake, "
+                            "or choose another --lake")
+        if not (lake / DEMO_MARKER).is_file():
+            raise DemoError(f"{lake} was not created by the demo (no {DEMO_MARKER} in it): "
+                            "the demo does not delete it; choose another --lake")
+        for name in TABLES:
+            shutil.rmtree(lake / name, ignore_errors=True)
+    lake.mkdir(parents=True, exist_ok=True)
+    (lake / DEMO_MARKER).write_text("created by roamstream demo; `roamstream demo --fresh` may replace it\n")
 
 
 async def seed_reference(api_url: str, token: str, charge_points: list[str], tokens_per_partner: int) -> None:
@@ -81,82 +96,136 @@ async def seed_reference(api_url: str, token: str, charge_points: list[str], tok
                 raise DemoError(f"seeding {path} failed: {response.status_code} {response.text}")
 
 
+def plan_fleet(
+    charge_points: list[str], first_day: date, days: int, sessions: int, id_tags: list[str], seed: int = 0
+) -> dict[str, list[SessionPlan]]:
+    """Every charge point's sessions over ``days`` local days from ``first_day``, one after another; a session
+    that would end after the last day (UTC) is left out, so every event time is in the past."""
+    end = datetime.combine(first_day + timedelta(days=days), datetime.min.time(), UTC)
+    plans: dict[str, list[SessionPlan]] = {}
+    for index, cp in enumerate(charge_points):
+        site = fleet.site_of(index)
+        register, free_at = 1_000 * (index + 1), datetime.combine(first_day, datetime.min.time(), UTC)
+        own: list[SessionPlan] = []
+        for offset in range(days):
+            day = curves.plan_day(cp, site, first_day + timedelta(days=offset), sessions, id_tags,
+                                  register_wh=register, free_at=free_at, seed=seed, interval_min=INTERVAL_MIN)
+            kept = [plan for plan in day.plans if plan.stopped_at + timedelta(minutes=TAIL_MIN) < end]
+            own += [replace(plan, index=len(own) + n) for n, plan in enumerate(kept)]
+            register, free_at = day.register_wh, day.free_at
+        plans[cp] = own
+    return plans
+
+
+async def seed_fleet(api_url: str, token: str, charge_points: list[str], updated: str) -> None:
+    """PUT the fleet's tariffs, locations and the partners' tokens through the ingest API."""
+    cc, pid = fleet.CPO
+    puts = [(f"/tariffs/{cc}/{pid}/{t['id']}", t) for t in fleet.tariffs(updated)]
+    puts += [(f"/locations/{cc}/{pid}/{loc['id']}", loc) for loc in fleet.locations(charge_points, updated)]
+    puts += [
+        (f"/tokens/{t['country_code']}/{t['party_id']}/{t['uid']}?type={t['type']}", t) for t in fleet.tokens(updated)
+    ]
+    await _send(api_url, token, [("PUT", path, body) for path, body in puts])
+
+
+async def _send(api_url: str, token: str, requests: list[tuple[str, str, dict]]) -> None:
+    headers = {"Authorization": f"Token {token}"}
+    async with httpx.AsyncClient(base_url=f"{api_url}/ocpi/2.2.1", headers=headers, timeout=10) as client:
+        for method, path, body in requests:
+            response = await client.request(method, path, json=body)
+            if response.status_code != 200 or response.json().get("status_code") != 1000:
+                raise DemoError(f"{method} {path} failed: {response.status_code} {response.text}")
+
+
+def lake_count(lake: Path, query: str) -> int:
+    con = open_lake(str(lake), must_exist=False)
+    try:
+        return con.execute(query).fetchone()[0]
+    finally:
+        con.close()
+
+
+async def wait_for(progress: Progress, lake: Path, tasks: list[tuple[str, str, int]], deadline: float) -> list[int]:
+    """Poll the lake until each ``(description, count query, expected)`` is reached, or the deadline."""
+    ids = [progress.add_task(description, total=expected) for description, _, expected in tasks]
+    counts = [0] * len(tasks)
+    while any(c < e for c, (_, _, e) in zip(counts, tasks, strict=True)) and time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+        counts = [await asyncio.to_thread(lake_count, lake, query) for _, query, _ in tasks]
+        for task, count in zip(ids, counts, strict=True):
+            progress.update(task, completed=count)
+    return counts
+
+
 async def run_demo(
     settings: Settings,
     lake: Path,
     *,
-    charge_points: int = 4,
+    charge_points: int = 6,
     sessions: int = 3,
-    timeout_s: float = 120.0,
+    days: int = 1,
+    until: date | None = None,
+    timeout_s: float = 180.0,
     console: Console | None = None,
+    fresh: bool = False,
 ) -> DemoResult:
+    """``days`` days of history before ``until`` (default: today, UTC) through the real pipeline: event times
+    in the past, as recorded traffic replayed."""
     console = console or Console()
-    lake.mkdir(parents=True, exist_ok=True)
-    clear_lake(lake)
+    prepare_lake(lake, fresh=fresh)
+    until = until or datetime.now(UTC).date()
+    first_day = until - timedelta(days=days)
+    updated = f"{first_day - timedelta(days=1)}T00:00:00Z"
     cps = charge_point_ids(charge_points, CP_PREFIX)
-    stores = {f"{cc}-{pid}": EmspStore() for cc, pid in seed.PARTNERS}
-    receivers = [ServedApp(create_emsp_app(f"token-b-{key}", stores[key])) for key in stores]
-    for receiver in receivers:
-        await receiver.start()
-    try:
-        partners = [
-            Partner(
-                country_code=key[:2],
-                party_id=key[3:],
-                token=f"token-b-{key}",
-                cdrs_url=f"{r.url}/ocpi/emsp/2.2.1/cdrs",
-                sessions_url=f"{r.url}/ocpi/emsp/2.2.1/sessions",
-            )
-            for key, r in zip(stores, receivers, strict=True)
-        ]
-        settings = settings.model_copy(
-            update={
-                "lake": settings.lake.model_copy(update={"uri": str(lake), "flush_interval_s": 0.5}),
-                "partners": settings.partners.model_copy(update={"emsps": partners}),
-                "api": settings.api.model_copy(update={"port": 0}),
-                "ocpp": settings.ocpp.model_copy(update={"port": 0}),
-            }
-        )
+    id_tags = [t["uid"] for t in fleet.tokens(updated)]
+    plans = plan_fleet(cps, first_day, days, sessions, id_tags)
+    settings = settings.model_copy(
+        update={
+            "lake": settings.lake.model_copy(update={"uri": str(lake), "flush_interval_s": 0.5}),
+            "api": settings.api.model_copy(update={"port": 0}),
+            "ocpp": settings.ocpp.model_copy(update={"port": 0}),
+        }
+    )
+    async with demo_partners(settings, fleet.PARTNERS, fleet.FLAKY_PARTNER) as (settings, stores):
         async with embedded_settings(settings) as settings, running_stack(settings) as stack:
             console.print(
                 f"[bold]roamstream demo[/]  API {stack.api_url}  OCPP {stack.ocpp_url}  lake {lake}"
             )
             api_token = settings.api.tokens[0].get_secret_value()
-            tokens_per_partner = max(1, charge_points)
-            await seed_reference(stack.api_url, api_token, cps, tokens_per_partner)
-            id_tags = [t["uid"] for t in seed.tokens(tokens_per_partner)]
-            simulated = await simulate(
-                stack.ocpp_url,
-                charge_points=charge_points,
-                sessions=sessions,
-                id_tags=id_tags,
-                start=seed.START,
-                prefix=CP_PREFIX,
-                clock_tail_min=15,
-            )
+            await seed_fleet(stack.api_url, api_token, cps, updated)
+            total = sum(len(own) for own in plans.values())
+            console.print(f"{len(cps)} charge points at {min(len(cps), len(fleet.SITES))} sites, {total} sessions "
+                          f"from {first_day} to {until - timedelta(days=1)} (local days)")
+            simulated = await drive(stack.ocpp_url, plans)
             expected = len(simulated)
-            landed = acked = 0
             deadline = time.monotonic() + timeout_s
-            with Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=console,
-                transient=False,
-            ) as progress:
-                t_land = progress.add_task("CDRs landed in the lake", total=expected)
-                t_ack = progress.add_task("CDRs acknowledged (OCPI 1000)", total=expected)
-                while (landed < expected or acked < expected) and time.monotonic() < deadline:
-                    await asyncio.sleep(0.5)
-                    landed, acked = await asyncio.to_thread(lake_progress, lake)
-                    progress.update(t_land, completed=landed)
-                    progress.update(t_ack, completed=acked)
-            if landed < expected or acked < expected:
-                raise DemoError(
-                    f"timed out: {landed}/{expected} CDRs landed, {acked}/{expected} acknowledged"
-                )
-    finally:
-        for receiver in receivers:
-            await receiver.stop()
+            with _progress(console) as progress:
+                landed, acked = await wait_for(progress, lake, [
+                    ("CDRs landed in the lake", "select count(*) from cdrs", expected),
+                    ("CDRs acknowledged (OCPI 1000)",
+                     "select count(distinct object_id) from push_results where module = 'cdrs' and ok", expected),
+                ], deadline)
+                if landed < expected or acked < expected:
+                    raise DemoError(
+                        f"timed out: {landed}/{expected} CDRs landed, {acked}/{expected} acknowledged"
+                    )
+                bodies = partner_statements(stores, (first_day, until - timedelta(days=1)))
+                await _send(stack.api_url, api_token, [("POST", "/statements", body) for body in bodies])
+                lines = sum(len(body["lines"]) for body in bodies)
+                [landed_lines] = await wait_for(progress, lake, [
+                    ("Partner statement lines landed", "select count(*) from partner_statements", lines),
+                ], deadline)
+                if landed_lines < lines:
+                    raise DemoError(f"timed out: {landed_lines}/{lines} statement lines landed")
     return DemoResult(lake, expected, landed, acked, stores)
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )

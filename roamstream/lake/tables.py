@@ -17,8 +17,10 @@ from typing import Any
 import pyarrow as pa
 
 import schemas
+from roamstream.lake import flat
 from roamstream.lake.arrow import UTC_MICROS, arrow_schema
 from roamstream.lake.exceptions import LakeError, UnknownTableError
+from roamstream.topics import spec as topic_spec
 
 Row = dict[str, Any]
 
@@ -30,6 +32,10 @@ class InvalidRecord(LakeError):
     """Raised by a table's row function; the writer adds the table and the record's index."""
 
 
+#: the pseudo-column of the file a row came from, for choosing between copies (``keep``)
+SOURCE_FILE = "__source_file"
+
+
 @dataclass(frozen=True, slots=True)
 class LakeTable:
     name: str
@@ -39,6 +45,11 @@ class LakeTable:
     event_time: Callable[[Row], datetime | date | None]
     #: the rows of one decoded record
     rows: Callable[[Row], list[Row]] = field(default=lambda record: [record])
+    #: the natural key: at-least-once landing may write a row twice, one row per key is the truth
+    key: tuple[str, ...] = ()
+    #: which copy of a key is kept: the first in this order, ``(column, "ascending"|"descending")``; the
+    #: analytics views (analytics/sql/<table>.sql) keep the same one
+    keep: tuple[tuple[str, str], ...] = ((SOURCE_FILE, "descending"),)
 
 
 def partition_date(moment: datetime | date) -> date:
@@ -128,8 +139,28 @@ def meter_value_rows(event: Row) -> list[Row]:
     ]
 
 
-def _flat(name: str, topic: str, event_time: Callable[[Row], datetime | date | None]) -> LakeTable:
-    return LakeTable(name, topic, arrow_schema(schemas.raw(topic)), event_time)
+def _flat(name: str, topic: str, event_time: Callable[[Row], datetime | date | None], key: tuple[str, ...],
+          keep: tuple[tuple[str, str], ...] = ((SOURCE_FILE, "descending"),),
+          fields: tuple[pa.Schema, Callable[[str], Row]] | None = None) -> LakeTable:
+    """A table of a flat topic; ``fields``: extra flat columns from the record's ``ocpi_json``."""
+    schema = arrow_schema(schemas.raw(topic_spec(topic).schema))
+    if fields is None:
+        return LakeTable(name, topic, schema, event_time, key=key, keep=keep)
+    extra, extract = fields
+
+    def rows(record: Row) -> list[Row]:
+        try:
+            return [{**record, **extract(record["ocpi_json"])}]
+        except flat.InvalidDocument as exc:
+            raise InvalidRecord(str(exc)) from None
+
+    return LakeTable(name, topic, pa.unify_schemas([schema, extra]), event_time, rows, key=key, keep=keep)
+
+
+def _reference(name: str, topic: str, fields: tuple[pa.Schema, Callable[[str], Row]]) -> LakeTable:
+    """Every version of a reference object (``ocpi.object.v1``), its flat fields beside the document."""
+    return _flat(name, topic, lambda row: row.get("last_updated"),
+                 ("country_code", "party_id", "id", "last_updated"), fields=fields)
 
 
 TABLES: dict[str, LakeTable] = {
@@ -141,12 +172,33 @@ TABLES: dict[str, LakeTable] = {
             METER_VALUES_SCHEMA,
             lambda row: row["sample_timestamp"],
             meter_value_rows,
+            key=("event_id", "sample_index"),
         ),
-        _flat("sessions", "ocpi.sessions.v1", lambda row: row.get("last_updated")),
-        _flat("cdrs", "ocpi.cdrs.v1", lambda row: row.get("end_date_time")),
-        _flat("push_results", "push.results.v1", lambda row: row.get("event_time")),
-        _flat("partner_statements", "partner.statements.v1", lambda row: row.get("period_end")),
-        _flat("deadletter", "deadletter.v1", lambda row: row.get("event_time") or row.get("occurred_at")),
+        _flat(
+            "sessions", "ocpi.sessions.v1", lambda row: row.get("last_updated"), ("id", "last_updated"),
+            fields=(flat.SESSION_FIELDS, flat.session_fields),
+        ),
+        _flat(
+            "cdrs", "ocpi.cdrs.v1", lambda row: row.get("end_date_time"), ("id",),
+            (("last_updated", "descending"), (SOURCE_FILE, "descending")), (flat.CDR_FIELDS, flat.cdr_fields),
+        ),
+        _flat(
+            "push_results", "push.results.v1", lambda row: row.get("event_time"),
+            ("partner", "module", "object_id", "event_time", "attempt"),
+            (("pushed_at", "descending"), (SOURCE_FILE, "descending")),
+        ),
+        _flat(
+            "partner_statements", "partner.statements.v1", lambda row: row.get("period_end"),
+            ("partner", "statement_id", "cdr_id"),
+        ),
+        _flat(
+            "deadletter", "deadletter.v1", lambda row: row.get("event_time") or row.get("occurred_at"),
+            ("stage", "source_topic", "source_partition", "source_offset", "reason", "payload"),
+            (("occurred_at", "ascending"), (SOURCE_FILE, "ascending")),
+        ),
+        _reference("locations", "ocpi.locations.v1", (flat.LOCATION_FIELDS, flat.location_fields)),
+        _reference("tariffs", "ocpi.tariffs.v1", (flat.TARIFF_FIELDS, flat.tariff_fields)),
+        _reference("tokens", "ocpi.tokens.v1", (flat.TOKEN_FIELDS, flat.token_fields)),
     )
 }
 

@@ -57,7 +57,7 @@ def write_batch(
     written = []
     for dt, data in encoded.items():
         relative = f"{spec.name}/dt={dt.isoformat()}/{name}"
-        _write_atomically(target_fs, f"{root}/{relative}", data)
+        write_atomically(target_fs, f"{root}/{relative}", data)
         written.append(fs.join(lake_uri, relative))
     return written
 
@@ -103,7 +103,7 @@ def _rows_by_date(spec: LakeTable, records: Sequence[dict[str, Any]]) -> dict[da
     return by_date
 
 
-def _write_atomically(target: pafs.FileSystem, path: str, data: bytes) -> None:
+def write_atomically(target: pafs.FileSystem, path: str, data: bytes) -> None:
     directory, _, name = path.rpartition("/")
     target.create_dir(directory, recursive=True)
     if target.type_name == "s3":

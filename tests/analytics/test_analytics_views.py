@@ -8,7 +8,7 @@ import duckdb
 import pytest
 from lake.records import cdr, dead_letter, push_result, sample, session, statement_line, transaction_event
 
-from analytics import VIEWS, UnknownQueryError, load, open_lake
+from analytics import VIEWS, LakeNotFoundError, UnknownQueryError, load, open_lake
 from roamstream.lake import TABLES
 
 Land = Callable[..., list[str]]
@@ -32,10 +32,22 @@ ONE_OF_EACH = {
 }
 
 
+def test_a_path_that_does_not_exist_or_holds_no_lake_is_refused_naming_it(tmp_path: Path, land: Land,
+                                                                        lake: Path) -> None:
+    with pytest.raises(LakeNotFoundError, match="nothing-here: the path does not exist"):
+        open_lake(str(tmp_path / "nothing-here"))
+    (tmp_path / "not-a-lake").mkdir()
+    (tmp_path / "not-a-lake" / "notes.txt").write_text("hello")
+    with pytest.raises(LakeNotFoundError, match="not-a-lake: none of the lake's tables"):
+        open_lake(str(tmp_path / "not-a-lake"))
+    land("cdrs", ONE_OF_EACH["cdrs"])
+    assert count(open_lake(str(lake)), "cdrs") == 1
+
+
 def test_an_empty_lake_has_every_view_empty_and_typed_like_a_full_one(
     tmp_path: Path, land: Land, lake: Path
 ) -> None:
-    empty = open_lake(str(tmp_path / "nothing-here"))
+    empty = open_lake(str(tmp_path / "nothing-here"), must_exist=False)
     assert all(count(empty, view) == 0 for view in VIEWS)
     for table, records in ONE_OF_EACH.items():
         land(table, records)
@@ -123,7 +135,7 @@ def test_files_landed_after_opening_are_seen(land: Land, lake: Path) -> None:
 
 
 def test_reopening_on_the_same_connection_refreshes_tables_that_were_empty(land: Land, lake: Path) -> None:
-    con = open_lake(str(lake))
+    con = open_lake(str(lake), must_exist=False)
     land("push_results", [push_result("A", 1, ok=True, code=1000, latency=1.0)])
     assert count(con, "push_results") == 0
     assert open_lake(str(lake), connection=con) is con
@@ -154,3 +166,13 @@ def test_a_file_that_is_not_parquet_is_a_typed_error_naming_it(lake: Path) -> No
     broken.write_bytes(b"not parquet")
     with pytest.raises(LakeOpenError, match="part-0-1-1.parquet"):
         open_lake(str(lake))
+
+
+def test_a_report_can_open_only_the_views_it_reads(land: Land, lake: Path) -> None:
+    land("cdrs", ONE_OF_EACH["cdrs"])
+    land("push_results", ONE_OF_EACH["push_results"])
+    con = open_lake(str(lake), only=("report_settlement",))
+    views = {row[0] for row in con.execute("select view_name from duckdb_views() where not internal").fetchall()}
+    assert {"cdrs", "stg_cdrs", "raw_cdrs", "stg_cdrs_compacted"} <= views
+    assert "push_results" not in views and "sessions" not in views
+    assert count(con, "cdrs") == 1

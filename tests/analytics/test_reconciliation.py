@@ -66,12 +66,22 @@ def test_summary_per_partner(lake_uri: str) -> None:
         "missing_in_lake": 1,
         "listed_more_than_once": 1,
         "not_acknowledged": 2,
-        "our_total_excl_vat": Decimal("31.01"),  # 31.0050
-        "statement_total_excl_vat": Decimal("39.02"),  # 39.0190, F billed twice
-        "difference_excl_vat": Decimal("8.01"),  # 8.0140, rounded once
+        "our_total_excl_vat": Decimal("31.01"),  # each line in cents: A 1.0050 is 1.01
+        "statement_total_excl_vat": Decimal("39.02"),  # B 2.0040 is 2.00, F billed twice
+        "difference_excl_vat": Decimal("8.01"),
     }
     fr = by_partner["FR-XYZ"]
     assert (fr["matched"], fr["not_acknowledged"], fr["difference_excl_vat"]) == (1, 0, Decimal("0.00"))
+
+
+def test_lines_that_all_match_at_cents_leave_no_cent_of_difference_in_the_total(land: Land, lake: Path) -> None:
+    # unrounded, ours total 2.0088 (2.01) and theirs 2.0000: summing first would leave a cent no line shows
+    land("cdrs", [cdr("P", "2026-03-03T10:00:00", "1.0044"), cdr("Q", "2026-03-04T10:00:00", "1.0044")])
+    land("partner_statements", [statement_line("P", "1.0000"), statement_line("Q", "1.0000")])
+    [row] = reconciliation(open_lake(str(lake)), **MARCH).records()
+    assert (row["matched"], row["our_total_excl_vat"], row["statement_total_excl_vat"]) == (
+        2, Decimal("2.00"), Decimal("2.00"))
+    assert row["difference_excl_vat"] == Decimal("0.00")
 
 
 def test_lines_needing_attention(lake_uri: str) -> None:

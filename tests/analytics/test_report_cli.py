@@ -173,3 +173,70 @@ def test_a_wide_table_is_printed_whole_not_cut_short(lake_uri: str) -> None:
     out = invoke(report_app, "reconciliation", "--lines", "--lake", lake_uri)
     assert "missing_in_statement" in out and "last_push_error" in out and "0.0100" in out
     assert "…" not in out
+
+
+@pytest.mark.parametrize(
+    "command", [["settlement"], ["reconciliation"], ["reconciliation", "--lines"], ["push-health"]]
+)
+def test_every_report_refuses_a_lake_that_does_not_exist_with_exit_2_naming_it(
+    tmp_path: Path, command: list[str]
+) -> None:
+    missing = str(tmp_path / "typo-lake")
+    result = runner.invoke(report_app, [*command, "--lake", missing])
+    assert result.exit_code == 2
+    assert "typo-lake" in result.stderr and "does not exist" in result.stderr
+    assert result.stdout == ""
+
+
+def test_lake_sql_refuses_a_directory_holding_no_lake(tmp_path: Path) -> None:
+    result = runner.invoke(lake_app, ["sql", "select 1", "--lake", str(tmp_path)])
+    assert result.exit_code == 2
+    assert str(tmp_path) in result.stderr and "none of the lake's tables" in result.stderr
+
+
+def test_lake_compact_rewrites_closed_days_and_settlement_reads_the_same(lake_uri: str) -> None:
+    before = invoke(report_app, "settlement", "--lake", lake_uri, "--format", "csv")
+    out = json.loads(invoke(lake_app, "compact", "--lake", lake_uri, "--before", "2026-04-01", "--format", "json"))
+    assert {(row["table_name"], row["day"]) for row in out} >= {("cdrs", "2026-03-01")}
+    [compacted] = (Path(lake_uri) / "cdrs" / "dt=2026-03-01").iterdir()
+    assert compacted.name.startswith("compacted-")
+    assert invoke(report_app, "settlement", "--lake", lake_uri, "--format", "csv") == before
+
+
+def test_lake_compact_refuses_a_lake_that_does_not_exist(tmp_path: Path) -> None:
+    result = runner.invoke(lake_app, ["compact", "--lake", str(tmp_path / "nope")])
+    assert result.exit_code == 2 and "nope" in result.stderr
+
+
+def test_partner_statement_for_a_month_as_csv_and_printable_html(lake_uri: str, tmp_path: Path) -> None:
+    out = tmp_path / "statements"
+    printed = invoke(report_app, "statement", "--partner", "DE-EMS", "--month", "2026-03", "--lake", lake_uri,
+                     "--out", str(out))
+    assert "3 CDRs, 0 credits, 3.03 EUR" in printed
+    rows = list(csv.DictReader(io.StringIO((out / "statement-DE-EMS-2026-03.csv").read_text())))
+    assert [(r["cdr_id"], r["excl_vat"], r["incl_vat"]) for r in rows] == [
+        ("A", "1.01", "1.22"), ("B", "1.01", "1.22"), ("C", "1.01", "1.22")]  # each line rounded half away
+    page = (out / "statement-DE-EMS-2026-03.html").read_text()
+    assert "Settlement statement DE-EMS, March 2026" in page
+    assert "3.03" in page and "3.66" in page  # the totals are the sums of the lines' cents
+    assert "half away from zero" in page
+
+
+def test_partner_statement_nets_credits_as_negative_lines(land, lake: Path, tmp_path: Path) -> None:
+    land("cdrs", [cdr("A", "2026-05-02T08:00:00", "10.0000", incl="12.1000"),
+                  cdr("A-CREDIT", "2026-05-03T08:00:00", "10.0000", incl="12.1000", credit=True,
+                      credit_reference_id="A"),
+                  cdr("A2", "2026-05-03T08:00:00", "8.0000", incl="9.6800")])
+    out = tmp_path / "statements"
+    printed = invoke(report_app, "statement", "--partner", "DE-EMS", "--month", "2026-05", "--lake", str(lake),
+                     "--out", str(out))
+    assert "2 CDRs, 1 credits, 8.00 EUR" in printed
+    rows = list(csv.DictReader(io.StringIO((out / "statement-DE-EMS-2026-05.csv").read_text())))
+    assert [(r["cdr_id"], r["kind"], r["excl_vat"]) for r in rows] == [
+        ("A", "charge", "10.00"), ("A-CREDIT", "credit", "-10.00"), ("A2", "charge", "8.00")]
+
+
+def test_partner_statement_of_a_month_without_cdrs_says_so(lake_uri: str, tmp_path: Path) -> None:
+    result = runner.invoke(report_app, ["statement", "--partner", "DE-EMS", "--month", "2025-01", "--lake", lake_uri,
+                                        "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "no CDR of DE-EMS ended in 2025-01" in result.stderr

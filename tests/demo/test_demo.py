@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
 
-from analytics import open_lake
+from analytics import open_lake, reconciliation_lines
+from tests.analytics.notebook_runner import cells, chart_rows, charts, notebook_paths, run_notebook
 
-CHARGE_POINTS, SESSIONS = 3, 2
+CHARGE_POINTS, SESSIONS, DAYS, UNTIL = 3, 2, 2, "2026-11-04"
 CENT = Decimal("0.01")
 
 
@@ -21,7 +23,8 @@ def demo_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
     lake = tmp_path_factory.mktemp("demo") / "lake"
     done = subprocess.run(
         [sys.executable, "-m", "roamstream", "demo", "--lake", str(lake),
-         "--charge-points", str(CHARGE_POINTS), "--sessions", str(SESSIONS)],
+         "--charge-points", str(CHARGE_POINTS), "--sessions", str(SESSIONS), "--days", str(DAYS),
+         "--until", UNTIL],
         capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "200"},
     )
     assert done.returncode == 0, done.stdout + done.stderr
@@ -36,7 +39,8 @@ def test_one_cdr_per_simulated_session_each_acknowledged_with_1000(demo_run):
             "select object_id from push_results where module = 'cdrs' and ok and ocpi_status_code = 1000"
         ).fetchall()}
         sessions = con.execute("select count(distinct session_id) from cdrs").fetchone()[0]
-    assert len(cdr_ids) == CHARGE_POINTS * SESSIONS == sessions
+    assert len(cdr_ids) == sessions
+    assert CHARGE_POINTS * SESSIONS <= len(cdr_ids) <= CHARGE_POINTS * SESSIONS * DAYS  # late ones left out
     assert acked == cdr_ids
 
 
@@ -46,7 +50,7 @@ def test_the_printed_settlement_equals_the_sum_of_the_cdrs_in_the_lake(demo_run)
         sums = con.execute(
             "select partner, count(*), sum(total_cost_excl_vat), sum(total_cost_incl_vat) from cdrs group by 1"
         ).fetchall()
-    assert len(sums) == 2  # both demo eMSPs charged
+    assert len(sums) == 3  # every demo eMSP's drivers charged
     printed = [line for line in done.stdout.splitlines() if "│" in line]
     for partner, count, excl, incl in sums:
         [row] = [line for line in printed if f" {partner} " in line]
@@ -54,3 +58,37 @@ def test_the_printed_settlement_equals_the_sum_of_the_cdrs_in_the_lake(demo_run)
         assert str(count) in cells
         assert str(excl.quantize(CENT, ROUND_HALF_UP)) in cells
         assert str(incl.quantize(CENT, ROUND_HALF_UP)) in cells
+
+
+def test_history_is_in_the_past_at_three_sites_in_their_local_time_with_idle_time(demo_run):
+    _, lake = demo_run
+    with open_lake(str(lake)) as con:
+        [(first, last)] = con.execute("select min(start_date_time), max(end_date_time) from cdrs").fetchall()
+        sites = con.execute(
+            "select location_id, any_value(time_zone), count(distinct tariff_id), sum(total_parking_time_hours)"
+            " from cdrs_local group by 1 order by 1"
+        ).fetchall()
+    assert first.date() >= date(2026, 11, 1) and last < datetime(2026, 11, 4, tzinfo=UTC)
+    assert [(s[0], s[1], s[2]) for s in sites] == [
+        ("LOC-HEL", "Europe/Helsinki", 1), ("LOC-LIS", "Europe/Lisbon", 1), ("LOC-UTR", "Europe/Amsterdam", 1)]
+    assert sum(s[3] for s in sites) > 0  # cars stayed plugged in after charging
+
+
+def test_reconciliation_finds_exactly_the_planted_discrepancies(demo_run):
+    _, lake = demo_run
+    with open_lake(str(lake)) as con:
+        lines = reconciliation_lines(con).records()
+    assert sorted((line["partner"], line["status"]) for line in lines) == [
+        ("DE-EMB", "amount_mismatch"), ("NL-EMA", "missing_in_statement")]
+    [over] = [line for line in lines if line["status"] == "amount_mismatch"]
+    assert over["difference_excl_vat"] == Decimal("0.1000")
+
+
+@pytest.mark.parametrize("path", notebook_paths(), ids=lambda p: p.stem)
+def test_every_notebook_runs_on_the_demo_lake_with_data_in_every_chart(demo_run, path):
+    _, lake = demo_run
+    outputs, defs = run_notebook(path, str(lake))
+    assert len(outputs) == cells(path) - 1
+    assert charts(defs)
+    for name, chart in charts(defs).items():
+        assert chart_rows(chart) > 0, f"{path.name}: {name} has no data"

@@ -27,7 +27,9 @@ def test_statement_lines_are_published_with_exact_amounts(client, producer, serd
     [
         (statement_json(total_excl="1.23456"), "lines[0].total_cost_excl_vat: at most 4 decimals"),
         (statement_json(total_excl="100000000000000"), "lines[0].total_cost_excl_vat: at most 14 digits"),
-        (statement_json(total_excl='"12.30"'), "lines[0].total_cost_excl_vat: must be a JSON number"),
+        (statement_json(total_excl='"12,30"'), "lines[0].total_cost_excl_vat: '12,30' is not a decimal number"),
+        (statement_json(total_excl='"1.23456"'), "lines[0].total_cost_excl_vat: at most 4 decimals"),
+        (statement_json(total_excl="true"), "lines[0].total_cost_excl_vat: must be a number or a string"),
         (
             statement_json().replace(
                 '"currency": "EUR", "total_cost_excl_vat": 0.1',
@@ -52,6 +54,19 @@ def test_statement_problems_are_named(client, producer, serde, body, message):
     assert producer.on("partner.statements.v1") == []
     [dead] = [serde.decode("deadletter.v1", s.value) for s in producer.on("deadletter.v1")]
     assert dead["payload"] == body.encode()
+
+
+def test_statement_amounts_may_be_decimal_strings_as_the_openapi_schema_says(client, producer, serde):
+    resp = client.post(STATEMENTS, content=statement_json(total_excl='"12.3000"', total_energy='"25.5"'),
+                       headers=auth())
+    assert resp.status_code == 200, resp.json()
+    first = serde.decode("partner.statements.v1", producer.on("partner.statements.v1")[0].value)
+    assert first["total_cost_excl_vat"] == Decimal("12.3000")
+    assert first["total_energy"] == Decimal("25.5")
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["StatementLine"]
+    accepted = schema["properties"]["total_cost_excl_vat"]["anyOf"]
+    assert {"type": "number"} in accepted
+    assert {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$"} in accepted
 
 
 def test_statement_unknown_field_is_refused(client):

@@ -177,3 +177,42 @@ def dead_letter(
         "event_time": ts(event_time) if event_time else None,
         "occurred_at": ts(occurred_at),
     }
+
+
+def ocpi_object(object_id: str, last_updated: str, document: dict[str, Any], *, deleted: bool = False,
+                country_code: str = "NL", party_id: str = "RST") -> dict[str, Any]:
+    """An ``ocpi.object.v1`` record (a Location, Tariff or Token version)."""
+    import json
+
+    return {
+        "country_code": country_code,
+        "party_id": party_id,
+        "id": object_id,
+        "last_updated": ts(last_updated),
+        "deleted": deleted,
+        "ocpi_json": "null" if deleted else json.dumps(document),
+    }
+
+
+def location_object(location_id: str, last_updated: str, time_zone: str = "Europe/Amsterdam",
+                    evses: int = 2) -> dict[str, Any]:
+    return ocpi_object(location_id, last_updated, {
+        "id": location_id, "name": f"Site {location_id}", "city": "Utrecht", "country": "NLD",
+        "time_zone": time_zone, "coordinates": {"latitude": "52.089444", "longitude": "5.110278"},
+        "evses": [{"uid": f"{location_id}-{n}"} for n in range(evses)],
+    })
+
+
+def tariff_object(tariff_id: str, last_updated: str) -> dict[str, Any]:
+    return ocpi_object(tariff_id, last_updated, {
+        "id": tariff_id, "currency": "EUR",
+        "elements": [{"price_components": [{"type": "ENERGY", "price": 0.3, "step_size": 1}]},
+                     {"price_components": [{"type": "PARKING_TIME", "price": 2, "step_size": 60}]}],
+    })
+
+
+def token_object(uid: str, last_updated: str, contract_id: str = "DE-EMS-C1") -> dict[str, Any]:
+    return ocpi_object(uid, last_updated, {
+        "uid": uid, "type": "RFID", "contract_id": contract_id, "issuer": "EMS", "valid": True,
+        "whitelist": "ALLOWED",
+    }, country_code="DE", party_id="EMS")

@@ -6,7 +6,19 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 import pytest
-from lake.records import cdr, dead_letter, push_result, sample, session, statement_line, transaction_event, ts
+from lake.records import (
+    cdr,
+    dead_letter,
+    location_object,
+    push_result,
+    sample,
+    session,
+    statement_line,
+    tariff_object,
+    token_object,
+    transaction_event,
+    ts,
+)
 
 from roamstream.avro import AvroSerde
 from roamstream.config import LakeSettings
@@ -19,6 +31,7 @@ from roamstream.lake import (
     lake_filesystem,
     write_batch,
 )
+from roamstream.topics import spec as topic_spec
 
 
 def files(lake: Path) -> list[str]:
@@ -168,11 +181,15 @@ def test_records_decoded_from_avro_land_in_every_table(lake: Path) -> None:
         "push_results": push_result("A", 1, ok=True, code=1000, latency=3.0),
         "partner_statements": statement_line("A", "1.2345"),
         "deadletter": dead_letter("bad", occurred_at="2026-03-01T10:00:00"),
+        "locations": location_object("LOC-1", "2026-03-01T10:00:00"),
+        "tariffs": tariff_object("T-1", "2026-03-01T10:00:00"),
+        "tokens": token_object("TOK-1", "2026-03-01T10:00:00"),
     }
     assert set(samples) == set(TABLES)
     for table, record in samples.items():
         topic = TABLES[table].topic
-        decoded = serde.decode(topic, serde.encode(topic, record))
+        schema = topic_spec(topic).schema
+        decoded = serde.decode(schema, serde.encode(schema, record))
         [path] = write_batch(str(lake), table, 0, 0, 0, [decoded])
         landed = pq.read_table(path)
         assert landed.schema.equals(TABLES[table].schema), table
@@ -222,3 +239,11 @@ def test_a_failed_write_leaves_no_temporary_file_behind(lake: Path) -> None:
     with pytest.raises(OSError):
         write_batch(str(lake), "cdrs", 0, 0, 0, [cdr("A", "2026-03-01T10:00:00", "1")])
     assert files(lake) == []
+
+
+def test_a_cdr_whose_document_is_not_json_is_refused_for_the_dead_letter_topic(lake: Path) -> None:
+    records = [cdr("A", "2026-03-01T10:00:00", "1"), cdr("B", "2026-03-01T10:00:00", "1", ocpi_json="{not json")]
+    with pytest.raises(LakeRecordError) as caught:
+        write_batch(str(lake), "cdrs", 0, 0, 1, records)
+    assert caught.value.index == 1 and "ocpi_json is not JSON" in caught.value.reason
+    assert not lake.exists()
