@@ -18,7 +18,8 @@ from pipelines.topics import declare_topics
 from roamstream.avro import serde_for
 from roamstream.config import Settings
 from roamstream.kafka import create_topics
-from roamstream.push.sender import OcpiSender
+from roamstream.partners.directory import StaticDirectory
+from roamstream.partners.sender import OcpiSender
 
 log = logging.getLogger(__name__)
 
@@ -27,18 +28,22 @@ class Worker:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.app: faust.App = create_app(settings)
-        self.http = httpx.AsyncClient(limits=httpx.Limits(max_connections=20))
+        partners = settings.partners
+        # no pool-wide bound: each partner's lane bounds its own requests in flight (PARTNERS_MAX_IN_FLIGHT),
+        # so a slow partner can never take the connections another one needs
+        self.http = httpx.AsyncClient(limits=httpx.Limits(max_connections=None, max_keepalive_connections=64))
         serde = serde_for(settings.schema_registry.url)
         topics = declare_topics(self.app, settings)
         tables = declare_tables(self.app)
         dead = DeadLetters(topics.deadletter, serde)
         p = settings.pipeline
-        sender = OcpiSender(self.http, settings.partners, p.country_code, p.party_id)
-        partners = {partner.key: partner for partner in settings.partners.emsps}
+        sender = OcpiSender(self.http, p.country_code, p.party_id, timeout_s=partners.timeout_s,
+                            max_redirects=partners.max_redirects)
+        directory = StaticDirectory.from_settings(partners.emsps)
         reference.register(self.app, topics, tables, dead)
         sessions.register(self.app, topics, tables, serde, dead, p)
         pricing.register(self.app, topics, tables, serde, dead, p)
-        push.register(self.app, topics, tables, serde, dead, sender, partners)
+        self.delivery = push.register(self.app, settings, topics, tables, serde, dead, sender, directory)
         lake.register(self.app, topics, serde, dead, settings.lake)
 
     async def start(self) -> Worker:
@@ -48,6 +53,7 @@ class Worker:
         return self
 
     async def stop(self) -> None:
+        await self.delivery.stop()
         await self.app.stop()
         await self.http.aclose()
 

@@ -1,0 +1,155 @@
+"""One OCPI 2.2.1 request to a partner's Receiver endpoint, as transport_and_format says.
+
+Headers: ``Authorization: Token <base64(token)>``, ``X-Request-ID`` (new per attempt), ``X-Correlation-ID``
+(the same for every attempt of one object), ``OCPI-from-country-code``/``-party-id`` (us) and
+``OCPI-to-country-code``/``-party-id`` (the partner). HTTP 307/308 are followed with the same method and body
+(at most ``max_redirects``); other redirects are answers like any other. What the answer means is
+``outcome.classify``'s job; retrying is the delivery lane's.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urljoin
+
+import httpx
+
+from roamstream.partners.directory import PartnerEndpoint
+from roamstream.partners.outcome import Outcome, classify, retry_after_s
+
+#: exceptions raised before any byte of the request left: the partner cannot have it
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+_MAX_KEPT_RESPONSE = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    module: str
+    object_id: str
+    method: str
+    url: str
+    body: bytes
+    correlation_id: str
+    request_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    partner: str
+    request: Request
+    attempt: int
+    http_status: int | None
+    ocpi_status_code: int | None
+    ocpi_status_message: str | None
+    location: str | None
+    outcome: Outcome
+    #: the partner may have acted on the request without us seeing the answer (timeout, broken connection)
+    unknown: bool
+    retry_after_s: float | None
+    error: str | None
+    response_body: str | None
+    #: where the request was answered (after 307/308)
+    final_url: str
+    pushed_at: datetime
+    latency_ms: float
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is Outcome.OK
+
+    def record(self, event_time: datetime) -> dict:
+        """The ``push.results.v1`` record of this attempt."""
+        r = self.request
+        return {
+            "partner": self.partner, "module": r.module, "object_id": r.object_id, "method": r.method,
+            "url": self.final_url, "attempt": self.attempt, "http_status": self.http_status,
+            "ocpi_status_code": self.ocpi_status_code, "ocpi_status_message": self.ocpi_status_message,
+            "location": self.location, "ok": self.ok, "error": self.error, "event_time": event_time,
+            "pushed_at": self.pushed_at, "latency_ms": self.latency_ms, "outcome": self.outcome.value,
+            "request_id": r.request_id,
+        }
+
+
+def intent_record(partner: str, request: Request, attempt: int, event_time: datetime) -> dict:
+    """The ``push.results.v1`` record written (and acknowledged by the broker) before a request goes out:
+    until the attempt's own record supersedes it, the attempt reads as "outcome unknown"."""
+    return {
+        "partner": partner, "module": request.module, "object_id": request.object_id, "method": request.method,
+        "url": request.url, "attempt": attempt, "http_status": None, "ocpi_status_code": None,
+        "ocpi_status_message": None, "location": None, "ok": False,
+        "error": "outcome unknown: sent, no answer recorded", "event_time": event_time,
+        "pushed_at": datetime.now(UTC), "latency_ms": None, "outcome": "unknown", "request_id": request.request_id,
+    }
+
+
+def auth_header(token: str) -> str:
+    return "Token " + base64.b64encode(token.encode()).decode()
+
+
+def new_request(module: str, object_id: str, method: str, url: str, body: bytes, correlation_id: str) -> Request:
+    return Request(module, object_id, method, url, body, correlation_id, str(uuid.uuid4()))
+
+
+class OcpiSender:
+    def __init__(self, client: httpx.AsyncClient, country_code: str, party_id: str, *, timeout_s: float = 10.0,
+                 max_redirects: int = 3):
+        self._client = client
+        self._from = (country_code, party_id)
+        self._timeout_s = timeout_s
+        self._max_redirects = max_redirects
+
+    @property
+    def cpo(self) -> tuple[str, str]:
+        return self._from
+
+    def headers(self, partner: PartnerEndpoint, request: Request) -> dict[str, str]:
+        return {
+            "Authorization": auth_header(partner.token),
+            "Content-Type": "application/json",
+            "X-Request-ID": request.request_id,
+            "X-Correlation-ID": request.correlation_id,
+            "OCPI-from-country-code": self._from[0],
+            "OCPI-from-party-id": self._from[1],
+            "OCPI-to-country-code": partner.country_code,
+            "OCPI-to-party-id": partner.party_id,
+        }
+
+    async def send(self, partner: PartnerEndpoint, request: Request, attempt: int = 1) -> Attempt:
+        """One attempt (following 307/308); never raises for what the network or the partner does."""
+        started = time.perf_counter()
+        status = code = message = location = error = retry = body = None
+        unknown = False
+        url = request.url
+        try:
+            for _ in range(self._max_redirects + 1):
+                response = await self._client.request(
+                    request.method, url, content=request.body, headers=self.headers(partner, request),
+                    timeout=self._timeout_s,
+                )
+                if response.status_code in (307, 308) and "Location" in response.headers:
+                    url = urljoin(url, response.headers["Location"])
+                    continue
+                break
+            status = response.status_code
+            location = response.headers.get("Location")
+            retry = retry_after_s(response.headers.get("Retry-After"))
+            body = response.text[:_MAX_KEPT_RESPONSE]
+            unknown = status in (502, 504)
+            try:
+                envelope = response.json()
+                code = int(envelope["status_code"])
+                message = envelope.get("status_message")
+            except (ValueError, AttributeError, TypeError, KeyError):
+                error = f"HTTP {status}: response is not an OCPI JSON envelope"
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}".rstrip(": ")
+            unknown = not isinstance(exc, _NOT_SENT)
+        outcome = classify(request.method, request.module, status, code, message)
+        if outcome is not Outcome.OK and error is None:
+            error = f"HTTP {status}, OCPI status {code}: {message or ''}".strip()
+        return Attempt(partner.key, request, attempt, status, code, message, location, outcome, unknown, retry,
+                       error, body, url, datetime.now(UTC), (time.perf_counter() - started) * 1000)
