@@ -82,8 +82,8 @@ class KafkaJournal:
     async def intent(self, item: Pending, request: Request, attempt: int) -> None:
         await (await self._send(item.partner, intent_record(item.partner, request, attempt, item.event_time)))
 
-    async def result(self, item: Pending, attempt: Attempt) -> None:
-        await self._send(item.partner, attempt.record(item.event_time))
+    async def result(self, item: Pending, attempt: Attempt, delivered: bool) -> None:
+        await self._send(item.partner, attempt.record(item.event_time, delivered=delivered))
 
     async def final(self, item: Pending, attempt: Attempt) -> None:
         r = attempt.request

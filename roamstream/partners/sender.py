@@ -61,14 +61,17 @@ class Attempt:
     def ok(self) -> bool:
         return self.outcome is Outcome.OK
 
-    def record(self, event_time: datetime) -> dict:
-        """The ``push.results.v1`` record of this attempt."""
+    def record(self, event_time: datetime, *, delivered: bool | None = None) -> dict:
+        """The ``push.results.v1`` record of this attempt; ``delivered`` overrides ``ok`` (a CDR the partner
+        says it has already, after an attempt whose outcome was unknown, is delivered)."""
         r = self.request
+        ok = self.ok if delivered is None else delivered
+        error = self.error if not ok else (None if self.ok else f"delivered: {self.error} (after an unknown outcome)")
         return {
             "partner": self.partner, "module": r.module, "object_id": r.object_id, "method": r.method,
             "url": self.final_url, "attempt": self.attempt, "http_status": self.http_status,
             "ocpi_status_code": self.ocpi_status_code, "ocpi_status_message": self.ocpi_status_message,
-            "location": self.location, "ok": self.ok, "error": self.error, "event_time": event_time,
+            "location": self.location, "ok": ok, "error": error, "event_time": event_time,
             "pushed_at": self.pushed_at, "latency_ms": self.latency_ms, "outcome": self.outcome.value,
             "request_id": r.request_id,
         }

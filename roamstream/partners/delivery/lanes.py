@@ -49,7 +49,7 @@ class DeliveryLog(Protocol):
     async def intent(self, item: Pending, request: Request, attempt: int) -> None:
         """Record that ``request`` is about to go out; return once the record is durable."""
 
-    async def result(self, item: Pending, attempt: Attempt) -> None: ...
+    async def result(self, item: Pending, attempt: Attempt, delivered: bool) -> None: ...
 
     async def final(self, item: Pending, attempt: Attempt) -> None:
         """A final refusal: the dead-letter topic, with the request and the response."""
@@ -197,10 +197,10 @@ class Lane:
                 async with self._slots:
                     await self._log.intent(item, request, n)
                     attempt = await self._sender.send(self.endpoint, request, n)
-                await self._log.result(item, attempt)
                 outcome = attempt.outcome
                 if outcome is Outcome.ALREADY_EXISTS:
                     outcome = Outcome.OK if key in group.maybe_sent else Outcome.FINAL
+                await self._log.result(item, attempt, outcome is Outcome.OK)
                 if outcome is Outcome.OK:
                     self._acknowledged(group, item, attempt)
                     failures = 0
