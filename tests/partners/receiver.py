@@ -2,7 +2,7 @@
 immutable, PATCH of an unknown Session answered 404/2003, charging periods appended), behind faults a test
 switches on at ``POST /_control``:
 
-- ``{"mode": "ok"}``; ``{"mode": "503"}`` (HTTP 503, OCPI 3000, optional ``retry_after``); ``{"mode": "slow",
+- ``{"mode": "ok"}``; ``{"mode": "reject"}`` (HTTP 400, OCPI 2001); ``{"mode": "503"}`` (HTTP 503, OCPI 3000, optional ``retry_after``); ``{"mode": "slow",
   "delay_s": 10}``; ``{"mode": "timeout_once", "delay_s": 3}`` (the next CDR POST is stored, then answered
   late: the sender times out with the CDR at the partner); ``{"forget_sessions": true}`` (loses every
   Session: later PATCHes get 404); ``{"redirect": true}`` (every push is answered 307 to the same path under
@@ -76,6 +76,10 @@ class Faults:
             entry["status"] = 503
             headers = {"Retry-After": str(self.mode["retry_after"])} if "retry_after" in self.mode else None
             return await envelope(3000, "maintenance", http_status=503, headers=headers)(scope, receive, send)
+        if mode == "reject":
+            entry["status"] = 400
+            return await envelope(2001, "Invalid or missing parameters: rejected for the test",
+                                  http_status=400)(scope, receive, send)
         if mode == "slow":
             await asyncio.sleep(float(self.mode.get("delay_s", 10)))
         status: dict = {}

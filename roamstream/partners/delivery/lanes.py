@@ -112,8 +112,10 @@ class Lane:
             group.maybe_sent.add(key)
             if item.kind == "session":
                 group.put_whole.add(key)
-        if item.force and item.kind == "session":
-            group.put_whole.add(key)
+        if item.force:  # an operator's resend: the partner may have it, or a part of it
+            group.maybe_sent.add(key)
+            if item.kind == "session":
+                group.put_whole.add(key)
         if group.task is None or group.task.done():
             group.task = asyncio.get_running_loop().create_task(self._drive(group), name=f"lane {item.group}")
         else:
