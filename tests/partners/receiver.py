@@ -2,7 +2,8 @@
 immutable, PATCH of an unknown Session answered 404/2003, charging periods appended), behind faults a test
 switches on at ``POST /_control``:
 
-- ``{"mode": "ok"}``; ``{"mode": "reject"}`` (HTTP 400, OCPI 2001); ``{"mode": "503"}`` (HTTP 503, OCPI 3000, optional ``retry_after``); ``{"mode": "slow",
+- ``{"mode": "ok"}``; ``{"mode": "reject"}`` (HTTP 400, OCPI 2001);
+  ``{"mode": "503"}`` (HTTP 503, OCPI 3000, optional ``retry_after``); ``{"mode": "slow",
   "delay_s": 10}``; ``{"mode": "timeout_once", "delay_s": 3}`` (the next CDR POST is stored, then answered
   late: the sender times out with the CDR at the partner); ``{"forget_sessions": true}`` (loses every
   Session: later PATCHes get 404); ``{"redirect": true}`` (every push is answered 307 to the same path under
