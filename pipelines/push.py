@@ -45,10 +45,20 @@ class TableState:
     def __init__(self, tables: Tables, source_topic: str) -> None:
         self._tables = tables
         self._topic = source_topic
+        #: key -> (stored bytes, decoded): a lane reads an object's state several times per request
+        self._decoded: dict[bytes, tuple[bytes, Pending]] = {}
 
     def pending(self, key: bytes) -> Pending | None:
         raw = self._tables.push_pending.get(key)
-        return decode(raw) if raw else None
+        if not raw:
+            self._decoded.pop(key, None)
+            return None
+        known = self._decoded.get(key)
+        if known is not None and known[0] == raw:
+            return known[1]
+        item = decode(raw)
+        self._decoded[key] = (raw, item)
+        return item
 
     def ledger(self, key: bytes) -> bytes | None:
         return self._tables.push_ledger.get(key)
@@ -63,8 +73,9 @@ class TableState:
             self._drop(item)
 
     def _drop(self, item: Pending) -> None:
-        if self._tables.push_pending.get(item.key) == item.encode():  # else a newer state replaced it
+        if self.pending(item.key) == item:  # else a newer state replaced it
             del self._tables.push_pending[item.key]
+            self._decoded.pop(item.key, None)
 
 
 class KafkaJournal:

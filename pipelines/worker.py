@@ -8,7 +8,6 @@ import logging
 import signal
 
 import faust
-import httpx
 
 from pipelines import lake, pricing, push, reference, sessions
 from pipelines.app import create_app
@@ -29,16 +28,14 @@ class Worker:
         self.settings = settings
         self.app: faust.App = create_app(settings)
         partners = settings.partners
-        # no pool-wide bound: each partner's lane bounds its own requests in flight (PARTNERS_MAX_IN_FLIGHT),
-        # so a slow partner can never take the connections another one needs
-        self.http = httpx.AsyncClient(limits=httpx.Limits(max_connections=None, max_keepalive_connections=64))
         serde = serde_for(settings.schema_registry.url)
         topics = declare_topics(self.app, settings)
         tables = declare_tables(self.app)
         dead = DeadLetters(topics.deadletter, serde)
         p = settings.pipeline
-        sender = OcpiSender(self.http, p.country_code, p.party_id, timeout_s=partners.timeout_s,
-                            max_redirects=partners.max_redirects)
+        self.sender = sender = OcpiSender(p.country_code, p.party_id, timeout_s=partners.timeout_s,
+                                          max_redirects=partners.max_redirects,
+                                          connections_per_partner=partners.max_in_flight)
         directory = StaticDirectory.from_settings(partners.emsps)
         reference.register(self.app, topics, tables, dead)
         sessions.register(self.app, topics, tables, serde, dead, p)
@@ -55,7 +52,7 @@ class Worker:
     async def stop(self) -> None:
         await self.delivery.stop()
         await self.app.stop()
-        await self.http.aclose()
+        await self.sender.aclose()
 
     async def __aenter__(self) -> Worker:
         return await self.start()

@@ -10,19 +10,20 @@ Headers: ``Authorization: Token <base64(token)>``, ``X-Request-ID`` (new per att
 from __future__ import annotations
 
 import base64
+import json
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urljoin
 
-import httpx
+import aiohttp
 
 from roamstream.partners.directory import PartnerEndpoint
 from roamstream.partners.outcome import Outcome, classify, retry_after_s
 
 #: exceptions raised before any byte of the request left: the partner cannot have it
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+_NOT_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError, aiohttp.InvalidURL)
 _MAX_KEPT_RESPONSE = 2000
 
 
@@ -97,13 +98,38 @@ def new_request(module: str, object_id: str, method: str, url: str, body: bytes,
     return Request(module, object_id, method, url, body, correlation_id, str(uuid.uuid4()))
 
 
+def partner_session(connections: int) -> aiohttp.ClientSession:
+    """One partner's connection pool: at most ``connections`` (its lane's requests in flight), so that no
+    partner can take the connections of another (aiohttp sets TCP_NODELAY: header and body leave at once)."""
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections, limit_per_host=connections),
+                                 auto_decompress=True)
+
+
 class OcpiSender:
-    def __init__(self, client: httpx.AsyncClient, country_code: str, party_id: str, *, timeout_s: float = 10.0,
-                 max_redirects: int = 3):
-        self._client = client
+    """Sends OCPI requests (aiohttp: the HTTP client with the least CPU per request, which is what limits
+    pushes per second on a worker); each partner gets its own connection pool unless one ``session`` is given."""
+
+    def __init__(self, country_code: str, party_id: str, *, session: aiohttp.ClientSession | None = None,
+                 timeout_s: float = 10.0, max_redirects: int = 3, connections_per_partner: int = 16):
+        self._session = session
+        self._sessions: dict[str, aiohttp.ClientSession] = {}
+        self._connections = connections_per_partner
         self._from = (country_code, party_id)
-        self._timeout_s = timeout_s
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._max_redirects = max_redirects
+
+    def _session_for(self, partner: PartnerEndpoint) -> aiohttp.ClientSession:
+        if self._session is not None:
+            return self._session
+        session = self._sessions.get(partner.key)
+        if session is None or session.closed:
+            session = self._sessions[partner.key] = partner_session(self._connections)
+        return session
+
+    async def aclose(self) -> None:
+        for session in self._sessions.values():
+            await session.close()
+        self._sessions.clear()
 
     @property
     def cpo(self) -> tuple[str, str]:
@@ -127,30 +153,31 @@ class OcpiSender:
         status = code = message = location = error = retry = body = None
         unknown = False
         url = request.url
+        session = self._session_for(partner)
         try:
             for _ in range(self._max_redirects + 1):
-                response = await self._client.request(
-                    request.method, url, content=request.body, headers=self.headers(partner, request),
-                    timeout=self._timeout_s,
-                )
-                if response.status_code in (307, 308) and "Location" in response.headers:
-                    url = urljoin(url, response.headers["Location"])
-                    continue
-                break
-            status = response.status_code
-            location = response.headers.get("Location")
-            retry = retry_after_s(response.headers.get("Retry-After"))
-            body = response.text[:_MAX_KEPT_RESPONSE]
+                async with session.request(request.method, url, data=request.body, allow_redirects=False,
+                                           headers=self.headers(partner, request), timeout=self._timeout) as response:
+                    status = response.status
+                    location = response.headers.get("Location")
+                    retry = retry_after_s(response.headers.get("Retry-After"))
+                    raw = await response.read()
+                if status not in (307, 308) or location is None:
+                    break
+                url = urljoin(url, location)  # too many redirects: the last 307/308 is the (final) answer
+            body = raw[:_MAX_KEPT_RESPONSE].decode(errors="replace")
             unknown = status in (502, 504)
             try:
-                envelope = response.json()
+                envelope = json.loads(raw)
                 code = int(envelope["status_code"])
                 message = envelope.get("status_message")
             except (ValueError, AttributeError, TypeError, KeyError):
                 error = f"HTTP {status}: response is not an OCPI JSON envelope"
-        except httpx.HTTPError as exc:
+        except _NOT_SENT as exc:
             error = f"{type(exc).__name__}: {exc}".rstrip(": ")
-            unknown = not isinstance(exc, _NOT_SENT)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            error = f"{type(exc).__name__}: {exc}".rstrip(": ")
+            unknown = True
         outcome = classify(request.method, request.module, status, code, message)
         if outcome is not Outcome.OK and error is None:
             error = f"HTTP {status}, OCPI status {code}: {message or ''}".strip()

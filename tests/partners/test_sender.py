@@ -2,7 +2,6 @@
 
 import base64
 
-import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -54,10 +53,13 @@ def partner(base: str) -> PartnerEndpoint:
 
 async def send(path: str, method: str = "POST", module: str = "cdrs"):
     app, seen = receiver()
-    async with ServedApp(app) as served, httpx.AsyncClient() as client:
-        sender = OcpiSender(client, "NL", "RST")
-        request = new_request(module, "CDR1", method, f"{served.url}/{path}", b'{"id": "CDR1"}', "corr-1")
-        return await sender.send(partner(served.url), request), seen
+    sender = OcpiSender("NL", "RST")
+    try:
+        async with ServedApp(app) as served:
+            request = new_request(module, "CDR1", method, f"{served.url}/{path}", b'{"id": "CDR1"}', "corr-1")
+            return await sender.send(partner(served.url), request), seen
+    finally:
+        await sender.aclose()
 
 
 async def test_the_ocpi_headers_and_a_created_cdr():
@@ -110,8 +112,23 @@ async def test_no_envelope_is_final_and_named():
 
 
 async def test_an_unreachable_partner_is_transient_and_known_not_sent():
-    async with httpx.AsyncClient() as client:
-        sender = OcpiSender(client, "NL", "RST")
-        request = new_request("cdrs", "CDR1", "POST", "http://127.0.0.1:9/cdrs", b"{}", "c")
-        attempt = await sender.send(partner("http://127.0.0.1:9"), request)
+    sender = OcpiSender("NL", "RST")
+    request = new_request("cdrs", "CDR1", "POST", "http://127.0.0.1:9/cdrs", b"{}", "c")
+    attempt = await sender.send(partner("http://127.0.0.1:9"), request)
+    await sender.aclose()
     assert attempt.outcome is Outcome.TRANSIENT and attempt.http_status is None and not attempt.unknown
+
+
+async def test_too_many_redirects_is_final():
+    app = FastAPI()
+
+    @app.post("/loop")
+    async def loop():
+        return JSONResponse({}, 307, headers={"Location": "/loop"})
+
+    sender = OcpiSender("NL", "RST", max_redirects=2)
+    async with ServedApp(app) as served:
+        attempt = await sender.send(partner(served.url), new_request("cdrs", "C", "POST", served.url + "/loop",
+                                                                     b"{}", "c"))
+    await sender.aclose()
+    assert attempt.outcome is Outcome.FINAL and attempt.http_status == 307

@@ -8,7 +8,7 @@ group (the Session's PUT and PATCHes, then its CDRs), and runs groups in paralle
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Literal
 
@@ -48,10 +48,13 @@ class Pending:
         return datetime.fromisoformat(self.last_updated)
 
     def encode(self) -> bytes:
-        return json.dumps(asdict(self), separators=(",", ":")).encode()
+        return json.dumps({f: getattr(self, f) for f in _FIELDS}, separators=(",", ":")).encode()
 
     def with_(self, **changes) -> Pending:
         return replace(self, **changes)
+
+
+_FIELDS = tuple(f.name for f in fields(Pending))
 
 
 def decode(raw: bytes) -> Pending:
