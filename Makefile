@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+INTEROP := .venv-interop
+INTEROP_STAMP := $(INTEROP)/.installed
 
-.PHONY: demo test lint bench venv clean
+.PHONY: demo test lint bench venv interop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,10 +16,19 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# an independent OCPI implementation (extrawest-ocpi) as the receiving eMSP of the interop test, in its own
+# venv: its dependencies clash with ours
+$(INTEROP_STAMP): tests/partners/interop/requirements.txt
+	$(PYTHON) -m venv $(INTEROP)
+	$(INTEROP)/bin/python -m pip install --quiet -r tests/partners/interop/requirements.txt
+	touch $(INTEROP_STAMP)
+
+interop: $(INTEROP_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/roamstream demo
 
-test: $(STAMP)
+test: $(STAMP) $(INTEROP_STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -27,4 +38,4 @@ bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) $(INTEROP) data .pytest_cache

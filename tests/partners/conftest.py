@@ -122,3 +122,33 @@ def with_partners(settings: Settings):
 
 def sessions_at(state: dict) -> dict[str, dict]:
     return {k: json.loads(v) for k, v in state["sessions"].items()}
+
+
+INTEROP = Path(__file__).resolve().parents[2] / ".venv-interop"
+
+
+@contextlib.asynccontextmanager
+async def extrawest_emsp(token: str) -> AsyncIterator[Receiver]:
+    """The extrawest-ocpi eMSP in its own process and venv (built by ``make interop`` when missing)."""
+    if not (INTEROP / ".installed").exists():
+        build = await asyncio.create_subprocess_exec("make", "-C", str(INTEROP.parent), "interop")
+        assert await build.wait() == 0, "make interop failed"
+    proc = await asyncio.create_subprocess_exec(
+        str(INTEROP / "bin" / "python"), str(Path(__file__).with_name("interop") / "extrawest_emsp.py"),
+        "--token", token, stdout=asyncio.subprocess.PIPE)
+    try:
+        async with asyncio.timeout(60):
+            line = (await proc.stdout.readline()).decode()
+        assert line.startswith("listening "), line
+        url = line.split()[1]
+        async with httpx.AsyncClient() as client:  # up once it answers
+            for _ in range(100):
+                try:
+                    await client.get(f"{url}/_state")
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+        yield Receiver(url, token, proc)
+    finally:
+        proc.terminate()
+        await proc.wait()
