@@ -81,8 +81,9 @@ def cdr_record(session_id: str, partner: tuple[str, str], cp: str) -> dict:
 
 def life(session_id: str, partner: tuple[str, str], cp: str, updates: int = 3) -> list[tuple[str, bytes, dict]]:
     """A session's records in the order the pipeline publishes them: ACTIVE snapshots, COMPLETED, the CDR."""
-    records = [("ocpi.sessions.v1", cp, session_record(session_id, partner, cp, minutes=15 * n,
-                                                         kwh=str(3 * n))) for n in range(updates)]
+    # ACTIVE snapshots spread over the 45 minutes before the COMPLETED one (event time only moves forward)
+    records = [("ocpi.sessions.v1", cp, session_record(session_id, partner, cp, minutes=45 * n // updates,
+                                                         kwh=str(9 * n // updates))) for n in range(updates)]
     records.append(("ocpi.sessions.v1", cp, session_record(session_id, partner, cp, minutes=45, kwh="10",
                                                            status="COMPLETED")))
     records.append(("ocpi.cdrs.v1", cp, cdr_record(session_id, partner, cp)))

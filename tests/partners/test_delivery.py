@@ -163,3 +163,33 @@ async def test_retry_after_is_kept_and_503_retried_until_delivered(with_partners
 
 async def _refused(receiver, n: int) -> bool:
     return sum(e["status"] == 503 for e in (await receiver.state())["log"]) >= n
+
+
+def most_at_once(log: list[dict]) -> int:
+    """The most requests the partner was answering at the same moment."""
+    edges = sorted([(e["at"], 1) for e in log] + [(e["done"], -1) for e in log])
+    most = current = 0
+    for _, step in edges:
+        current += step
+        most = max(most, current)
+    return most
+
+
+async def test_a_lane_behind_keeps_its_bound_and_sends_the_latest_session_state_once(with_partners, topics,
+                                                                                     receivers):
+    ids = {f"C-{n}" for n in range(6)}
+    records = [r for n in range(6) for r in life(f"C-{n}", PARTNER_A, f"CP-{n}", updates=6)]
+    async with receivers("tok-a") as a:
+        await a.control(mode="slow", delay_s=0.5)
+        settings = with_partners([a.partner(PARTNER_A)], max_in_flight=2)
+        async with Worker(settings):
+            await publish(settings, records)
+            await until(delivered(a, ids), "every session COMPLETED and every CDR at the slow partner")
+        state = await a.state()
+    assert most_at_once(state["log"]) <= 2  # PARTNERS_MAX_IN_FLIGHT
+    assert_in_order(state, ids)
+    snapshots = sum(1 for topic, _, _ in records if topic == "ocpi.sessions.v1")
+    session_requests = sum(len(session_calls(state, sid)) for sid in ids)
+    assert session_requests < snapshots  # coalesced: 7 snapshots per session, fewer requests
+    for sid in ids:
+        assert sessions_at(state)[sid]["kwh"] == 10
