@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+INTEROP := .venv-interop
+INTEROP_STAMP := $(INTEROP)/.installed
 
-.PHONY: demo notebooks test lint bench venv clean
+.PHONY: demo notebooks test lint bench venv interop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +15,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+# an independent OCPI implementation (extrawest-ocpi) as the receiving eMSP of the interop test, in its own
+# venv: its dependencies clash with ours
+$(INTEROP_STAMP): tests/partners/interop/requirements.txt
+	$(PYTHON) -m venv $(INTEROP)
+	$(INTEROP)/bin/python -m pip install --quiet -r tests/partners/interop/requirements.txt
+	touch $(INTEROP_STAMP)
+
+interop: $(INTEROP_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/roamstream demo --fresh
@@ -25,7 +36,7 @@ $(DEMO_LAKE)/.roamstream-demo: | $(STAMP)
 notebooks: $(STAMP) $(DEMO_LAKE)/.roamstream-demo
 	$(BIN)/roamstream notebooks export --lake $(DEMO_LAKE) --out data/notebooks
 
-test: $(STAMP)
+test: $(STAMP) $(INTEROP_STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -35,4 +46,4 @@ bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) $(INTEROP) data .pytest_cache

@@ -1,76 +1,215 @@
-"""Push: every CDR is POSTed to the eMSP that owns its token, once (a ledger remembers acknowledged CDRs).
-A Session is PUT whole the first time, then PATCHed with what changes (kwh, status, end, last_updated), as
-mod_sessions says. Each attempt is recorded on ``push.results.v1``."""
+"""Push: every Session and CDR reaches the eMSP that owns its token, through that partner's delivery lane
+(``roamstream.partners.delivery``). This stage only makes objects pending and hands them to the lanes:
+
+- an event is acknowledged once its object is in the ``push_pending`` table; faust flushes the table's
+  changelog before it commits offsets, so the input offsets are never ahead of the pending state;
+- after a restart or a rebalance, the lanes take up what the table holds for the partitions assigned;
+- ``push.results.v1`` gets an intent record (acknowledged by the broker) before every request, and the
+  attempt's result after it; a final refusal goes to ``deadletter.v1`` with the request and the response.
+"""
 
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+import logging
+import time
+from datetime import datetime
+from typing import Any
 
 import faust
 
 from pipelines.deadletter import DeadLetters
+from pipelines.table_writes import in_partition
 from pipelines.tables import Tables
 from pipelines.topics import Topics
 from roamstream.avro import AvroSerde
-from roamstream.config import Partner
-from roamstream.ocpi import jsonio
-from roamstream.push.sender import Attempt, OcpiSender
+from roamstream.config import PartnerSettings, Settings
+from roamstream.partners.delivery.lanes import Lanes, LaneSettings
+from roamstream.partners.delivery.pending import Pending, decode, ledger_key, pending_key
+from roamstream.partners.directory import PartnerDirectory
+from roamstream.partners.exceptions import PendingStateError
+from roamstream.partners.sender import Attempt, OcpiSender, Request, intent_record
 
 STAGE = "push"
-ACKNOWLEDGED = b"1000"
-#: the Session fields that change while a session runs; a PATCH carries those present
-PATCHED_FIELDS = ("kwh", "status", "end_date_time", "total_cost", "last_updated")
+log = logging.getLogger(__name__)
 
 
-def session_patch(ocpi_json: str) -> bytes:
-    """The PATCH body of a Session snapshot: its changing fields, numbers kept exact."""
-    session = json.loads(ocpi_json, parse_float=Decimal)
-    return jsonio.dumps({k: session[k] for k in PATCHED_FIELDS if k in session}).encode()
+def lane_settings(p: PartnerSettings) -> LaneSettings:
+    return LaneSettings(max_in_flight=p.max_in_flight, backoff_s=p.backoff_s, backoff_cap_s=p.backoff_cap_s,
+                        cdr_session_wait_s=p.cdr_session_wait_s)
 
 
-def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, dead: DeadLetters,
-             sender: OcpiSender, partners: dict[str, Partner]) -> None:
-    async def record(attempts: list[Attempt], event_time) -> None:
-        for attempt in attempts:
-            await topics.push_results.send(
-                key=attempt.partner.encode(), value=serde.encode("push.results.v1", attempt.record(event_time))
-            )
+class TableState:
+    """The lanes' ``DeliveryState`` over the ``push_pending`` and ``push_ledger`` tables."""
 
-    async def push_cdrs(stream: faust.StreamT) -> None:
-        async for event, cdr in dead.decoded(stream, "ocpi.cdrs.v1", STAGE):
-            partner = partners.get(cdr["partner"])
+    def __init__(self, tables: Tables, source_topic: str) -> None:
+        self._tables = tables
+        self._topic = source_topic
+        #: key -> (stored bytes, decoded): a lane reads an object's state several times per request
+        self._decoded: dict[bytes, tuple[bytes, Pending]] = {}
+
+    def pending(self, key: bytes) -> Pending | None:
+        raw = self._tables.push_pending.get(key)
+        if not raw:
+            self._decoded.pop(key, None)
+            return None
+        known = self._decoded.get(key)
+        if known is not None and known[0] == raw:
+            return known[1]
+        item = decode(raw)
+        self._decoded[key] = (raw, item)
+        return item
+
+    def ledger(self, key: bytes) -> bytes | None:
+        return self._tables.push_ledger.get(key)
+
+    def acknowledge(self, item: Pending, ledger_value: bytes) -> None:
+        with in_partition(self._topic, item.partition):
+            self._tables.push_ledger[item.ledger_key] = ledger_value
+            self._drop(item)
+
+    def drop(self, item: Pending) -> None:
+        with in_partition(self._topic, item.partition):
+            self._drop(item)
+
+    def _drop(self, item: Pending) -> None:
+        if self.pending(item.key) == item:  # else a newer state replaced it
+            del self._tables.push_pending[item.key]
+            self._decoded.pop(item.key, None)
+
+
+class KafkaJournal:
+    """The lanes' ``DeliveryLog``: ``push.results.v1`` and ``deadletter.v1``."""
+
+    def __init__(self, topics: Topics, serde: AvroSerde, dead: DeadLetters) -> None:
+        self._topics = topics
+        self._serde = serde
+        self._dead = dead
+
+    async def _send(self, partner: str, record: dict[str, Any]):
+        return await self._topics.push_results.send(key=partner.encode(),
+                                                    value=self._serde.encode("push.results.v1", record))
+
+    async def intent(self, item: Pending, request: Request, attempt: int) -> None:
+        await (await self._send(item.partner, intent_record(item.partner, request, attempt, item.event_time)))
+
+    async def result(self, item: Pending, attempt: Attempt, delivered: bool) -> None:
+        await self._send(item.partner, attempt.record(item.event_time, delivered=delivered))
+
+    async def final(self, item: Pending, attempt: Attempt) -> None:
+        r = attempt.request
+        document = {
+            "pending": json.loads(item.encode()),
+            "request": {"method": r.method, "url": attempt.final_url, "body": r.body.decode(errors="replace"),
+                        "x_request_id": r.request_id},
+            "response": {"http_status": attempt.http_status, "body": attempt.response_body,
+                         "ocpi_status_code": attempt.ocpi_status_code},
+        }
+        reason = f"{item.kind} {item.object_id} refused by {item.partner}: {attempt.error}"
+        await self._dead.send(STAGE, reason, event_time=item.event_time, key=item.charge_point_id.encode(),
+                              payload=json.dumps(document).encode())
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _newer(existing: bytes | None, last_updated: datetime) -> bool:
+    """Does the stored JSON object (pending record or acknowledged Session) carry a later ``last_updated``?"""
+    if not existing or not existing.startswith(b"{"):
+        return False
+    stored = json.loads(existing).get("last_updated")
+    return stored is not None and datetime.fromisoformat(stored) >= last_updated
+
+
+class Delivery:
+    """The push stage: agents that make objects pending, and the lanes that deliver them."""
+
+    def __init__(self, app: faust.App, settings: Settings, topics: Topics, tables: Tables, serde: AvroSerde,
+                 dead: DeadLetters, sender: OcpiSender, directory: PartnerDirectory) -> None:
+        self._app, self._topics, self._tables, self._serde, self._dead = app, topics, tables, serde, dead
+        self._directory = directory
+        self._source = settings.topic("ocpi.cdrs.v1")
+        self.lanes = Lanes(directory, sender, TableState(tables, self._source), KafkaJournal(topics, serde, dead),
+                           lane_settings(settings.partners))
+        app.agent(topics.cdrs, name="push-cdrs")(self._cdrs)
+        app.agent(topics.sessions, name="push-sessions")(self._sessions)
+        app.agent(topics.push_requests, name="push-requests")(self._requests)
+        tables.push_pending.on_recover(self._take_up)
+        app.on_partitions_revoked.connect(self._revoked)
+
+    def _make_pending(self, item: Pending) -> None:
+        """In the event's context: the table write goes to the event's partition, before its offset."""
+        self._tables.push_pending[item.key] = item.encode()
+        self.lanes.add(item)
+
+    async def _cdrs(self, stream: faust.StreamT) -> None:
+        async for event, cdr in self._dead.decoded(stream, "ocpi.cdrs.v1", STAGE):
+            partner = self._directory.get(cdr["partner"])
             if partner is None:
-                await dead.send(STAGE, f"no partner configured for {cdr['partner']} (CDR {cdr['id']})", event,
-                                event_time=cdr["last_updated"])
+                await self._dead.send(STAGE, f"no partner configured for {cdr['partner']} (CDR {cdr['id']})",
+                                      event, event_time=cdr["last_updated"])
                 continue
-            ledger_key = f"{partner.key}|{cdr['id']}".encode()
-            if tables.push_ledger.get(ledger_key) == ACKNOWLEDGED:
-                continue
-            attempts = await sender.post_cdr(partner, cdr["id"], cdr["ocpi_json"].encode())
-            await record(attempts, cdr["last_updated"])
-            if attempts[-1].ok:
-                tables.push_ledger[ledger_key] = ACKNOWLEDGED
-            else:
-                await dead.send(STAGE, f"CDR {cdr['id']} not accepted by {partner.key}: {attempts[-1].error}",
-                                event, event_time=cdr["last_updated"])
+            if self._tables.push_ledger.get(ledger_key(partner.key, "cdr", cdr["id"])):
+                continue  # acknowledged already
+            existing = self._tables.push_pending.get(pending_key(partner.key, "cdr", cdr["id"]))
+            if existing is not None:
+                continue  # pending already (a CDR never changes under its id)
+            self._make_pending(Pending(
+                "cdr", partner.key, cdr["id"], cdr["session_id"], cdr["ocpi_json"], _iso(cdr["last_updated"]),
+                event.message.partition, cdr["charge_point_id"], time.time()))
 
-    async def push_sessions(stream: faust.StreamT) -> None:
-        async for event, session in dead.decoded(stream, "ocpi.sessions.v1", STAGE):
-            partner = partners.get(session["partner"] or "")
-            if partner is None or partner.sessions_url is None:
+    async def _sessions(self, stream: faust.StreamT) -> None:
+        async for event, session in self._dead.decoded(stream, "ocpi.sessions.v1", STAGE):
+            partner = self._directory.get(session["partner"] or "")
+            if partner is None or partner.url("sessions") is None:
                 continue  # sessions are pushed to partners that asked for them; the lake has them all
-            ledger_key = f"{partner.key}|session|{session['id']}".encode()
-            if tables.push_ledger.get(ledger_key) == ACKNOWLEDGED:
-                attempts = await sender.patch_session(partner, session["id"], session_patch(session["ocpi_json"]))
-            else:
-                attempts = await sender.put_session(partner, session["id"], session["ocpi_json"].encode())
-            await record(attempts, session["last_updated"])
-            if attempts[-1].ok:
-                tables.push_ledger[ledger_key] = ACKNOWLEDGED
-            else:
-                await dead.send(STAGE, f"Session {session['id']} not accepted by {partner.key}: {attempts[-1].error}",
-                                event, event_time=session["last_updated"])
+            key = pending_key(partner.key, "session", session["id"])
+            existing = self._tables.push_pending.get(key)
+            if _newer(existing, session["last_updated"]) or _newer(
+                    self._tables.push_ledger.get(ledger_key(partner.key, "session", session["id"])),
+                    session["last_updated"]):
+                continue  # the partner has, or will get, this state or a later one
+            since = decode(existing).since if existing else time.time()
+            self._make_pending(Pending(
+                "session", partner.key, session["id"], session["id"], session["ocpi_json"],
+                _iso(session["last_updated"]), event.message.partition, session["charge_point_id"], since))
 
-    app.agent(topics.cdrs, name="push-cdrs")(push_cdrs)
-    app.agent(topics.sessions, name="push-sessions")(push_sessions)
+    async def _requests(self, stream: faust.StreamT) -> None:
+        async for event, request in self._dead.decoded(stream, "push.requests.v1", STAGE):
+            try:
+                item = decode(request["pending_json"].encode())
+            except PendingStateError as exc:
+                await self._dead.send(STAGE, str(exc), event)
+                continue
+            if self._directory.get(item.partner) is None:
+                await self._dead.send(STAGE, f"no partner configured for {item.partner} ({request['action']})",
+                                      event)
+                continue
+            self._make_pending(item.with_(partition=event.message.partition, since=time.time(),
+                                          force=request["action"] == "resend"))
+
+    async def _take_up(self) -> None:
+        assigned = {tp.partition for tp in self._app.consumer.assignment() if tp.topic == self._source}
+        items = []
+        for key, raw in list(self._tables.push_pending.items()):
+            try:
+                item = decode(raw)
+            except PendingStateError:
+                log.error("push_pending %r: unreadable record dropped from delivery", key)
+                continue
+            if item.partition in assigned:
+                items.append(item)
+        taken = self.lanes.load(items)
+        log.info("delivery: took up %d pending pushes", taken)
+
+    async def _revoked(self, sender: Any, revoked: set, **_: Any) -> None:
+        self.lanes.revoke({tp.partition for tp in revoked if tp.topic == self._source})
+
+    async def stop(self) -> None:
+        await self.lanes.stop()
+
+
+def register(app: faust.App, settings: Settings, topics: Topics, tables: Tables, serde: AvroSerde,
+             dead: DeadLetters, sender: OcpiSender, directory: PartnerDirectory) -> Delivery:
+    return Delivery(app, settings, topics, tables, serde, dead, sender, directory)

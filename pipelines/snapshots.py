@@ -6,10 +6,12 @@ from decimal import Decimal
 
 from pipelines.tables import Tables
 from roamstream.cdrs.exceptions import MissingReference
-from roamstream.cdrs.references import ParsedReferences
+from roamstream.cdrs.references import ParsedReferences, look_up
 from roamstream.cdrs.resolve import evse_uid
+from roamstream.cdrs.session_cost import running_total_cost
 from roamstream.cdrs.session_object import build_session
 from roamstream.config import PipelineSettings
+from roamstream.tariffs.exceptions import TariffEngineError
 
 _Q = Decimal("0.0001")
 
@@ -27,8 +29,9 @@ def snapshot_record(snapshot: dict, tables: Tables, p: PipelineSettings,
     if location_key is None or (raw_location := tables.locations.get(location_key)) is None:
         raise MissingReference(f"no location has EVSE {uid!r}")
     token = refs.tokens.get(token_key, raw_token)
-    data, text = build_session(snapshot, token, refs.locations.get(location_key, raw_location), p.currency,
-                               (p.country_code, p.party_id))
+    location = refs.locations.get(location_key, raw_location)
+    data, text = build_session(snapshot, token, location, p.currency, (p.country_code, p.party_id),
+                               _running_cost(snapshot, tables, refs))
     return {
         "id": data["id"], "country_code": data["country_code"], "party_id": data["party_id"],
         "partner": f"{token.country_code}-{token.party_id}", "charge_point_id": snapshot["charge_point_id"],
@@ -36,3 +39,13 @@ def snapshot_record(snapshot: dict, tables: Tables, p: PipelineSettings,
         "end_date_time": data.get("end_date_time"), "kwh": data["kwh"].quantize(_Q),
         "last_updated": data["last_updated"], "ocpi_json": text,
     }
+
+
+def _running_cost(snapshot: dict, tables: Tables, refs: ParsedReferences) -> dict | None:
+    """The Session's cost so far with the tariff its CDR will have; None while that tariff is not known."""
+    try:
+        found = look_up(snapshot, tables.tokens, tables.evse_index, tables.locations, tables.tariffs, refs)
+        return running_total_cost(snapshot["start"], snapshot["end"] or snapshot["last_event"], snapshot["kwh"],
+                                  found.location, refs.compiled.get(found.tariff))
+    except (MissingReference, TariffEngineError):
+        return None

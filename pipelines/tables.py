@@ -17,6 +17,7 @@ from roamstream.topics import PARTITIONS, TopicSpec
 TABLES: dict[str, tuple[int, bool]] = {
     "session_state": (PARTITIONS, False),
     "push_ledger": (PARTITIONS, False),
+    "push_pending": (PARTITIONS, False),
     "issued_cdrs": (PARTITIONS, False),
     "pending": (PARTITIONS, False),
     "tariffs": (1, True),
@@ -30,6 +31,8 @@ TABLES: dict[str, tuple[int, bool]] = {
 class Tables:
     session_state: faust.Table
     push_ledger: faust.Table
+    #: ``<partner>|<kind>|<id>`` -> what still has to reach that partner (roamstream.partners.delivery)
+    push_pending: faust.Table
     #: ``<cp>|<tx>`` -> the last CDR issued for that session (pricing: corrections)
     issued_cdrs: faust.Table
     #: ``<cp>|<tx>`` -> a completed session waiting for reference data (pricing)

@@ -23,6 +23,7 @@ class Topics:
     sessions: faust.TopicT
     cdrs: faust.TopicT
     push_results: faust.TopicT
+    push_requests: faust.TopicT
     deadletter: faust.TopicT
 
     def by_name(self, catalog_name: str) -> faust.TopicT:
@@ -34,7 +35,8 @@ _ATTRIBUTES = {
     "ocpp.transaction.v1": "transactions", "ocpp.station.v1": "stations", "ocpi.tariffs.v1": "tariffs",
     "ocpi.locations.v1": "locations", "ocpi.tokens.v1": "tokens", "partner.statements.v1": "statements",
     "sessions.completed.v1": "completed", "ocpi.sessions.v1": "sessions", "ocpi.cdrs.v1": "cdrs",
-    "push.results.v1": "push_results", "deadletter.v1": "deadletter",
+    "push.results.v1": "push_results", "push.requests.v1": "push_requests",
+    "deadletter.v1": "deadletter",
 }
 
 

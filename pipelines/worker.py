@@ -8,7 +8,6 @@ import logging
 import signal
 
 import faust
-import httpx
 
 from pipelines import lake, pricing, push, reference, sessions
 from pipelines.app import create_app
@@ -18,7 +17,8 @@ from pipelines.topics import declare_topics
 from roamstream.avro import serde_for
 from roamstream.config import Settings
 from roamstream.kafka import create_topics
-from roamstream.push.sender import OcpiSender
+from roamstream.partners.directory import StaticDirectory
+from roamstream.partners.sender import OcpiSender
 
 log = logging.getLogger(__name__)
 
@@ -27,18 +27,20 @@ class Worker:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.app: faust.App = create_app(settings)
-        self.http = httpx.AsyncClient(limits=httpx.Limits(max_connections=20))
+        partners = settings.partners
         serde = serde_for(settings.schema_registry.url)
         topics = declare_topics(self.app, settings)
         tables = declare_tables(self.app)
         dead = DeadLetters(topics.deadletter, serde)
         p = settings.pipeline
-        sender = OcpiSender(self.http, settings.partners, p.country_code, p.party_id)
-        partners = {partner.key: partner for partner in settings.partners.emsps}
+        self.sender = sender = OcpiSender(p.country_code, p.party_id, timeout_s=partners.timeout_s,
+                                          max_redirects=partners.max_redirects,
+                                          connections_per_partner=partners.max_in_flight)
+        directory = StaticDirectory.from_settings(partners.emsps)
         reference.register(self.app, topics, tables, dead)
         sessions.register(self.app, topics, tables, serde, dead, p)
         pricing.register(self.app, topics, tables, serde, dead, p)
-        push.register(self.app, topics, tables, serde, dead, sender, partners)
+        self.delivery = push.register(self.app, settings, topics, tables, serde, dead, sender, directory)
         lake.register(self.app, topics, serde, dead, settings.lake)
 
     async def start(self) -> Worker:
@@ -48,8 +50,9 @@ class Worker:
         return self
 
     async def stop(self) -> None:
+        await self.delivery.stop()
         await self.app.stop()
-        await self.http.aclose()
+        await self.sender.aclose()
 
     async def __aenter__(self) -> Worker:
         return await self.start()

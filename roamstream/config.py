@@ -109,9 +109,18 @@ class PartnerSettings(BaseSettings):
 
     #: the eMSPs, as a JSON list in ``PARTNERS_EMSPS``
     emsps: list[Partner] = Field(default_factory=list)
+    #: one request's timeout (connect to last byte of the answer)
     timeout_s: float = 10.0
-    max_attempts: int = 5
+    #: requests in flight per partner at most (each partner has its own lane)
+    max_in_flight: int = 16
+    #: the first retry waits about this long; each further one twice as long, up to ``backoff_cap_s``
+    #: (with jitter: a random point in the upper half); retries never stop while it is transient
     backoff_s: float = 0.5
+    backoff_cap_s: float = 300.0
+    #: a CDR waits at most this long for its Session's COMPLETED state to be acknowledged by the partner
+    cdr_session_wait_s: float = 30.0
+    #: HTTP 307/308 redirects followed per request at most
+    max_redirects: int = 3
 
 
 class PipelineSettings(BaseSettings):

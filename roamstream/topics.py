@@ -37,6 +37,7 @@ CATALOG: tuple[TopicSpec, ...] = (
     TopicSpec("ocpi.sessions.v1", PARTITIONS, "ocpi.sessions.v1", doc="OCPI Session snapshots"),
     TopicSpec("ocpi.cdrs.v1", PARTITIONS, "ocpi.cdrs.v1", doc="priced OCPI CDRs"),
     TopicSpec("push.results.v1", PARTITIONS, "push.results.v1", doc="outcome of every push to a partner"),
+    TopicSpec("push.requests.v1", PARTITIONS, "push.requests.v1", doc="operators' redrive/resend requests"),
     TopicSpec("deadletter.v1", PARTITIONS, "deadletter.v1", doc="records a stage could not process"),
 )
 

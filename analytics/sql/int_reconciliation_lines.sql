@@ -1,8 +1,8 @@
 -- Our CDRs against partners' statement lines, one row per (partner, CDR id) on either side, all periods.
 -- A CDR listed more than once is compared with its latest line; statement_billed_excl_vat sums all its lines,
 -- each rounded to cents first. Money is compared at cents (what is invoiced: each amount rounded half away from
--- zero), energy exactly; a CDR is acknowledged once a push of it to
--- that partner returned OCPI status 1000.
+-- zero), energy exactly; a CDR is acknowledged once a push of it to that partner was delivered (``ok``: OCPI
+-- 1000-1999, or "already exists" after an attempt whose outcome was unknown).
 with
 ours as (
     select partner, cdr_id, dt as cdr_date, currency, total_cost_excl_vat, total_cost_incl_vat, total_energy_kwh
@@ -27,7 +27,7 @@ pushes as (
         partner,
         object_id as cdr_id,
         count(*) as push_attempts,
-        bool_or(ocpi_status_code = 1000) as acknowledged,
+        bool_or(ok) as acknowledged,
         arg_max(coalesce(error, ocpi_status_message), pushed_at) filter (where not ok) as last_push_error
     from push_results
     where module = 'cdrs'

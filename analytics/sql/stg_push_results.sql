@@ -15,6 +15,8 @@ select
     cast(event_time as timestamptz) as object_last_updated,
     cast(pushed_at as timestamptz) as pushed_at,
     cast(latency_ms as double) as latency_ms,
+    cast(outcome as varchar) as outcome,
+    cast(request_id as varchar) as request_id,
     cast(dt as date) as dt,
     cast(filename as varchar) as source_file
 from raw_push_results

@@ -20,6 +20,7 @@ from roamstream.ocpi.location import Location
 from roamstream.ocpi.tariff import Tariff
 from roamstream.ocpi.timefmt import parse_datetime
 from roamstream.ocpi.token import Token
+from roamstream.tariffs import TariffCache
 
 Store = Mapping[bytes, bytes]
 
@@ -47,6 +48,8 @@ class ParsedReferences:
     tokens: ParsedCache = field(default_factory=lambda: ParsedCache(Token))
     locations: ParsedCache = field(default_factory=lambda: ParsedCache(Location))
     tariffs: ParsedCache = field(default_factory=lambda: ParsedCache(Tariff))
+    #: tariffs compiled for the engine (a Session's running cost)
+    compiled: TariffCache = field(default_factory=TariffCache)
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,3 +52,6 @@ app.add_typer(_statements.app, name="statements")
 from roamstream.cli import notebooks as _notebooks  # noqa: E402
 
 app.add_typer(_notebooks.app, name="notebooks")
+from roamstream.cli import push as _push  # noqa: E402
+
+app.add_typer(_push.app, name="push")

@@ -106,7 +106,10 @@ def create_emsp_app(token: str, store: EmspStore | None = None, *, flaky_every: 
             changes = json.loads(await request.body())
             if "last_updated" not in changes:
                 raise ValueError("a PATCH must carry last_updated")
-            merged = {**json.loads(store.sessions[session_id]), **changes}
+            stored = json.loads(store.sessions[session_id])
+            merged = {**stored, **changes}
+            if "charging_periods" in changes:  # mod_sessions: a PATCH of charging_periods appends them
+                merged["charging_periods"] = stored.get("charging_periods", []) + changes["charging_periods"]
             Session.model_validate(merged)
         except (ValueError, ValidationError) as exc:
             return envelope(2001, f"Invalid Session PATCH: {exc}".splitlines()[0], http_status=400)

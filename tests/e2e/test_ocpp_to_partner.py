@@ -40,6 +40,9 @@ async def test_the_session_is_put_once_then_patched_until_completed(stack, emsp)
                      == "COMPLETED", "the partner's copy of the session is COMPLETED")
     session = json.loads(store.sessions[session_id], parse_float=Decimal)
     assert (session["kwh"], session["end_date_time"]) == (10, "2026-11-02T09:45:00Z")
+    # the running cost, priced with the session's tariff: the CDR's total at the end
+    assert session["total_cost"] == {"excl_vat": Decimal("4.25"), "incl_vat": Decimal("5.1425")}
+    assert any("total_cost" in changes for _, changes in store.patches)
     assert session["last_updated"] == "2026-11-02T09:45:00Z"
     assert store.patches, "updates after the first PUT are PATCHes"
     assert all(session_id == sid and "last_updated" in changes for sid, changes in store.patches)

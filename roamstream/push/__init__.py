@@ -1,1 +1,0 @@
-"""OCPI Sender: pushes Sessions and CDRs to partner eMSPs over HTTPS."""
