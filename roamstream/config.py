@@ -71,6 +71,9 @@ class ApiSettings(BaseSettings):
     batch_max_events: int = 10_000
     #: larger request bodies are refused with HTTP 413 before they are read
     max_body_bytes: int = 10 * 1024 * 1024
+    #: the API's address as partners reach it (our versions URL is ``<public_url>/ocpi/versions``); unset:
+    #: the address each request came to
+    public_url: str | None = None
 
 
 class OcppSettings(BaseSettings):
@@ -112,6 +115,10 @@ class PartnerSettings(BaseSettings):
     timeout_s: float = 10.0
     max_attempts: int = 5
     backoff_s: float = 0.5
+    #: our business name in the credentials we send (mod_credentials, BusinessDetails)
+    business_name: str = "roamstream"
+    #: how long each request of the credentials handshake to a partner may take
+    handshake_timeout_s: float = 10.0
 
 
 class PipelineSettings(BaseSettings):

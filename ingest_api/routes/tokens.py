@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ingest_api.deps import PublisherDep, RawBody
+from ingest_api.deps import FunctionalCaller, PublisherDep, RawBody
 from ingest_api.envelope import Envelope, success
 from ingest_api.exceptions import InvalidRequest, Problem
 from ingest_api.models.receipts import ObjectReceipt
@@ -17,6 +17,7 @@ from ingest_api.openapi import body_doc
 from ingest_api.routes.objects import put_object
 from roamstream.ocpi.common import TokenType
 from roamstream.ocpi.token import Token
+from roamstream.partners.exceptions import Forbidden
 
 TOPIC = "ocpi.tokens.v1"
 
@@ -44,8 +45,11 @@ async def put_token(
     token_uid: str,
     body: RawBody,
     publisher: PublisherDep,
+    caller: FunctionalCaller,
     type: TypeQuery = TokenType.RFID.value,
 ) -> Envelope[ObjectReceipt]:
+    if not caller.speaks_for(country_code, party_id):
+        raise Forbidden(f"a partner may only write its own tokens, not those of {country_code} {party_id}")
     key = token_uid
     choices = [t.value for t in TokenType]
     if type not in choices:
