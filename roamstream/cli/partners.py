@@ -17,8 +17,10 @@ from roamstream.config import Settings
 app = typer.Typer(help="Onboard roaming partners by the OCPI credentials handshake; list them.",
                   no_args_is_help=True)
 
-ApiUrl = Annotated[str | None, typer.Option("--api-url", help="the API (default: API_PUBLIC_URL, else http://API_HOST:API_PORT)")]
-ApiToken = Annotated[str | None, typer.Option("--api-token", help="a back-office token (default: the first of API_TOKENS)")]
+ApiUrl = Annotated[str | None, typer.Option(
+    "--api-url", help="the API (default: API_PUBLIC_URL, else http://API_HOST:API_PORT)")]
+ApiToken = Annotated[str | None, typer.Option(
+    "--api-token", help="a back-office token (default: the first of API_TOKENS)")]
 Json = Annotated[bool, typer.Option("--json", help="print JSON for machines")]
 
 

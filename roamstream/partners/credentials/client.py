@@ -38,7 +38,7 @@ class OcpiClient:
         try:
             envelope = response.json()
         except ValueError:
-            raise PartnerUnreachable(f"{method} {url}: HTTP {response.status_code}, not an OCPI JSON envelope") from None
+            envelope = None
         if not isinstance(envelope, dict):
             raise PartnerUnreachable(f"{method} {url}: HTTP {response.status_code}, not an OCPI JSON envelope")
         return response.status_code, envelope

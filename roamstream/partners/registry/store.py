@@ -32,17 +32,22 @@ class Registry:
             old = self._by_key.get(record.key)
             if old is not None and old.updated_at > record.updated_at:
                 return  # an older record arriving after a newer one (written here, then read back)
-            if old is not None and old.accepted_token_sha256:
-                self._by_hash.pop(old.accepted_token_sha256, None)
             self._by_key[record.key] = record
-            if record.accepted_token_sha256 and record.state != PartnerState.UNREGISTERED:
-                self._by_hash[record.accepted_token_sha256] = record.key
+            self._index()
 
     def remove(self, key: str) -> None:
         with self._lock:
-            old = self._by_key.pop(key, None)
-            if old is not None and old.accepted_token_sha256:
-                self._by_hash.pop(old.accepted_token_sha256, None)
+            if self._by_key.pop(key, None) is not None:
+                self._index()
+
+    def _index(self) -> None:
+        """Token hash -> key, built again (a registry holds tens of partners). A registered partner wins a
+        hash that a pending record read late still carries (our token B, before and after registration)."""
+        by_hash: dict[str, str] = {}
+        for r in sorted(self._by_key.values(), key=lambda r: r.state == PartnerState.REGISTERED):
+            if r.accepted_token_sha256 and r.state != PartnerState.UNREGISTERED:
+                by_hash[r.accepted_token_sha256] = r.key
+        self._by_hash = by_hash
 
     def apply_raw(self, key: str, raw: bytes | None) -> None:
         """A record as read from the topic (the topic reader's callback); None is a tombstone."""
