@@ -15,6 +15,7 @@ from ingest_api.routes import (
     health,
     locations,
     partners,
+    pull,
     statements,
     tariffs,
     tokens,
@@ -27,6 +28,7 @@ from roamstream.compacted import CompactedTopicReader
 from roamstream.config import Settings
 from roamstream.partners.credentials.client import OcpiClient
 from roamstream.partners.credentials.handshake import Handshake, Identity
+from roamstream.partners.pull.objects import ObjectsView
 from roamstream.partners.registry import Registry
 from roamstream.partners.registry.store import TOPIC as PARTNERS_TOPIC
 from roamstream.partners.registry.store import RegistryWriter
@@ -40,10 +42,15 @@ Responses are OCPI envelopes; invalid input is answered with HTTP 400 / OCPI 200
 recorded in `deadletter.v1`. A success of a write means the broker has the records."""
 
 
+#: the compacted topics the API keeps in memory (app.state attribute -> topic)
+VIEWS = {"tariffs": "ocpi.tariffs.v1", "locations": "ocpi.locations.v1", "tokens": "ocpi.tokens.v1"}
+
+
 def create_app(settings: Settings, producer: Producer, serde: AvroSerde, registry: Registry | None = None,
-               http: httpx.AsyncClient | None = None) -> FastAPI:
+               http: httpx.AsyncClient | None = None, views: dict[str, ObjectsView] | None = None) -> FastAPI:
     """The API. ``registry``: the partner registry (fed by the caller from ``ocpi.partners.v1``; a new empty
-    one when not given); ``http``: the client for calls to partners (a new one when not given)."""
+    one when not given); ``http``: the client for calls to partners (a new one when not given); ``views``:
+    the Tariffs, Locations and Tokens as their topics hold them (fed by the caller; empty when not given)."""
     metrics = Metrics()
     app = FastAPI(title="roamstream ingest API", version="2.2.1", description=DESCRIPTION)
     app.state.settings = settings
@@ -51,6 +58,8 @@ def create_app(settings: Settings, producer: Producer, serde: AvroSerde, registr
     app.state.publisher = Publisher(producer, serde, metrics)
     app.state.registry = registry = registry if registry is not None else Registry(serde)
     app.state.http = http = http if http is not None else httpx.AsyncClient()
+    for name in VIEWS:
+        setattr(app.state, name, (views or {}).get(name) or ObjectsView(serde))
     p = settings.pipeline
     app.state.handshake = Handshake(
         RegistryWriter(registry, producer, serde),
@@ -63,6 +72,7 @@ def create_app(settings: Settings, producer: Producer, serde: AvroSerde, registr
         ocpi.include_router(module.router, dependencies=[Depends(back_office)])
     ocpi.include_router(tokens.router, dependencies=[Depends(functional_caller)])
     ocpi.include_router(credentials.router)
+    ocpi.include_router(pull.router)
     app.include_router(ocpi)
     app.include_router(versions.router)
     app.include_router(partners.router)
@@ -82,10 +92,13 @@ async def serve(settings: Settings, producer: Producer, serde: AvroSerde) -> Ser
     producer stays the caller's: ``stop()`` does not close it.
     """
     registry = Registry(serde)
-    reader = CompactedTopicReader(settings, PARTNERS_TOPIC, registry.apply_raw).start()
+    views = {name: ObjectsView(serde) for name in VIEWS}
+    readers = [CompactedTopicReader(settings, PARTNERS_TOPIC, registry.apply_raw).start()]
+    readers += [CompactedTopicReader(settings, VIEWS[name], view.apply).start() for name, view in views.items()]
     http = httpx.AsyncClient()
-    handle = await serve_app(create_app(settings, producer, serde, registry, http),
+    handle = await serve_app(create_app(settings, producer, serde, registry, http, views),
                              settings.api.host, settings.api.port)
-    handle.on_stop(reader.stop)
+    for reader in readers:
+        handle.on_stop(reader.stop)
     handle.on_stop(http.aclose)
     return handle

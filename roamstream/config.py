@@ -74,6 +74,8 @@ class ApiSettings(BaseSettings):
     #: the API's address as partners reach it (our versions URL is ``<public_url>/ocpi/versions``); unset:
     #: the address each request came to
     public_url: str | None = None
+    #: the most objects one page of a pull (GET) interface holds (``X-Limit``)
+    page_limit_max: int = 100
 
 
 class OcppSettings(BaseSettings):

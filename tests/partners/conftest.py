@@ -47,3 +47,29 @@ async def http():
 @pytest.fixture
 def back_office() -> dict[str, str]:
     return {"Authorization": f"Token {BACK_OFFICE}"}
+
+
+@pytest_asyncio.fixture
+async def register(http, api, back_office):
+    """``await register(emsp)``: the eMSP registers at us by invitation; the token C it calls us with."""
+
+    async def run(party: SpecEmsp) -> str:
+        r = await http.post(f"{api.url}/admin/partners/invitations", headers=back_office,
+                            json={"country_code": party.country_code, "party_id": party.party_id})
+        invitation = r.json()["data"]
+        r = await party.register_at_cpo(http, invitation["versions_url"], invitation["token"])
+        assert r.json()["status_code"] == 1000, r.text
+        return party.cpo_token
+
+    return run
+
+
+@pytest_asyncio.fixture
+async def other_emsp():
+    party = SpecEmsp(country_code="DE", party_id="EMX")
+    served = await ServedApp(party.app()).start()
+    party.base_url = served.url
+    try:
+        yield party
+    finally:
+        await served.stop()
