@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 from fastapi import APIRouter, Depends, FastAPI
 
@@ -34,6 +36,8 @@ from roamstream.partners.registry.store import TOPIC as PARTNERS_TOPIC
 from roamstream.partners.registry.store import RegistryWriter
 
 OCPI_PREFIX = "/ocpi/2.2.1"
+#: at start, how long to wait for the registry and the objects to be read before serving
+READ_WAIT_S = 10.0
 
 DESCRIPTION = """OCPI 2.2.1 endpoints of roamstream (CPO). Every request under `/ocpi` needs
 `Authorization: Token <credentials token>` (Base64-encoded as OCPI 2.2.1 says; plain is accepted). A token
@@ -95,6 +99,7 @@ async def serve(settings: Settings, producer: Producer, serde: AvroSerde) -> Ser
     views = {name: ObjectsView(serde) for name in VIEWS}
     readers = [CompactedTopicReader(settings, PARTNERS_TOPIC, registry.apply_raw).start()]
     readers += [CompactedTopicReader(settings, VIEWS[name], view.apply).start() for name, view in views.items()]
+    await asyncio.gather(*(asyncio.to_thread(r.wait_caught_up, READ_WAIT_S) for r in readers))
     http = httpx.AsyncClient()
     handle = await serve_app(create_app(settings, producer, serde, registry, http, views),
                              settings.api.host, settings.api.port)

@@ -17,10 +17,17 @@ from pipelines.tables import changelog_specs, declare_tables
 from pipelines.topics import declare_topics
 from roamstream.avro import serde_for
 from roamstream.config import Settings
+from roamstream.compacted import CompactedTopicReader
 from roamstream.kafka import create_topics
+from roamstream.partners.registry import Registry
+from roamstream.partners.registry.directory import PartnerDirectory
+from roamstream.partners.registry.store import TOPIC as PARTNERS_TOPIC
 from roamstream.push.sender import OcpiSender
 
 log = logging.getLogger(__name__)
+
+#: at start, how long to wait for the partner registry to be read before the stages run
+REGISTRY_WAIT_S = 10.0
 
 
 class Worker:
@@ -34,7 +41,11 @@ class Worker:
         dead = DeadLetters(topics.deadletter, serde)
         p = settings.pipeline
         sender = OcpiSender(self.http, settings.partners, p.country_code, p.party_id)
-        partners = {partner.key: partner for partner in settings.partners.emsps}
+        # partners registered by the credentials handshake (read from ocpi.partners.v1 while the worker runs)
+        # and the static PARTNERS_EMSPS seed
+        self.registry = Registry(serde)
+        self._registry_reader = CompactedTopicReader(settings, PARTNERS_TOPIC, self.registry.apply_raw)
+        partners = PartnerDirectory(self.registry, settings.partners.emsps)
         reference.register(self.app, topics, tables, dead)
         sessions.register(self.app, topics, tables, serde, dead, p)
         pricing.register(self.app, topics, tables, serde, dead, p)
@@ -44,11 +55,14 @@ class Worker:
     async def start(self) -> Worker:
         create_topics(self.settings)
         create_topics(self.settings, changelog_specs(self.settings), prefix=False)
+        self._registry_reader.start()
+        await asyncio.to_thread(self._registry_reader.wait_caught_up, REGISTRY_WAIT_S)
         await self.app.start()
         return self
 
     async def stop(self) -> None:
         await self.app.stop()
+        self._registry_reader.stop()
         await self.http.aclose()
 
     async def __aenter__(self) -> Worker:

@@ -1,8 +1,10 @@
 """``roamstream demo``: the main job on the embedded stack, end to end.
 
-Start the embedded broker, the worker, the ingest API, the OCPP endpoint and two demo eMSPs; seed a tariff,
-a location and both eMSPs' tokens through the API; drive charge points through sessions with the OCPP
-simulator; wait until every CDR is landed in the lake and acknowledged by its eMSP; print the settlement.
+Start the embedded broker, the worker, the ingest API, the OCPP endpoint and two demo eMSPs; register at both
+eMSPs by the OCPI credentials handshake; seed a tariff, a location and both eMSPs' tokens through the API;
+drive charge points through sessions with the OCPP simulator; wait until every CDR is landed in the lake and
+acknowledged by its eMSP; let one eMSP pull its CDRs by GET with pagination and check that they are exactly
+the ones pushed to it; print the settlement.
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ from analytics import open_lake
 from connectors.ocpp.simulator import simulate
 from connectors.ocpp.simulator.plan import charge_point_ids
 from roamstream.asgi import ServedApp
-from roamstream.config import Partner, Settings
+from roamstream.config import Settings
 from roamstream.demo import seed
-from roamstream.demo.emsp import EmspStore, create_emsp_app
+from roamstream.demo.emsp import EmspStore, create_emsp_app, pull_all
 from roamstream.exceptions import RoamstreamError
 from roamstream.lake import TABLES
 from roamstream.stack import embedded_settings, running_stack
@@ -42,6 +44,9 @@ class DemoResult:
     cdrs: int
     acknowledged: int
     emsps: dict[str, EmspStore]
+    #: the eMSP that pulled its CDRs, and the CDR ids it pulled
+    puller: str = ""
+    pulled: tuple[str, ...] = ()
 
 
 def clear_lake(lake: Path) -> None:
@@ -81,6 +86,25 @@ async def seed_reference(api_url: str, token: str, charge_points: list[str], tok
                 raise DemoError(f"seeding {path} failed: {response.status_code} {response.text}")
 
 
+async def register_partners(api_url: str, token: str, partners: dict[str, tuple[str, str]]) -> None:
+    """Register at each eMSP (``key -> (versions URL, its token A)``) by the credentials handshake, as
+    ``roamstream partners register`` does."""
+    async with httpx.AsyncClient(timeout=30, headers={"Authorization": f"Token {token}"}) as client:
+        for key, (versions_url, token_a) in partners.items():
+            response = await client.post(f"{api_url}/admin/partners/registrations",
+                                         json={"versions_url": versions_url, "token": token_a})
+            if response.status_code != 200 or response.json().get("status_code") != 1000:
+                raise DemoError(f"registering at {key} failed: {response.status_code} {response.text}")
+
+
+async def check_pull(store: EmspStore, key: str) -> tuple[str, ...]:
+    """The eMSP pulls its CDRs by GET with pagination; they must be exactly the ones pushed to it."""
+    pulled = tuple(cdr["id"] for cdr in await pull_all(store, "cdrs"))
+    if sorted(pulled) != sorted(store.cdrs) or len(set(pulled)) != len(pulled):
+        raise DemoError(f"{key} pulled {sorted(pulled)} but was pushed {sorted(store.cdrs)}")
+    return pulled
+
+
 async def run_demo(
     settings: Settings,
     lake: Path,
@@ -95,24 +119,20 @@ async def run_demo(
     clear_lake(lake)
     cps = charge_point_ids(charge_points, CP_PREFIX)
     stores = {f"{cc}-{pid}": EmspStore() for cc, pid in seed.PARTNERS}
-    receivers = [ServedApp(create_emsp_app(f"token-b-{key}", stores[key])) for key in stores]
+    receivers = [
+        ServedApp(create_emsp_app(f"token-c-{key}", stores[key], token_a=f"token-a-{key}",
+                                  country_code=key[:2], party_id=key[3:]))
+        for key in stores
+    ]
     for receiver in receivers:
         await receiver.start()
     try:
-        partners = [
-            Partner(
-                country_code=key[:2],
-                party_id=key[3:],
-                token=f"token-b-{key}",
-                cdrs_url=f"{r.url}/ocpi/emsp/2.2.1/cdrs",
-                sessions_url=f"{r.url}/ocpi/emsp/2.2.1/sessions",
-            )
-            for key, r in zip(stores, receivers, strict=True)
-        ]
+        invitations = {key: (f"{r.url}/ocpi/emsp/versions", f"token-a-{key}")
+                       for key, r in zip(stores, receivers, strict=True)}
         settings = settings.model_copy(
             update={
                 "lake": settings.lake.model_copy(update={"uri": str(lake), "flush_interval_s": 0.5}),
-                "partners": settings.partners.model_copy(update={"emsps": partners}),
+                "partners": settings.partners.model_copy(update={"emsps": []}),
                 "api": settings.api.model_copy(update={"port": 0}),
                 "ocpp": settings.ocpp.model_copy(update={"port": 0}),
             }
@@ -122,6 +142,8 @@ async def run_demo(
                 f"[bold]roamstream demo[/]  API {stack.api_url}  OCPP {stack.ocpp_url}  lake {lake}"
             )
             api_token = settings.api.tokens[0].get_secret_value()
+            await register_partners(stack.api_url, api_token, invitations)
+            console.print(f"registered at {', '.join(invitations)} by the OCPI credentials handshake")
             tokens_per_partner = max(1, charge_points)
             await seed_reference(stack.api_url, api_token, cps, tokens_per_partner)
             id_tags = [t["uid"] for t in seed.tokens(tokens_per_partner)]
@@ -156,7 +178,10 @@ async def run_demo(
                 raise DemoError(
                     f"timed out: {landed}/{expected} CDRs landed, {acked}/{expected} acknowledged"
                 )
+            puller = next(iter(stores))
+            pulled = await check_pull(stores[puller], puller)
+            console.print(f"{puller} pulled its {len(pulled)} CDRs by GET with pagination: exactly the ones pushed")
     finally:
         for receiver in receivers:
             await receiver.stop()
-    return DemoResult(lake, expected, landed, acked, stores)
+    return DemoResult(lake, expected, landed, acked, stores, puller, pulled)

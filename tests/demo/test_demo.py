@@ -54,3 +54,13 @@ def test_the_printed_settlement_equals_the_sum_of_the_cdrs_in_the_lake(demo_run)
         assert str(count) in cells
         assert str(excl.quantize(CENT, ROUND_HALF_UP)) in cells
         assert str(incl.quantize(CENT, ROUND_HALF_UP)) in cells
+
+
+def test_the_emsps_are_registered_by_the_handshake_and_one_pulls_exactly_its_cdrs(demo_run):
+    done, lake = demo_run
+    assert "by the OCPI credentials handshake" in done.stdout
+    [line] = [line for line in done.stdout.splitlines() if "pulled its" in line]
+    puller = line.split()[0]
+    with open_lake(str(lake)) as con:
+        [(pushed,)] = con.execute("select count(*) from cdrs where partner = ?", [puller]).fetchall()
+    assert f"pulled its {pushed} CDRs" in line and pushed > 0
