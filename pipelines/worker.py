@@ -16,8 +16,8 @@ from pipelines.deadletter import DeadLetters
 from pipelines.tables import changelog_specs, declare_tables
 from pipelines.topics import declare_topics
 from roamstream.avro import serde_for
-from roamstream.config import Settings
 from roamstream.compacted import CompactedTopicReader
+from roamstream.config import Settings
 from roamstream.kafka import create_topics
 from roamstream.partners.registry import Registry
 from roamstream.partners.registry.directory import PartnerDirectory
