@@ -114,6 +114,7 @@ class CompactedView:
         self._values: dict[str, Any] = {}
         self._lock = threading.Lock()
 
+
     def apply(self, key: str, raw: bytes | None) -> None:
         value = self._decode(raw)
         with self._lock:

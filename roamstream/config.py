@@ -92,6 +92,10 @@ class OcppSettings(BaseSettings):
     require_auth: bool = False
     #: identity -> password hash (``connectors.ocpp.handshake.hash_password``); JSON in OCPP_PASSWORDS
     passwords: dict[str, SecretStr] = Field(default_factory=dict)
+    #: answer Accepted for an idTag no eMSP gave us as a Token (a free or own-use tariff); else Invalid
+    accept_unknown_tokens: bool = False
+    #: how long a real-time authorisation at the eMSP may take (whitelist NEVER / ALLOWED_OFFLINE)
+    authorize_timeout_s: float = 3.0
 
 
 class Partner(BaseModel):

@@ -47,6 +47,12 @@ class SpecEmsp:
     publish_credentials: bool = True
     versions_offered: tuple[str, ...] = (VERSION,)
     base_url: str = ""
+    #: real-time authorisation (mod_tokens Sender, POST .../{uid}/authorize): uid -> AllowedType
+    realtime: dict[str, str] = field(default_factory=dict)
+    #: the tokens endpoint fails (HTTP 503, no envelope): "the eMSP does not answer"
+    realtime_down: bool = False
+    #: (uid, type) of every real-time authorisation asked
+    authorize_calls: list[tuple[str, str | None]] = field(default_factory=list)
 
     def issue_token_a(self) -> str:
         token = secrets.token_urlsafe(16)
@@ -140,6 +146,19 @@ class SpecEmsp:
             del self.accepted[token]
             self.cpo_token = None
             return envelope(1000)
+
+        @app.post("/emsp/2.2.1/tokens/{uid}/authorize")
+        async def authorize(uid: str, request: Request):
+            token = self._token(request)
+            if token is None or self.accepted[token] != "C":
+                return envelope(2000, http_status=401, message="unknown token")
+            self.authorize_calls.append((uid, request.query_params.get("type")))
+            if self.realtime_down:
+                return JSONResponse({"error": "down"}, status_code=503)
+            if uid not in self.realtime:
+                return envelope(2004, http_status=404, message="Unknown Token")
+            info = {"allowed": self.realtime[uid], "authorization_reference": f"REF-{uid}"}
+            return envelope(1000, info)
 
         @app.post("/emsp/2.2.1/cdrs")
         async def post_cdr(request: Request):

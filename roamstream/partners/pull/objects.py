@@ -47,6 +47,15 @@ class ObjectsView(CompactedView):
 
         super().__init__(decode)
 
+    def remember(self, key: str, record: dict[str, Any]) -> None:
+        """An ``ocpi.object.v1`` record this process just published (the topic reader brings it back later)."""
+        with self._lock:
+            if record["deleted"]:
+                self._values.pop(key, None)
+            else:
+                self._values[key] = StoredObject(record["country_code"], record["party_id"], record["id"],
+                                                 record["last_updated"], record["ocpi_json"])
+
     def page(self, query: PageQuery) -> Page:
         return paginate([(o.last_updated, f"{o.country_code}-{o.party_id}-{o.id}", o.json) for o in self.values()],
                         query)
