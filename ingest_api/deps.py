@@ -12,9 +12,9 @@ from ingest_api.exceptions import PayloadTooLarge, Unauthorized
 from ingest_api.metrics import Metrics
 from ingest_api.publisher import Publisher
 from roamstream.config import Settings
-from roamstream.partners.access import Caller, identify
+from roamstream.partners.access import Caller, identify, routing_problem
 from roamstream.partners.credentials.handshake import Handshake
-from roamstream.partners.exceptions import Forbidden
+from roamstream.partners.exceptions import Forbidden, InvalidParameters
 from roamstream.partners.registry import Registry
 
 _authorization = APIKeyHeader(
@@ -98,11 +98,15 @@ def caller(
 CallerDep = Annotated[Caller, Depends(caller)]
 
 
-def functional_caller(found: CallerDep) -> Caller:
+def functional_caller(request: Request, found: CallerDep, settings: SettingsDep) -> Caller:
     """The back office or a registered partner: token A and a pending token B open versions and credentials
-    only (credentials.asciidoc)."""
+    only (credentials.asciidoc). A partner's routing headers must name us and it (else OCPI 2001)."""
     if not found.functional:
         raise Unauthorized("this token may only be used for the versions and credentials endpoints")
+    us = (settings.pipeline.country_code.upper(), settings.pipeline.party_id.upper())
+    problem = routing_problem(found, {k.lower(): v for k, v in request.headers.items()}, us)
+    if problem is not None:
+        raise InvalidParameters(problem)
     return found
 
 

@@ -80,8 +80,9 @@ class OcppServer:
         self._readers = [CompactedTopicReader(settings, "ocpi.tokens.v1", tokens.apply),
                          CompactedTopicReader(settings, PARTNERS_TOPIC, registry.apply_raw)]
         self._http = httpx.AsyncClient()
+        us = (settings.pipeline.country_code, settings.pipeline.party_id)
         self.authorizer = TokenAuthorizer(tokens, registry, self._http, ocpp.authorize_timeout_s,
-                                          ocpp.accept_unknown_tokens)
+                                          ocpp.accept_unknown_tokens, us)
 
     # -- life cycle --
 

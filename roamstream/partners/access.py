@@ -83,3 +83,18 @@ def identify(tokens: Iterable[str], back_office: Iterable[SecretStr], registry: 
         if partner is not None and partner.state in _KINDS:
             return Caller(_KINDS[partner.state], token, partner)
     return None
+
+
+def routing_problem(caller: Caller, headers: dict[str, str], us: tuple[str, str]) -> str | None:
+    """What is wrong with a partner's OCPI routing headers (transport_and_format, Message Routing), if any:
+    ``OCPI-to-*`` must name us and ``OCPI-from-*`` one of the caller's parties. Absent headers are taken
+    as meant (many 2.2.1 peers send none); the back office is no OCPI party and is not checked."""
+    if caller.kind != CallerKind.PARTNER:
+        return None
+    to = (headers.get("ocpi-to-country-code"), headers.get("ocpi-to-party-id"))
+    if any(to) and (str(to[0]).upper(), str(to[1]).upper()) != us:
+        return f"OCPI-to-country-code/-party-id {to[0]} {to[1]} are not ours ({us[0]} {us[1]})"
+    sender = (headers.get("ocpi-from-country-code"), headers.get("ocpi-from-party-id"))
+    if any(sender) and not caller.speaks_for(str(sender[0]), str(sender[1])):
+        return f"OCPI-from-country-code/-party-id {sender[0]} {sender[1]} are not the caller's"
+    return None

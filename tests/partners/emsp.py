@@ -98,7 +98,7 @@ class SpecEmsp:
 
         @app.middleware("http")
         async def remember(request: Request, call_next):
-            self.seen.append(dict(request.headers))
+            self.seen.append({**request.headers, ":path": request.url.path})
             return await call_next(request)
 
         @app.get("/emsp/versions")

@@ -27,6 +27,21 @@ async def test_a_partner_writes_only_its_own_tokens(http, api, emsp, other_emsp,
     assert r.json()["status_code"] == 1000
 
 
+async def test_a_partners_routing_headers_must_name_us_and_it(http, api, emsp, register):
+    ema = await register(emsp)
+    url = f"{api.url}/ocpi/2.2.1/tokens/NL/EMA/RFID-1"
+    routed = {"OCPI-from-country-code": "NL", "OCPI-from-party-id": "EMA", "OCPI-to-country-code": "NL",
+              "OCPI-to-party-id": "RST"}
+    r = await http.put(url, headers={**token_header(ema), **routed}, json=TOKEN)
+    assert r.json()["status_code"] == 1000, r.text
+    for wrong in ({"OCPI-to-party-id": "XYZ"}, {"OCPI-from-country-code": "DE"}):
+        r = await http.put(url, headers={**token_header(ema), **routed, **wrong}, json=TOKEN)
+        assert (r.status_code, r.json()["status_code"]) == (400, 2001), wrong
+    r = await http.get(f"{api.url}/ocpi/2.2.1/cdrs", headers={**token_header(ema), "OCPI-to-party-id": "XYZ",
+                                                              "OCPI-to-country-code": "NL"})
+    assert (r.status_code, r.json()["status_code"]) == (400, 2001)
+
+
 async def test_token_a_opens_versions_and_credentials_only(http, api, back_office):
     r = await http.post(f"{api.url}/admin/partners/invitations", headers=back_office,
                         json={"country_code": "NL", "party_id": "EMA"})

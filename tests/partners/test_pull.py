@@ -117,3 +117,20 @@ async def test_tariffs_and_locations_are_pulled_from_their_topics(http, api, ems
     for missing in ("LOC2", "LOC1/CP-9-9", "LOC1/CP-1-1/7"):
         r = await http.get(f"{base}/locations/{missing}", headers=token_header(ema))
         assert (r.status_code, r.json()["status_code"]) == (404, 2003), missing
+
+
+def session(session_id: str, partner: str, minutes: int, status: str) -> dict:
+    at = T0 + timedelta(minutes=minutes)
+    return {"id": session_id, "country_code": "NL", "party_id": "RST", "partner": partner, "charge_point_id": "CP-1",
+            "status": status, "start_date_time": T0, "end_date_time": None, "kwh": Decimal("1.5"), "last_updated": at,
+            "ocpi_json": f'{{"id":"{session_id}","status":"{status}"}}'}
+
+
+async def test_sessions_are_pulled_as_their_latest_snapshot(http, api, topics, emsp, other_emsp, register):
+    ema, _ = await register(emsp), await register(other_emsp)
+    records = [session("S1", "NL-EMA", 1, "ACTIVE"), session("S2", "NL-EMA", 2, "ACTIVE"),
+               session("S1", "NL-EMA", 3, "COMPLETED"), session("S3", "DE-EMX", 4, "ACTIVE")]
+    await asyncio.to_thread(write_batch, topics.lake.uri, "sessions", 0, 0, 3, records)
+    r = await http.get(f"{api.url}/ocpi/2.2.1/sessions", headers=token_header(ema))
+    assert r.json()["data"] == [{"id": "S2", "status": "ACTIVE"}, {"id": "S1", "status": "COMPLETED"}]
+    assert r.headers["X-Total-Count"] == "2"

@@ -71,6 +71,9 @@ async def test_every_whitelist_value_at_the_charger(http, api, emsp, register, o
                        "OFFLINE-OK": "Accepted", "OFFLINE-NO": "Invalid", "NOBODY": "Invalid"}
     assert sorted(emsp.authorize_calls) == sorted((uid, "RFID") for uid in (
         "NEVER-OK", "NEVER-BLOCKED", "NEVER-UNKNOWN", "OFFLINE-OK", "OFFLINE-NO"))
+    asked = [h for h in emsp.seen if h[":path"].endswith("/authorize")]
+    assert {(h["ocpi-from-country-code"], h["ocpi-from-party-id"], h["ocpi-to-country-code"], h["ocpi-to-party-id"])
+            for h in asked} == {("NL", "RST", "NL", "EMA")}
 
     # the eMSP does not answer: NEVER is refused, ALLOWED_OFFLINE falls back to our copy
     emsp.realtime_down = True

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -23,12 +24,13 @@ log = logging.getLogger(__name__)
 
 class TokenAuthorizer:
     def __init__(self, tokens: ObjectsView, registry: Registry, http: httpx.AsyncClient, timeout_s: float,
-                 accept_unknown: bool) -> None:
+                 accept_unknown: bool, us: tuple[str, str]) -> None:
         self._tokens = tokens
         self._registry = registry
         self._http = http
         self._timeout = timeout_s
         self._accept_unknown = accept_unknown
+        self._us = us
 
     def token(self, uid: str) -> dict[str, Any] | None:
         stored = self._tokens.get(uid)
@@ -42,6 +44,15 @@ class TokenAuthorizer:
                 return from_realtime(info)
         return from_copy(token, self._accept_unknown)
 
+    def _headers(self, partner_token: str, token: dict[str, Any]) -> dict[str, str]:
+        """Authorization, request/correlation ids and the OCPI routing headers of a functional request."""
+        return {
+            "Authorization": auth_header(partner_token), "X-Request-ID": str(uuid.uuid4()),
+            "X-Correlation-ID": str(uuid.uuid4()),
+            "OCPI-from-country-code": self._us[0], "OCPI-from-party-id": self._us[1],
+            "OCPI-to-country-code": token["country_code"], "OCPI-to-party-id": token["party_id"],
+        }
+
     async def _ask(self, token: dict[str, Any]) -> dict[str, Any] | None:
         """The eMSP's AuthorizationInfo, or None when it cannot be asked or does not answer in time."""
         partner = self._registry.get(party_key(token["country_code"], token["party_id"]))
@@ -53,7 +64,7 @@ class TokenAuthorizer:
         target = f"{url.rstrip('/')}/{quote(token['uid'], safe='')}/authorize"
         try:
             response = await self._http.post(target, params={"type": token["type"]}, timeout=self._timeout,
-                                             headers={"Authorization": auth_header(partner.token)})
+                                             headers=self._headers(partner.token, token))
             body = response.json()
         except (httpx.HTTPError, ValueError) as exc:
             log.warning("token %s: real-time authorisation at %s failed: %s", token["uid"], target, exc)

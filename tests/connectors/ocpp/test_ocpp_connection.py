@@ -42,7 +42,8 @@ def station() -> tuple[V16ChargePoint, Wire, Kafka]:
     wire, kafka = Wire(), Kafka()
     cp = V16ChargePoint("CP-1", wire, Publisher(kafka, AvroSerde(), lambda: NOW), ConnectionOptions())
     # no tokens known, none accepted: no eMSP is ever asked, so the HTTP client is never used
-    cp.authorizer = TokenAuthorizer(ObjectsView(AvroSerde()), Registry(), httpx.AsyncClient(), 1.0, False)
+    cp.authorizer = TokenAuthorizer(ObjectsView(AvroSerde()), Registry(), httpx.AsyncClient(), 1.0, False,
+                                   ("NL", "RST"))
     return cp, wire, kafka
 
 
