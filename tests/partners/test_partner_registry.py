@@ -63,3 +63,32 @@ def test_every_token_identifies_one_party_or_the_back_office():
     invited = identify(["a"], office, registry)
     assert invited.kind == CallerKind.INVITED and not invited.functional
     assert identify(["x"], office, registry) is None
+
+
+def test_the_directory_gives_the_partners_in_the_static_settings_shape_registered_ones_first():
+    from pydantic import SecretStr
+
+    from roamstream.config import Partner
+    from roamstream.partners.registry import Endpoint
+    from roamstream.partners.registry.directory import PartnerDirectory
+
+    registry = Registry()
+    endpoints = (Endpoint(identifier="cdrs", role="RECEIVER", url="https://ema/cdrs"),
+                 Endpoint(identifier="sessions", role="RECEIVER", url="https://ema/sessions"),
+                 Endpoint(identifier="tokens", role="SENDER", url="https://ema/tokens"))
+    registry.apply(record("NL-EMA", PartnerState.REGISTERED, "c", token="their-c", endpoints=endpoints))
+    registry.apply(record("DE-PUL", PartnerState.REGISTERED, "p", cc="DE", pid="PUL", token="t",
+                          endpoints=(Endpoint(identifier="cdrs", role="SENDER", url="https://pul/cdrs"),)))
+    registry.apply(record("BE-INV", PartnerState.INVITED, "a", cc="BE", pid="INV"))
+    static = [Partner(country_code="NL", party_id="EMA", cdrs_url="https://old/cdrs", token=SecretStr("old")),
+              Partner(country_code="FR", party_id="STA", cdrs_url="https://sta/cdrs", token=SecretStr("s"))]
+    directory = PartnerDirectory(registry, static)
+    assert sorted(directory) == ["FR-STA", "NL-EMA"]  # DE-PUL pulls only: no CDRs Receiver; BE-INV not registered
+    ema = directory["NL-EMA"]
+    assert (ema.cdrs_url, ema.sessions_url, ema.token.get_secret_value()) == (
+        "https://ema/cdrs", "https://ema/sessions", "their-c")
+    links = {link.key: link for link in directory.links()}
+    assert links["NL-EMA"].url("tokens", "SENDER") == "https://ema/tokens"
+    assert links["DE-PUL"].as_partner() is None
+    registry.apply(record("NL-EMA", PartnerState.UNREGISTERED, "c", at=T0 + timedelta(seconds=1)))
+    assert "NL-EMA" not in directory  # unregistered: not sent to, whatever the static seed says

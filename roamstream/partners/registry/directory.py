@@ -1,7 +1,8 @@
 """The partners a delivery lane sends to, in the shape the static ``PARTNERS_EMSPS`` setting has: each
 partner's country_code/party_id, the token to call it with, and every endpoint it published (module + role).
 Registered partners come from the registry (current while the process runs); the static ones stay as a seed
-(tests, setups without the handshake). A registered partner wins over a static one of the same key."""
+(tests, setups without the handshake). A partner in the registry, in any state, replaces a static one of the
+same key: once it unregisters, nothing is sent to it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from pydantic import SecretStr
 
 from roamstream.config import Partner
-from roamstream.partners.registry.model import Endpoint
+from roamstream.partners.registry.model import Endpoint, PartnerState
 from roamstream.partners.registry.store import Registry
 
 
@@ -54,8 +55,9 @@ class PartnerDirectory(Mapping[str, Partner]):
 
     def links(self) -> list[PartnerLink]:
         found = {p.key: static_link(p) for p in self._static}
-        for r in self._registry.registered():
-            if r.token is not None:
+        for r in self._registry.all():
+            found.pop(r.key, None)  # the registry wins: an unregistered partner is no longer sent to
+            if r.state == PartnerState.REGISTERED and r.token is not None:
                 found[r.key] = PartnerLink(r.country_code, r.party_id, SecretStr(r.token), r.endpoints)
         return [found[k] for k in sorted(found)]
 
