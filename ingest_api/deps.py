@@ -7,11 +7,15 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
-from ingest_api.auth import is_authorized
+from ingest_api.auth import presented_tokens
 from ingest_api.exceptions import PayloadTooLarge, Unauthorized
 from ingest_api.metrics import Metrics
 from ingest_api.publisher import Publisher
 from roamstream.config import Settings
+from roamstream.partners.access import Caller, identify, routing_problem
+from roamstream.partners.credentials.handshake import Handshake
+from roamstream.partners.exceptions import Forbidden, InvalidParameters
+from roamstream.partners.registry import Registry
 
 _authorization = APIKeyHeader(
     name="Authorization",
@@ -33,7 +37,23 @@ def get_metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 
+def get_registry(request: Request) -> Registry:
+    return request.app.state.registry
+
+
+def get_handshake(request: Request) -> Handshake:
+    return request.app.state.handshake
+
+
+def base_url(request: Request, settings: Settings = Depends(get_settings)) -> str:  # noqa: B008
+    """The address partners reach us at: ``API_PUBLIC_URL``, else the one this request came to."""
+    return (settings.api.public_url or str(request.base_url)).rstrip("/")
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+RegistryDep = Annotated[Registry, Depends(get_registry)]
+HandshakeDep = Annotated[Handshake, Depends(get_handshake)]
+BaseUrl = Annotated[str, Depends(base_url)]
 PublisherDep = Annotated[Publisher, Depends(get_publisher)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 
@@ -58,10 +78,45 @@ async def raw_body(request: Request, settings: SettingsDep) -> bytes:
 RawBody = Annotated[bytes, Depends(raw_body)]
 
 
-def require_token(
-    settings: SettingsDep, authorization: Annotated[str | None, Security(_authorization)]
-) -> None:
+def caller(
+    request: Request,
+    settings: SettingsDep,
+    registry: RegistryDep,
+    authorization: Annotated[str | None, Security(_authorization)],
+) -> Caller:
+    """The party behind the request's token (a partner, or the back office); 401 for an unknown token.
+    Kept on ``request.state.caller``: the OCPI routing headers of the response name it."""
     if not authorization:
         raise Unauthorized("Authorization header missing; expected 'Token <credentials token>'")
-    if not is_authorized(authorization, settings.api.tokens):
+    found = identify(presented_tokens(authorization), settings.api.tokens, registry)
+    if found is None:
         raise Unauthorized("unknown credentials token")
+    request.state.caller = found
+    return found
+
+
+CallerDep = Annotated[Caller, Depends(caller)]
+
+
+def functional_caller(request: Request, found: CallerDep, settings: SettingsDep) -> Caller:
+    """The back office or a registered partner: token A and a pending token B open versions and credentials
+    only (credentials.asciidoc). A partner's routing headers must name us and it (else OCPI 2001)."""
+    if not found.functional:
+        raise Unauthorized("this token may only be used for the versions and credentials endpoints")
+    us = (settings.pipeline.country_code.upper(), settings.pipeline.party_id.upper())
+    problem = routing_problem(found, {k.lower(): v for k, v in request.headers.items()}, us)
+    if problem is not None:
+        raise InvalidParameters(problem)
+    return found
+
+
+FunctionalCaller = Annotated[Caller, Depends(functional_caller)]
+
+
+def back_office(found: CallerDep) -> Caller:
+    if not found.is_back_office:
+        raise Forbidden("only the back office may use this endpoint")
+    return found
+
+
+BackOffice = Annotated[Caller, Depends(back_office)]

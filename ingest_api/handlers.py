@@ -11,6 +11,7 @@ from ingest_api.envelope import error_response
 from ingest_api.exceptions import IngestError, InvalidRequest, Problem, Unauthorized
 from ingest_api.middleware import endpoint_label
 from ingest_api.validation import field_path
+from roamstream.partners.exceptions import PartnerError
 
 #: where FastAPI says a parameter came from; the field path alone names it for the sender
 _SOURCES = {"path", "query", "header", "cookie", "body"}
@@ -39,7 +40,7 @@ async def on_request_validation(request: Request, exc: RequestValidationError) -
     return await on_invalid_request(request, InvalidRequest(found))
 
 
-async def on_ingest_error(request: Request, exc: IngestError) -> JSONResponse:
+async def on_ingest_error(request: Request, exc: IngestError | PartnerError) -> JSONResponse:
     request.app.state.metrics.inc("rejected", endpoint_label(request.scope), exc.ocpi_status)
     headers = {"WWW-Authenticate": "Token"} if isinstance(exc, Unauthorized) else None
     return error_response(exc.http_status, exc.ocpi_status, str(exc), headers=headers)
@@ -54,4 +55,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(InvalidRequest, on_invalid_request)
     app.add_exception_handler(RequestValidationError, on_request_validation)
     app.add_exception_handler(IngestError, on_ingest_error)
+    app.add_exception_handler(PartnerError, on_ingest_error)
     app.add_exception_handler(HTTPException, on_http_exception)

@@ -23,10 +23,23 @@ def endpoint_label(scope: Scope) -> str:
     return getattr(scope.get("route"), "name", None) or "unmatched"
 
 
+def routing_headers(us: tuple[str, str], caller: object) -> dict[str, str]:
+    """OCPI-from-* (us) and OCPI-to-* (the partner that called) of a response to a partner; none for the
+    back office, which is not an OCPI party (transport_and_format, Message Routing)."""
+    partner = getattr(caller, "partner", None)
+    if partner is None or not partner.country_code:
+        return {}
+    return {
+        "OCPI-from-country-code": us[0], "OCPI-from-party-id": us[1],
+        "OCPI-to-country-code": partner.country_code, "OCPI-to-party-id": partner.party_id,
+    }
+
+
 class OcpiHeadersMiddleware:
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, us: tuple[str, str] = ("NL", "RST")) -> None:
         self.app = app
         self.metrics = metrics
+        self.us = us
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -46,6 +59,8 @@ class OcpiHeadersMiddleware:
                 status = message["status"]
                 headers = MutableHeaders(scope=message)
                 for name, value in ids.items():
+                    headers[name] = value
+                for name, value in routing_headers(self.us, scope["state"].get("caller")).items():
                     headers[name] = value
             await send(message)
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import uvicorn
@@ -26,10 +27,19 @@ class ServerHandle:
         self.url = url
         self._server = server
         self._task = task
+        self._on_stop: list[Callable[[], object]] = []
+
+    def on_stop(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` (awaited if it returns an awaitable) once the server has stopped."""
+        self._on_stop.append(callback)
 
     async def stop(self) -> None:
         self._server.should_exit = True
         await self._task
+        for callback in reversed(self._on_stop):
+            result = callback()
+            if inspect.isawaitable(result):
+                await result
 
 
 def _bind(host: str, port: int) -> socket.socket:

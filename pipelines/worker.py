@@ -15,12 +15,18 @@ from pipelines.deadletter import DeadLetters
 from pipelines.tables import changelog_specs, declare_tables
 from pipelines.topics import declare_topics
 from roamstream.avro import serde_for
+from roamstream.compacted import CompactedTopicReader
 from roamstream.config import Settings
 from roamstream.kafka import create_topics
-from roamstream.partners.directory import StaticDirectory
+from roamstream.partners.registry import Registry
+from roamstream.partners.registry.directory import PartnerDirectory
+from roamstream.partners.registry.store import TOPIC as PARTNERS_TOPIC
 from roamstream.partners.sender import OcpiSender
 
 log = logging.getLogger(__name__)
+
+#: at start, how long to wait for the partner registry to be read before the stages run
+REGISTRY_WAIT_S = 10.0
 
 
 class Worker:
@@ -36,7 +42,12 @@ class Worker:
         self.sender = sender = OcpiSender(p.country_code, p.party_id, timeout_s=partners.timeout_s,
                                           max_redirects=partners.max_redirects,
                                           connections_per_partner=partners.max_in_flight)
-        directory = StaticDirectory.from_settings(partners.emsps)
+        # the lanes' partners: those registered by the credentials handshake (read from ocpi.partners.v1 while
+        # the worker runs: a new, changed or removed partner counts without a restart) and the static
+        # PARTNERS_EMSPS seed
+        self.registry = Registry(serde)
+        self._registry_reader = CompactedTopicReader(settings, PARTNERS_TOPIC, self.registry.apply_raw)
+        directory = PartnerDirectory(self.registry, partners.emsps)
         reference.register(self.app, topics, tables, dead)
         sessions.register(self.app, topics, tables, serde, dead, p)
         pricing.register(self.app, topics, tables, serde, dead, p)
@@ -46,12 +57,15 @@ class Worker:
     async def start(self) -> Worker:
         create_topics(self.settings)
         create_topics(self.settings, changelog_specs(self.settings), prefix=False)
+        self._registry_reader.start()
+        await asyncio.to_thread(self._registry_reader.wait_caught_up, REGISTRY_WAIT_S)
         await self.app.start()
         return self
 
     async def stop(self) -> None:
         await self.delivery.stop()
         await self.app.stop()
+        self._registry_reader.stop()
         await self.sender.aclose()
 
     async def __aenter__(self) -> Worker:

@@ -71,6 +71,11 @@ class ApiSettings(BaseSettings):
     batch_max_events: int = 10_000
     #: larger request bodies are refused with HTTP 413 before they are read
     max_body_bytes: int = 10 * 1024 * 1024
+    #: the API's address as partners reach it (our versions URL is ``<public_url>/ocpi/versions``); unset:
+    #: the address each request came to
+    public_url: str | None = None
+    #: the most objects one page of a pull (GET) interface holds (``X-Limit``)
+    page_limit_max: int = 100
 
 
 class OcppSettings(BaseSettings):
@@ -87,6 +92,10 @@ class OcppSettings(BaseSettings):
     require_auth: bool = False
     #: identity -> password hash (``connectors.ocpp.handshake.hash_password``); JSON in OCPP_PASSWORDS
     passwords: dict[str, SecretStr] = Field(default_factory=dict)
+    #: answer Accepted for an idTag no eMSP gave us as a Token (a free or own-use tariff); else Invalid
+    accept_unknown_tokens: bool = False
+    #: how long a real-time authorisation at the eMSP may take (whitelist NEVER / ALLOWED_OFFLINE)
+    authorize_timeout_s: float = 3.0
 
 
 class Partner(BaseModel):
@@ -121,6 +130,10 @@ class PartnerSettings(BaseSettings):
     cdr_session_wait_s: float = 30.0
     #: HTTP 307/308 redirects followed per request at most
     max_redirects: int = 3
+    #: our business name in the credentials we send (mod_credentials, BusinessDetails)
+    business_name: str = "roamstream"
+    #: how long each request of the credentials handshake to a partner may take
+    handshake_timeout_s: float = 10.0
 
 
 class PipelineSettings(BaseSettings):

@@ -32,6 +32,8 @@ CATALOG: tuple[TopicSpec, ...] = (
     TopicSpec("ocpi.tariffs.v1", 1, "ocpi.object.v1", compacted=True, doc="OCPI Tariffs by id"),
     TopicSpec("ocpi.locations.v1", 1, "ocpi.object.v1", compacted=True, doc="OCPI Locations by id"),
     TopicSpec("ocpi.tokens.v1", 1, "ocpi.object.v1", compacted=True, doc="OCPI Tokens by uid"),
+    TopicSpec("ocpi.partners.v1", 1, "ocpi.partners.v1", compacted=True,
+              doc="partner registry (credentials handshake) by CC-PID"),
     TopicSpec("partner.statements.v1", 1, "partner.statements.v1", doc="partners' settlement statements"),
     TopicSpec("sessions.completed.v1", PARTITIONS, "sessions.completed.v1", doc="ended sessions to price"),
     TopicSpec("ocpi.sessions.v1", PARTITIONS, "ocpi.sessions.v1", doc="OCPI Session snapshots"),

@@ -22,6 +22,7 @@ from connectors.ocpp import frames, keys, validation
 from connectors.ocpp.exceptions import CallRejected, FrameError, PublishFailed, UninterpretableMessage
 from connectors.ocpp.model import Received, TransactionEvent
 from connectors.ocpp.publisher import Publisher
+from roamstream.partners.tokens.authorizer import TokenAuthorizer
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ class ConnectorChargePoint:
 
     _ocpp_version: ClassVar[str]
     transaction_actions: ClassVar[frozenset[str]]
+    #: answers idTags (set by the server for each connection)
+    authorizer: TokenAuthorizer
 
     def __init__(self, identity: str, connection: Any, publisher: Publisher, options: ConnectionOptions) -> None:
         super().__init__(identity, connection, response_timeout=options.response_timeout_s, logger=log)

@@ -13,6 +13,7 @@ from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 
+import httpx
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
@@ -25,7 +26,12 @@ from connectors.ocpp.publisher import Producer, Publisher, utc_now
 from connectors.ocpp.v16.handler import V16ChargePoint
 from connectors.ocpp.v201.handler import V201ChargePoint
 from roamstream.avro import AvroSerde
+from roamstream.compacted import CompactedTopicReader
 from roamstream.config import Settings
+from roamstream.partners.pull.objects import ObjectsView
+from roamstream.partners.registry import Registry
+from roamstream.partners.registry.store import TOPIC as PARTNERS_TOPIC
+from roamstream.partners.tokens.authorizer import TokenAuthorizer
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +39,8 @@ HANDLERS: dict[str, type[ConnectorChargePoint]] = {"ocpp2.0.1": V201ChargePoint,
 #: the close code sent when no subprotocol matched (RFC 6455 protocol error)
 CLOSE_NO_SUBPROTOCOL = 1002
 CLOSE_REPLACED = 1000
+#: at start, how long to wait for the tokens and the partner registry to be read
+READ_WAIT_S = 10.0
 
 
 class _Live:
@@ -67,10 +75,21 @@ class OcppServer:
         self._subprotocols = [p for p in SUBPROTOCOLS if p in HANDLERS]
         self._server: Server | None = None
         self._live: dict[str, _Live] = {}
+        # the Tokens (ocpi.tokens.v1) and partners (ocpi.partners.v1) the idTags are authorised with
+        tokens, registry = ObjectsView(serde), Registry(serde)
+        self._readers = [CompactedTopicReader(settings, "ocpi.tokens.v1", tokens.apply),
+                         CompactedTopicReader(settings, PARTNERS_TOPIC, registry.apply_raw)]
+        self._http = httpx.AsyncClient()
+        us = (settings.pipeline.country_code, settings.pipeline.party_id)
+        self.authorizer = TokenAuthorizer(tokens, registry, self._http, ocpp.authorize_timeout_s,
+                                          ocpp.accept_unknown_tokens, us)
 
     # -- life cycle --
 
     async def start(self) -> OcppServer:
+        for reader in self._readers:
+            reader.start()
+        await asyncio.gather(*(asyncio.to_thread(r.wait_caught_up, READ_WAIT_S) for r in self._readers))
         self._server = await serve(
             self._connection,
             self.settings.ocpp.host,
@@ -87,6 +106,9 @@ class OcppServer:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
+        for reader in self._readers:
+            reader.stop()
+        await self._http.aclose()
 
     async def __aenter__(self) -> OcppServer:
         return await self.start()
@@ -142,6 +164,7 @@ class OcppServer:
             await ws.close(CLOSE_NO_SUBPROTOCOL, reason[:120])
             return
         charge_point = handler(identity, ws, self.publisher, self.options)
+        charge_point.authorizer = self.authorizer
         live = _Live(ws)
         previous = self._live.get(identity)
         self._live[identity] = live

@@ -2,8 +2,11 @@
 
 The CDR carries the Location, EVSE, Token and Tariff as they were at the start of the session (mod_cdrs),
 charging periods split by the tariff engine at every tariff-relevant boundary, and the engine's totals,
-rounded once to 4 decimals. ``last_updated`` is the session's end (event time), so that a replay gives
-byte-identical JSON.
+rounded once to 4 decimals. ``last_updated`` is the CDR's creation time as mod_cdrs defines it, and pulls
+filter on it, so it must not lie before the data the CDR was made of existed: the latest of the session's end
+and the ``last_updated`` of the Token, Location and Tariff used (all event times, never the wall clock, so
+that a replay gives byte-identical JSON). A session priced only once a later version of its reference data
+arrived gets a ``last_updated`` no earlier than that version.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from roamstream.ocpi import jsonio
 from roamstream.ocpi.cdr import CDR
 from roamstream.ocpi.location import Location
 from roamstream.ocpi.numbers import round4
+from roamstream.ocpi.timefmt import parse_datetime
 from roamstream.ocpi.token import Token
 from roamstream.tariffs import MeterSample, build_charging_periods, price_periods
 from roamstream.tariffs.cdr import hours_between
@@ -103,11 +107,16 @@ def build_cdr(
         "total_energy": priced.total_energy,
         "total_time": round4(hours_between(start, end)),
         "total_parking_time": priced.total_parking_time,
-        "last_updated": end,
+        "last_updated": creation_time(end, token, location, tariff),
     }
     if completed.get("estimated"):
         data["remark"] = "Estimated: the charge point did not report the end of this session"
     return BuiltCdr.of(data)
+
+
+def creation_time(end: datetime, token: Token, location: Location, tariff: dict[str, Any]) -> datetime:
+    """The CDR's ``last_updated``: the latest of the session end and its reference data's ``last_updated``."""
+    return max(end, token.last_updated, location.last_updated, parse_datetime(tariff["last_updated"]))
 
 
 def _cdr_location(location: Location, evse, connector) -> dict[str, Any]:  # noqa: ANN001 - OCPI models

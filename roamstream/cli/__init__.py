@@ -55,3 +55,6 @@ app.add_typer(_notebooks.app, name="notebooks")
 from roamstream.cli import push as _push  # noqa: E402
 
 app.add_typer(_push.app, name="push")
+from roamstream.cli import partners as _partners  # noqa: E402
+
+app.add_typer(_partners.app, name="partners")

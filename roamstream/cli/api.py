@@ -42,6 +42,7 @@ def api(
         try:
             handle = await serve(settings, producer, serde_for(settings.schema_registry.url))
             console.print(f"Ingest API {handle.url}/ocpi/2.2.1  (docs {handle.url}/docs)")
+            console.print(f"OCPI       {handle.url}/ocpi/versions  (partners: roamstream partners invite|register)")
             console.print(f"Kafka      {settings.kafka.bootstrap_servers}")
             console.print("Ctrl-C to stop.")
             await stop.wait()

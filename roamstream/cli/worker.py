@@ -50,6 +50,7 @@ def up() -> None:
         async with embedded_settings(Settings()) as settings, running_stack(settings) as stack:
             console.print(f"Kafka      {settings.kafka.bootstrap_servers} ({settings.profile})")
             console.print(f"Ingest API {stack.api_url}/ocpi/2.2.1  (docs {stack.api_url}/docs)")
+            console.print(f"OCPI       {stack.api_url}/ocpi/versions  (partners: roamstream partners invite|register)")
             console.print(f"OCPP       {stack.ocpp_url}/{{charge_point_id}}")
             console.print(f"Lake       {settings.lake.uri}")
             console.print("Ctrl-C to stop.")

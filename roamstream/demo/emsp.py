@@ -3,6 +3,11 @@
 It checks the token (``Authorization: Token <base64>``), validates every object with the OCPI models and
 answers as the spec says: an envelope with status 1000, ``Location`` for a created CDR, 2001 for an invalid
 object, and 2xxx for a CDR id it already has (CDRs are immutable).
+
+With a ``token_a`` it can be registered at by the credentials handshake: it publishes its versions and
+endpoints, and a POST of credentials with token A makes it read the CPO's versions with the CPO's token B
+and answer with ``token`` (token C, the one the CDRs and Sessions endpoints accept). It keeps the CPO's
+token B and versions URL, so that it can pull from the CPO (``pull_all``).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import zlib
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import httpx
 from fastapi import FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
@@ -32,6 +38,9 @@ def envelope(status_code: int, message: str, data: Any = None, http_status: int 
 
 class EmspStore:
     def __init__(self) -> None:
+        #: the token the CPO gave us in the handshake (token B) and the CPO's versions URL
+        self.cpo_token: str | None = None
+        self.cpo_versions_url: str | None = None
         self.cdrs: dict[str, bytes] = {}
         self.sessions: dict[str, bytes] = {}
         self.patches: list[tuple[str, dict[str, Any]]] = []
@@ -40,17 +49,61 @@ class EmspStore:
         self.refused: set[str] = set()
 
 
-def create_emsp_app(token: str, store: EmspStore | None = None, *, flaky_every: int = 0) -> FastAPI:
+def _auth(token: str) -> str:
+    return "Token " + base64.b64encode(token.encode()).decode()
+
+
+def create_emsp_app(token: str, store: EmspStore | None = None, *, flaky_every: int = 0, token_a: str | None = None,
+                    country_code: str = "NL", party_id: str = "EMA") -> FastAPI:
     """``flaky_every``: answer HTTP 503 to the first POST of one CDR id in that many (by a hash of the id), as
-    an overloaded partner does; the sender retries it."""
+    an overloaded partner does; the sender retries it. ``token_a``: the token a CPO registers with by the
+    credentials handshake (then ``token`` is the token C it is given)."""
     app = FastAPI(title="demo eMSP (OCPI 2.2.1 Receiver)")
     app.state.store = store = store or EmspStore()
-    expected = "Token " + base64.b64encode(token.encode()).decode()
+    expected = _auth(token)
+    handshake = {_auth(token_a)} if token_a else set()
 
-    def unauthorized(authorization: str | None) -> JSONResponse | None:
-        if authorization != expected:
+    def unauthorized(authorization: str | None, also: set[str] = frozenset()) -> JSONResponse | None:
+        if authorization != expected and authorization not in also:
             return envelope(2000, "Invalid or missing token", http_status=401)
         return None
+
+    @app.get("/ocpi/emsp/versions")
+    async def versions(request: Request, authorization: Annotated[str | None, Header()] = None):
+        if (denied := unauthorized(authorization, handshake)) is not None:
+            return denied
+        return envelope(1000, "Success", [{"version": "2.2.1", "url": str(request.url_for("details"))}])
+
+    @app.get("/ocpi/emsp/2.2.1", name="details")
+    async def details(request: Request, authorization: Annotated[str | None, Header()] = None):
+        if (denied := unauthorized(authorization, handshake)) is not None:
+            return denied
+        root = str(request.url_for("details"))
+        return envelope(1000, "Success", {"version": "2.2.1", "endpoints": [
+            {"identifier": "credentials", "role": "RECEIVER", "url": f"{root}/credentials"},
+            {"identifier": "cdrs", "role": "RECEIVER", "url": f"{root}/cdrs"},
+            {"identifier": "sessions", "role": "RECEIVER", "url": f"{root}/sessions"},
+        ]})
+
+    @app.post("/ocpi/emsp/2.2.1/credentials")
+    async def post_credentials(request: Request, authorization: Annotated[str | None, Header()] = None):
+        if not handshake or authorization not in handshake:
+            return envelope(2000, "Invalid or missing token", http_status=401)
+        if store.cpo_token is not None:
+            return envelope(2000, "already registered", http_status=405)
+        theirs = json.loads(await request.body())
+        try:
+            async with httpx.AsyncClient(timeout=10) as client:
+                found = (await client.get(theirs["url"], headers={"Authorization": _auth(theirs["token"])})).json()
+                if found.get("status_code") != 1000:
+                    raise ValueError(found.get("status_message"))
+        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+            return envelope(3001, f"cannot read the CPO's versions: {exc}")
+        store.cpo_token, store.cpo_versions_url = theirs["token"], theirs["url"]
+        return envelope(1000, "Success", {
+            "token": token, "url": str(request.url_for("versions")),
+            "roles": [{"role": "EMSP", "country_code": country_code, "party_id": party_id,
+                       "business_details": {"name": f"demo eMSP {country_code}-{party_id}"}}]})
 
     @app.post("/ocpi/emsp/2.2.1/cdrs")
     async def post_cdr(request: Request, authorization: Annotated[str | None, Header()] = None):
@@ -118,3 +171,27 @@ def create_emsp_app(token: str, store: EmspStore | None = None, *, flaky_every: 
         return envelope(1000, "Success")
 
     return app
+
+
+async def pull_all(store: EmspStore, module: str, limit: int = 2) -> list[dict[str, Any]]:
+    """Every object of ``module`` the CPO has for us, by GET with pagination: the CPO's endpoint from its
+    version details, then ``Link: <...>; rel="next"`` until there is none."""
+    if store.cpo_token is None or store.cpo_versions_url is None:
+        raise ValueError("not registered at a CPO")
+    headers = {"Authorization": _auth(store.cpo_token)}
+    async with httpx.AsyncClient(timeout=10, headers=headers) as client:
+        versions = (await client.get(store.cpo_versions_url)).json()["data"]
+        details_url = next(v["url"] for v in versions if v["version"] == "2.2.1")
+        endpoints = (await client.get(details_url)).json()["data"]["endpoints"]
+        url: str | None = next(e["url"] for e in endpoints if e["identifier"] == module and e["role"] == "SENDER")
+        url = f"{url}?limit={limit}"
+        found: list[dict[str, Any]] = []
+        while url is not None:
+            response = await client.get(url)
+            body = response.json()
+            if response.status_code != 200 or body.get("status_code") != 1000:
+                raise ValueError(f"GET {url}: HTTP {response.status_code} {body.get('status_message')}")
+            found += body["data"]
+            link = response.headers.get("Link")
+            url = link[link.index("<") + 1: link.index(">")] if link else None
+        return found

@@ -1,10 +1,12 @@
 """``roamstream demo``: the main job on the embedded stack, end to end, with something to find in the lake.
 
 Start the embedded broker, the worker, the ingest API, the OCPP endpoint and three demo eMSPs (one flaky);
-seed the fleet (three sites in three time zones, three tariffs, the eMSPs' tokens) through the API; drive the
+seed the fleet (three sites in three time zones, three tariffs, the eMSPs' tokens) through the API; register at the
+eMSPs by the OCPI credentials handshake (the delivery lanes take them from the partner registry); drive the
 charge points through days of planned sessions (arrivals at local rush hours, tapering charge, idle while
 plugged in) over OCPP; wait until every CDR is landed and acknowledged; send each eMSP's settlement statement
-(with two planted discrepancies) through the API; print the settlement.
+(with two planted discrepancies) through the API; let one eMSP pull its CDRs by GET with pagination and check
+that they are exactly the ones pushed to it; print the settlement.
 
 The data part (``fleet``, ``curves``, ``drive``, ``statements``) is apart from the partner set-up
 (``partners``). ``seed_reference`` seeds the single-site reference data the end-to-end tests use.
@@ -28,7 +30,7 @@ from connectors.ocpp.simulator.plan import SessionPlan, charge_point_ids
 from roamstream.config import Settings
 from roamstream.demo import curves, fleet, seed
 from roamstream.demo.drive import TAIL_MIN, drive
-from roamstream.demo.emsp import EmspStore
+from roamstream.demo.emsp import EmspStore, pull_all
 from roamstream.demo.partners import demo_partners
 from roamstream.demo.statements import statements as partner_statements
 from roamstream.exceptions import RoamstreamError
@@ -51,6 +53,9 @@ class DemoResult:
     cdrs: int
     acknowledged: int
     emsps: dict[str, EmspStore]
+    #: the eMSP that pulled its CDRs, and the CDR ids it pulled
+    puller: str = ""
+    pulled: tuple[str, ...] = ()
 
 
 #: the file the demo leaves in a lake it created: only such a lake may be cleared by ``--fresh``
@@ -186,12 +191,15 @@ async def run_demo(
             "ocpp": settings.ocpp.model_copy(update={"port": 0}),
         }
     )
-    async with demo_partners(settings, fleet.PARTNERS, fleet.FLAKY_PARTNER) as (settings, stores):
+    async with demo_partners(settings, fleet.PARTNERS, fleet.FLAKY_PARTNER) as (settings, partners):
+        stores = partners.stores
         async with embedded_settings(settings) as settings, running_stack(settings) as stack:
             console.print(
                 f"[bold]roamstream demo[/]  API {stack.api_url}  OCPP {stack.ocpp_url}  lake {lake}"
             )
             api_token = settings.api.tokens[0].get_secret_value()
+            await partners.register(stack.api_url, api_token)
+            console.print(f"registered at {', '.join(stores)} by the OCPI credentials handshake")
             await seed_fleet(stack.api_url, api_token, cps, updated)
             total = sum(len(own) for own in plans.values())
             console.print(f"{len(cps)} charge points at {min(len(cps), len(fleet.SITES))} sites, {total} sessions "
@@ -217,7 +225,18 @@ async def run_demo(
                 ], deadline)
                 if landed_lines < lines:
                     raise DemoError(f"timed out: {landed_lines}/{lines} statement lines landed")
-    return DemoResult(lake, expected, landed, acked, stores)
+            puller = next(iter(stores))
+            pulled = await check_pull(stores[puller], puller)
+            console.print(f"{puller} pulled its {len(pulled)} CDRs by GET with pagination: exactly the ones pushed")
+    return DemoResult(lake, expected, landed, acked, stores, puller, pulled)
+
+
+async def check_pull(store: EmspStore, key: str) -> tuple[str, ...]:
+    """The eMSP pulls its CDRs by GET with pagination; they must be exactly the ones pushed to it."""
+    pulled = tuple(cdr["id"] for cdr in await pull_all(store, "cdrs"))
+    if sorted(pulled) != sorted(store.cdrs) or len(set(pulled)) != len(pulled):
+        raise DemoError(f"{key} pulled {sorted(pulled)} but was pushed {sorted(store.cdrs)}")
+    return pulled
 
 
 def _progress(console: Console) -> Progress:

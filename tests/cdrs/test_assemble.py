@@ -82,3 +82,14 @@ def test_meter_samples_are_kwh_and_kw():
                                  "charging": True}])
     [sample] = meter_samples(record)
     assert (str(sample.energy_kwh), str(sample.power_kw), str(sample.current_a)) == ("1.5", "7.4", "32.5")
+
+
+def test_last_updated_is_the_creation_time_never_before_the_reference_data_it_was_made_of():
+    assert build().data["last_updated"] == END  # reference data older than the session: its end
+    later = "2026-03-05T08:00:00Z"
+    tariff_json = tariff(last_updated=later)
+    built = build_cdr(completed(), token_model(), location_model(), tariff_json, TariffCache().get(tariff_json), CPO)
+    assert built.data["last_updated"] == datetime(2026, 3, 5, 8, tzinfo=UTC)
+    built = build_cdr(completed(), token_model(last_updated=later), location_model(), tariff(),
+                      TariffCache().get(tariff()), CPO)
+    assert exact(built.json)["last_updated"] == later

@@ -92,3 +92,13 @@ def test_every_notebook_runs_on_the_demo_lake_with_data_in_every_chart(demo_run,
     assert charts(defs)
     for name, chart in charts(defs).items():
         assert chart_rows(chart) > 0, f"{path.name}: {name} has no data"
+
+
+def test_the_emsps_are_registered_by_the_handshake_and_one_pulls_exactly_its_cdrs(demo_run):
+    done, lake = demo_run
+    assert "by the OCPI credentials handshake" in done.stdout
+    [line] = [line for line in done.stdout.splitlines() if "pulled its" in line]
+    puller = line.split()[0]
+    with open_lake(str(lake)) as con:
+        [(pushed,)] = con.execute("select count(*) from cdrs where partner = ?", [puller]).fetchall()
+    assert f"pulled its {pushed} CDRs" in line and pushed > 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16.enums import Action, AuthorizationStatus, RegistrationStatus
@@ -40,13 +42,15 @@ class V16ChargePoint(ConnectorChargePoint, ChargePoint):
 
     @on(Action.authorize)
     async def on_authorize(self, **payload):
-        return call_result.Authorize(id_tag_info=ACCEPTED)
+        decision = await self.authorizer.authorize(str(payload.get("id_tag", "")))
+        return call_result.Authorize(id_tag_info={"status": decision.status.value})
 
     @on(Action.start_transaction)
     async def on_start_transaction(self, **payload):
         event = self.interpret(normalise.start_transaction, payload)
-        await self.publish_transaction(event)
-        return call_result.StartTransaction(transaction_id=int(event.transaction_id), id_tag_info=ACCEPTED)
+        _, decision = await asyncio.gather(self.publish_transaction(event), self.authorizer.authorize(event.id_tag))
+        return call_result.StartTransaction(transaction_id=int(event.transaction_id),
+                                            id_tag_info={"status": decision.status.value})
 
     @on(Action.meter_values)
     async def on_meter_values(self, **payload):

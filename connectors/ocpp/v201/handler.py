@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from ocpp.routing import on
 from ocpp.v201 import ChargePoint, call_result
-from ocpp.v201.enums import Action, AuthorizationStatusEnumType, RegistrationStatusEnumType
+from ocpp.v201.enums import Action, RegistrationStatusEnumType
 
 from connectors.ocpp.connection import ConnectorChargePoint
 from connectors.ocpp.timestamps import format_timestamp
 from connectors.ocpp.v201 import normalise
-
-ACCEPTED = {"status": AuthorizationStatusEnumType.accepted.value}
 
 
 class V201ChargePoint(ConnectorChargePoint, ChargePoint):
@@ -40,13 +40,17 @@ class V201ChargePoint(ConnectorChargePoint, ChargePoint):
 
     @on(Action.authorize)
     async def on_authorize(self, **payload):
-        return call_result.Authorize(id_token_info=ACCEPTED)
+        decision = await self.authorizer.authorize(str((payload.get("id_token") or {}).get("id_token", "")))
+        return call_result.Authorize(id_token_info={"status": decision.status.value})
 
     @on(Action.transaction_event)
     async def on_transaction_event(self, **payload):
         event = self.interpret(normalise.transaction_event, payload)
-        await self.publish_transaction(event)
-        return call_result.TransactionEvent(id_token_info=ACCEPTED if event.id_tag else None)
+        if not event.id_tag:
+            await self.publish_transaction(event)
+            return call_result.TransactionEvent()
+        _, decision = await asyncio.gather(self.publish_transaction(event), self.authorizer.authorize(event.id_tag))
+        return call_result.TransactionEvent(id_token_info={"status": decision.status.value})
 
     @on(Action.meter_values)
     async def on_meter_values(self, **payload):

@@ -21,7 +21,8 @@ NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 def ocpp_settings(topics: Settings) -> Settings:
-    return topics.model_copy(update={"ocpp": topics.ocpp.model_copy(update={"port": 0})})
+    # these tests are about the protocol: every idTag is accepted (test_ocpp_tokens covers authorisation)
+    return topics.model_copy(update={"ocpp": topics.ocpp.model_copy(update={"port": 0, "accept_unknown_tokens": True})})
 
 
 @pytest.fixture

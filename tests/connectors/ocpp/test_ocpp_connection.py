@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import httpx
+
 from connectors.ocpp.connection import ConnectionOptions
 from connectors.ocpp.publisher import Publisher
 from connectors.ocpp.v16.handler import V16ChargePoint
 from roamstream.avro import AvroSerde
+from roamstream.partners.pull.objects import ObjectsView
+from roamstream.partners.registry import Registry
+from roamstream.partners.tokens.authorizer import TokenAuthorizer
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 
@@ -36,6 +41,9 @@ class Kafka:
 def station() -> tuple[V16ChargePoint, Wire, Kafka]:
     wire, kafka = Wire(), Kafka()
     cp = V16ChargePoint("CP-1", wire, Publisher(kafka, AvroSerde(), lambda: NOW), ConnectionOptions())
+    # no tokens known, none accepted: no eMSP is ever asked, so the HTTP client is never used
+    cp.authorizer = TokenAuthorizer(ObjectsView(AvroSerde()), Registry(), httpx.AsyncClient(), 1.0, False,
+                                   ("NL", "RST"))
     return cp, wire, kafka
 
 
@@ -64,4 +72,4 @@ async def test_a_bug_in_a_handler_is_an_internal_error_without_internals():
     assert json.loads(wire.sent[-1]) == [4, "h1", "InternalError", "an unexpected error occurred", {}]
     assert ("deadletter.v1", "CP-1") in kafka.records
     await cp.route_message('[2, "h2", "Authorize", {"idTag": "A"}]')  # the connection goes on
-    assert json.loads(wire.sent[-1]) == [3, "h2", {"idTagInfo": {"status": "Accepted"}}]
+    assert json.loads(wire.sent[-1]) == [3, "h2", {"idTagInfo": {"status": "Invalid"}}]
