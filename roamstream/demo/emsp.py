@@ -7,7 +7,8 @@ object, and 2xxx for a CDR id it already has (CDRs are immutable).
 With a ``token_a`` it can be registered at by the credentials handshake: it publishes its versions and
 endpoints, and a POST of credentials with token A makes it read the CPO's versions with the CPO's token B
 and answer with ``token`` (token C, the one the CDRs and Sessions endpoints accept). It keeps the CPO's
-token B and versions URL, so that it can pull from the CPO (``pull_all``).
+token B and versions URL, so that it can pull from the CPO (``pull_all``), until the CPO DELETEs its
+credentials (unregisters).
 """
 
 from __future__ import annotations
@@ -104,6 +105,15 @@ def create_emsp_app(token: str, store: EmspStore | None = None, *, flaky_every: 
             "token": token, "url": str(request.url_for("versions")),
             "roles": [{"role": "EMSP", "country_code": country_code, "party_id": party_id,
                        "business_details": {"name": f"demo eMSP {country_code}-{party_id}"}}]})
+
+    @app.delete("/ocpi/emsp/2.2.1/credentials")
+    async def delete_credentials(authorization: Annotated[str | None, Header()] = None):
+        if (denied := unauthorized(authorization)) is not None:
+            return denied
+        if store.cpo_token is None:
+            return envelope(2000, "not registered", http_status=405)
+        store.cpo_token = store.cpo_versions_url = None
+        return envelope(1000, "Success")
 
     @app.post("/ocpi/emsp/2.2.1/cdrs")
     async def post_cdr(request: Request, authorization: Annotated[str | None, Header()] = None):

@@ -53,8 +53,9 @@ class Receiver:
 
 
 @contextlib.asynccontextmanager
-async def receiver_process(token: str) -> AsyncIterator[Receiver]:
-    proc = await asyncio.create_subprocess_exec(sys.executable, str(RECEIVER), "--token", token,
+async def receiver_process(token: str, *extra: str) -> AsyncIterator[Receiver]:
+    """``extra``: more arguments of receiver.py (``--token-a A --party CC-PID`` to be registered at)."""
+    proc = await asyncio.create_subprocess_exec(sys.executable, str(RECEIVER), "--token", token, *extra,
                                                 stdout=asyncio.subprocess.PIPE)
     try:
         async with asyncio.timeout(30):

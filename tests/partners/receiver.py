@@ -10,7 +10,9 @@ switches on at ``POST /_control``:
   ``/moved``, which serves it);
 - ``GET /_state``: every CDR and Session it holds and every request it answered, with arrival times.
 
-Run: ``python tests/partners/receiver.py --token T [--port 0]``; prints ``listening http://...`` once up.
+Run: ``python tests/partners/receiver.py --token T [--port 0] [--token-a A --party CC-PID]``; prints
+``listening http://...`` once up. With ``--token-a`` a CPO can register at it by the credentials handshake
+(versions at ``/ocpi/emsp/versions``); ``T`` is then the token C it answers with.
 """
 
 from __future__ import annotations
@@ -122,9 +124,13 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--token", required=True)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--token-a")
+    parser.add_argument("--party", default="NL-EMA")
     args = parser.parse_args()
     store = EmspStore()
-    app = Faults(create_emsp_app(args.token, store), store)
+    country_code, party_id = args.party.split("-")
+    app = Faults(create_emsp_app(args.token, store, token_a=args.token_a, country_code=country_code,
+                                 party_id=party_id), store)
     async with ServedApp(app, port=args.port) as served:
         print(f"listening {served.url}", flush=True)
         await asyncio.Event().wait()

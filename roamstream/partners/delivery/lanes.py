@@ -81,9 +81,17 @@ class _Group:
 
 
 class Lane:
+    """One partner's deliveries. With a ``directory`` its endpoint (URLs, token) is looked up again before each
+    request: a partner that changed its endpoints or token (a new credentials handshake) gets the next request
+    at the new ones; one that is gone (unregistered) gets nothing more, and what was pending for it stays in
+    ``push_pending`` (``roamstream push status`` shows it, ``push redrive`` sends it once it is back)."""
+
     def __init__(self, endpoint: PartnerEndpoint, sender: OcpiSender, state: DeliveryState, journal: DeliveryLog,
-                 settings: LaneSettings, rng: random.Random | None = None) -> None:
+                 settings: LaneSettings, rng: random.Random | None = None,
+                 directory: PartnerDirectory | None = None) -> None:
+        self.key = endpoint.key
         self.endpoint = endpoint
+        self._directory = directory
         self._sender = sender
         self._state = state
         self._log = journal
@@ -98,6 +106,15 @@ class Lane:
     @property
     def busy(self) -> int:
         return len(self._groups)
+
+    def refresh(self) -> PartnerEndpoint | None:
+        """The partner's endpoint as the directory has it now (None: it is gone); kept as ``endpoint``."""
+        if self._directory is None:
+            return self.endpoint
+        current = self._directory.get(self.key)
+        if current is not None:
+            self.endpoint = current
+        return current
 
     def add(self, item: Pending, *, maybe_sent: bool = False) -> None:
         group = self._groups.get(item.group)
@@ -183,6 +200,9 @@ class Lane:
         try:
             while True:
                 group.wake.clear()
+                if self.refresh() is None:
+                    log.warning("delivery lane %s: the partner is gone; group %s stays pending", self.key, group.key)
+                    break
                 item, wait = self._next(group)
                 if item is None:
                     if wait is None:
@@ -282,12 +302,16 @@ class Lanes:
         self._lanes: dict[str, Lane] = {}
 
     def lane(self, partner: str) -> Lane | None:
+        """The partner's lane; None while the directory does not know the partner (not, or no longer)."""
         lane = self._lanes.get(partner)
         if lane is None:
             endpoint = self._directory.get(partner)
             if endpoint is None:
                 return None
-            lane = self._lanes[partner] = Lane(endpoint, self._sender, self._state, self._log, self._settings)
+            lane = self._lanes[partner] = Lane(endpoint, self._sender, self._state, self._log, self._settings,
+                                               directory=self._directory)
+        elif lane.refresh() is None:
+            return None
         return lane
 
     def add(self, item: Pending, *, maybe_sent: bool = False) -> bool:
