@@ -79,6 +79,11 @@ class OcppSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 9000
     heartbeat_interval_s: int = 300
+    #: a charge point that sent nothing for this long gets a TICK event in its stream (its clock for the
+    #: session fold: connectors.ocpp.ticks); 0 sends none
+    tick_interval_s: float = 60.0
+    #: ticks stop this long after a charge point's last own event (the fold's horizon + parking wait)
+    tick_for_h: float = 30.0
     #: how long a CALL we send to a station waits for its answer
     response_timeout_s: float = 30.0
     #: the ``ocpp`` package's own jsonschema validation and key renaming (slower, strict); the bench baseline

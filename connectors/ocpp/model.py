@@ -24,6 +24,8 @@ class StationKind(StrEnum):
     BOOT = "BOOT"
     HEARTBEAT = "HEARTBEAT"
     STATUS = "STATUS"
+    #: the connector's clock tick for a quiet charge point (``connectors.ocpp.ticks``)
+    TICK = "TICK"
 
 
 class Sample(NamedTuple):

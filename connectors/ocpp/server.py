@@ -22,6 +22,7 @@ from connectors.ocpp.exceptions import HandshakeRejected, PublishFailed
 from connectors.ocpp.handshake import SUBPROTOCOLS, check_basic_auth, identity_from_path, select_subprotocol
 from connectors.ocpp.model import StationEvent, StationKind
 from connectors.ocpp.publisher import Producer, Publisher, utc_now
+from connectors.ocpp.ticks import Ticker
 from connectors.ocpp.v16.handler import V16ChargePoint
 from connectors.ocpp.v201.handler import V201ChargePoint
 from roamstream.avro import AvroSerde
@@ -67,6 +68,7 @@ class OcppServer:
         self._subprotocols = [p for p in SUBPROTOCOLS if p in HANDLERS]
         self._server: Server | None = None
         self._live: dict[str, _Live] = {}
+        self.ticker = Ticker(self.publisher, ocpp.tick_interval_s, ocpp.tick_for_h * 3600)
 
     # -- life cycle --
 
@@ -80,9 +82,11 @@ class OcppServer:
             process_request=self._process_request,
             compression=None,
         )
+        self.ticker.start()
         return self
 
     async def stop(self) -> None:
+        await self.ticker.stop()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()

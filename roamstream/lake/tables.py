@@ -1,7 +1,7 @@
 """The lake catalog: each table, the topic it lands, its Arrow schema and the event time that gives ``dt``.
 
 Flat topics keep their Avro field names and types (see :mod:`roamstream.lake.arrow`). ``meter_values`` is
-``ocpp.transaction.v1`` flattened to one row per sample; its numeric value is a ``decimal128(38, 9)``
+``ocpp.events.v1``'s transaction events flattened to one row per sample; its numeric value is a ``decimal128(38, 9)``
 (values are normalised decimal strings in Wh, W, A, V or %; 29 integer and 9 fractional digits hold every
 plausible reading exactly, and one that does not fit is refused, never rounded).
 """
@@ -95,7 +95,9 @@ METER_VALUES_SCHEMA = pa.schema(
 
 
 def meter_value_rows(event: Row) -> list[Row]:
-    """One row per sample of a transaction event (an event without samples gives none)."""
+    """One row per sample of a transaction event (an event without samples, or a station event, gives none)."""
+    if not event.get("samples"):
+        return []
     common = {
         "event_id": event["event_id"],
         "charge_point_id": event["charge_point_id"],
@@ -137,7 +139,7 @@ TABLES: dict[str, LakeTable] = {
     for t in (
         LakeTable(
             "meter_values",
-            "ocpp.transaction.v1",
+            "ocpp.events.v1",
             METER_VALUES_SCHEMA,
             lambda row: row["sample_timestamp"],
             meter_value_rows,
