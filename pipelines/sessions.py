@@ -15,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import faust
@@ -37,8 +39,17 @@ from roamstream.exceptions import RoamstreamError
 STAGE = "sessions"
 
 
+@dataclass(frozen=True)
+class SessionsStage:
+    """What ``register`` installed that runs on a timer (tests call them directly: faust's ``test_context``
+    runs no timers)."""
+
+    write_back_when_idle: Callable[[], Awaitable[None]]
+    send_waiting: Callable[[], Awaitable[None]]
+
+
 def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, dead: DeadLetters,
-             p: PipelineSettings) -> None:
+             p: PipelineSettings) -> SessionsStage:
     table = tables.session_state
     waiting = tables.waiting_snapshots
     folder = SessionFolder(fold_params(p), table.get)
@@ -134,13 +145,11 @@ def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, d
 
     app.agent(topics.events, name="sessions")(fold_events)
 
-    @app.timer(max(p.sessions_flush_interval_s, 0.05))
     async def write_back_when_idle() -> None:
         async with lock:
             if unacked and time.monotonic() - flushed_at[0] >= p.sessions_flush_interval_s:
                 await write_back()
 
-    @app.timer(RETRY_EVERY_S, name="sessions-waiting-snapshots")
     async def send_waiting() -> None:
         """Send the waiting snapshots that can now be built, in order; give up on those that waited long."""
         async with lock:
@@ -180,3 +189,6 @@ def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, d
 
     app.on_partitions_revoked.connect(forget_states)
     app.on_partitions_assigned.connect(forget_states)
+    app.timer(max(p.sessions_flush_interval_s, 0.05), name="sessions-write-back")(write_back_when_idle)
+    app.timer(RETRY_EVERY_S, name="sessions-waiting-snapshots")(send_waiting)
+    return SessionsStage(write_back_when_idle, send_waiting)
