@@ -14,11 +14,10 @@ import logging
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ocpp.charge_point import _raise_key_error
 from ocpp.exceptions import OCPPError
 from ocpp.messages import Call
 
-from connectors.ocpp import frames, keys, validation
+from connectors.ocpp import actions, frames, keys, validation
 from connectors.ocpp.exceptions import CallRejected, FrameError, PublishFailed, UninterpretableMessage
 from connectors.ocpp.model import Received, TransactionEvent
 from connectors.ocpp.publisher import Publisher
@@ -66,6 +65,9 @@ class ConnectorChargePoint:
         self.rx = Received(self.id, msg.unique_id, msg.action, received_at)
         self._frame = raw
         try:
+            handlers = self.route_map.get(msg.action)
+            if handlers is None or "_on_action" not in handlers:
+                raise actions.unhandled(self._ocpp_version, msg.action)
             if self.options.package_validation:
                 await super()._handle_call(msg)
             else:
@@ -76,9 +78,7 @@ class ConnectorChargePoint:
             await self._reject(msg.unique_id, exc.code, str(exc.description), raw)
 
     async def _dispatch(self, msg: Call) -> None:
-        handlers = self.route_map.get(msg.action)
-        if handlers is None or "_on_action" not in handlers:
-            _raise_key_error(msg.action, self._ocpp_version)
+        handlers = self.route_map[msg.action]
         problems = validation.violations(self._ocpp_version, msg.action, msg.payload)
         if problems:
             if msg.action not in self.transaction_actions:
