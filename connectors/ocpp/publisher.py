@@ -11,6 +11,7 @@ from typing import Protocol
 from connectors.ocpp.exceptions import PublishFailed
 from connectors.ocpp.model import StationEvent, TransactionEvent
 from roamstream.avro import AvroSerde
+from roamstream.deadletter import fresh_letter_id
 from roamstream.kafka import DeliveryError
 
 STAGE = "ocpp.connector"
@@ -64,6 +65,7 @@ class Publisher:
             "payload": frame.encode() if isinstance(frame, str) else frame,
             "event_time": event_time,
             "occurred_at": self.clock(),
+            "letter_id": fresh_letter_id(),
         }
         await self._send(DEADLETTER_TOPIC, record, charge_point_id)
 
