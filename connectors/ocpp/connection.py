@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from ocpp.exceptions import OCPPError
 from ocpp.messages import Call
 
-from connectors.ocpp import actions, frames, keys, validation
+from connectors.ocpp import actions, frames, kept, keys, validation
 from connectors.ocpp.exceptions import CallRejected, FrameError, PublishFailed, UninterpretableMessage
 from connectors.ocpp.model import Received, TransactionEvent
 from connectors.ocpp.publisher import Publisher
@@ -120,6 +120,12 @@ class ConnectorChargePoint:
             raise
         except (TypeError, AttributeError, KeyError, IndexError, ValueError, ArithmeticError) as exc:
             raise UninterpretableMessage(f"{self.rx.action} cannot be read: {exc}") from exc
+
+    async def keep_message(self, payload: dict[str, Any]) -> None:
+        """Publish a message that changes no session as a MESSAGE station event, with its frame as received."""
+        frame = self._frame if isinstance(self._frame, str) else self._frame.decode("utf-8", "replace")
+        normaliser = lambda p, rx: kept.message_event(p, rx, self._ocpp_version, frame)  # noqa: E731
+        await self.publisher.station(self.interpret(normaliser, payload))
 
     async def publish_transaction(self, event: TransactionEvent) -> None:
         """Publish, and copy the frame to the dead-letter topic when it needed tolerance (flags)."""

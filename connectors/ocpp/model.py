@@ -24,6 +24,8 @@ class StationKind(StrEnum):
     BOOT = "BOOT"
     HEARTBEAT = "HEARTBEAT"
     STATUS = "STATUS"
+    #: any other message a station sends that changes no session, kept as received
+    MESSAGE = "MESSAGE"
 
 
 class Sample(NamedTuple):
@@ -86,6 +88,8 @@ class StationEvent:
     vendor: str | None = None
     model: str | None = None
     clock_skew_ms: int | None = None
+    action: str | None = None
+    frame: str | None = None
 
     def to_record(self) -> dict:
         record = _shallow(self)
