@@ -147,6 +147,7 @@ TABLES: dict[str, LakeTable] = {
         _flat("push_results", "push.results.v1", lambda row: row.get("event_time")),
         _flat("partner_statements", "partner.statements.v1", lambda row: row.get("period_end")),
         _flat("deadletter", "deadletter.v1", lambda row: row.get("event_time") or row.get("occurred_at")),
+        _flat("station_events", "ocpp.station.v1", lambda row: row.get("timestamp")),
     )
 }
 

@@ -6,7 +6,16 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from lake.records import cdr, dead_letter, push_result, sample, session, statement_line, transaction_event
+from lake.records import (
+    cdr,
+    dead_letter,
+    push_result,
+    sample,
+    session,
+    statement_line,
+    station_event,
+    transaction_event,
+)
 
 from analytics import VIEWS, UnknownQueryError, load, open_lake
 from roamstream.lake import TABLES
@@ -29,6 +38,7 @@ ONE_OF_EACH = {
     "push_results": [push_result("A", 1, ok=True, code=1000, latency=4.0)],
     "partner_statements": [statement_line("A", "1.2345")],
     "deadletter": [dead_letter("bad", occurred_at="2026-03-01T10:00:00")],
+    "station_events": [station_event("CP-1", "2026-03-01T10:00:00")],
 }
 
 
@@ -85,6 +95,10 @@ def test_records_landed_twice_in_different_files_are_counted_once(land: Land, la
         "deadletter": [
             dead_letter("bad", occurred_at="2026-03-01T10:00:00", offset=1),
             dead_letter("bad", occurred_at="2026-03-01T10:00:00", offset=2),
+        ],
+        "station_events": [
+            station_event("CP-1", "2026-03-01T10:00:00"),
+            station_event("CP-2", "2026-03-01T10:00:00"),
         ],
     }
     for table, records in twice.items():
