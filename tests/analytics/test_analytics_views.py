@@ -168,3 +168,19 @@ def test_a_file_that_is_not_parquet_is_a_typed_error_naming_it(lake: Path) -> No
     broken.write_bytes(b"not parquet")
     with pytest.raises(LakeOpenError, match="part-0-1-1.parquet"):
         open_lake(str(lake))
+
+
+def test_files_landed_before_a_column_was_added_still_read(lake: Path) -> None:
+    """Dead letters landed before ``letter_id`` existed (schema history) read with it null, deduplicated as
+    they were then."""
+    import pyarrow.parquet as pq
+
+    from roamstream.lake import write_batch
+
+    [path] = write_batch(str(lake), "deadletter", 0, 1, 2, [dead_letter("bad", occurred_at="2026-03-01T10:00:00")] * 2)
+    old = pq.read_table(path).drop_columns(["letter_id"])
+    pq.write_table(old, path)
+    assert "letter_id" not in pq.read_schema(path).names
+    con = open_lake(str(lake))
+    assert con.execute("select count(*), count(letter_id) from stg_deadletter").fetchall() == [(2, 0)]
+    assert count(con, "deadletter") == 1
