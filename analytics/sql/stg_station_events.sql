@@ -13,7 +13,7 @@ select
     cast(vendor as varchar) as vendor,
     cast(model as varchar) as model,
     cast(clock_skew_ms as bigint) as clock_skew_ms,
-    cast(action as varchar) as action,
+    cast(message_action as varchar) as action,
     cast(frame as varchar) as frame,
     cast(dt as date) as dt,
     cast(filename as varchar) as source_file

@@ -36,7 +36,7 @@ def message_event(payload: dict[str, Any], rx: Received, version: str, frame: st
         clock_skew_ms=None if at is None else skew_ms(rx.received_at, at),
         evse_id=evse_id if isinstance(evse_id, int) and not isinstance(evse_id, bool) else None,
         status=status if isinstance(status, str) else None,
-        action=rx.action,
+        message_action=rx.action,
         frame=frame,
     )
 

@@ -88,7 +88,7 @@ class StationEvent:
     vendor: str | None = None
     model: str | None = None
     clock_skew_ms: int | None = None
-    action: str | None = None
+    message_action: str | None = None
     frame: str | None = None
 
     def to_record(self) -> dict:

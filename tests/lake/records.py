@@ -195,6 +195,6 @@ def station_event(
         "vendor": None,
         "model": None,
         "clock_skew_ms": 0,
-        "action": action,
+        "message_action": action,
         "frame": frame,
     }

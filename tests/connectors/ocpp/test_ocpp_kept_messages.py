@@ -35,7 +35,7 @@ def answer_of(response) -> dict:
 def check_kept(events: list[dict], version: str, cp: str) -> None:
     """One MESSAGE per call, in order, with the frame as received and its station time, status and EVSE."""
     cases = CASES[version]
-    assert [e["action"] for e in events] == list(cases)
+    assert [e["message_action"] for e in events] == list(cases)
     for event, (action, case) in zip(events, cases.items(), strict=True):
         [kind, _, frame_action, payload] = json.loads(event["frame"])
         assert (kind, frame_action, payload) == (2, action, case["request"]), action
