@@ -3,8 +3,9 @@
 Three layers, each a temporary view on the connection:
 
 - ``raw_<table>``: the table's Parquet files (``<lake>/<table>/*/*.parquet``, Hive ``dt``, union by name,
-  with the file name), or, while a table has no file yet, an empty relation of the table's Arrow schema, so
-  that every view exists and is typed from the first minute.
+  with the file name; a column added to the schema after every file was written reads as null), or, while
+  a table has no file yet, an empty relation of the table's Arrow schema, so that every view exists and is
+  typed from the first minute.
 - ``stg_<table>`` (``analytics/sql/stg_*.sql``): rename and cast only.
 - ``<table>`` and ``sessions_current``, ``int_reconciliation_lines``: deduplicated by natural key, since
   at-least-once processing may land a record twice in different files.
@@ -60,9 +61,18 @@ def open_lake(
 def _raw_relation(con: duckdb.DuckDBPyConnection, lake_uri: str, spec: LakeTable) -> duckdb.DuckDBPyRelation:
     pattern = table_glob(lake_uri, spec.name)
     [(files,)] = con.execute("select count(*) from glob(?)", [pattern]).fetchall()
-    if files:
-        return con.read_parquet(pattern, hive_partitioning=True, union_by_name=True, filename=True)
-    return con.from_arrow(empty_table(spec))
+    if not files:
+        return con.from_arrow(empty_table(spec))
+    landed = con.read_parquet(pattern, hive_partitioning=True, union_by_name=True, filename=True)
+    missing = [f for f in spec.schema if f.name not in landed.columns]
+    if not missing:
+        return landed
+    # files landed before a column was added to the table's schema: the column reads as null
+    typed = con.from_arrow(pa.schema(missing).empty_table())
+    return landed.select(
+        *(duckdb.ColumnExpression(name) for name in landed.columns),
+        *(duckdb.ConstantExpression(None).cast(t).alias(n) for n, t in zip(typed.columns, typed.types, strict=True)),
+    )
 
 
 def empty_table(spec: LakeTable) -> pa.Table:

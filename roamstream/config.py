@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -92,6 +92,14 @@ class OcppSettings(BaseSettings):
     require_auth: bool = False
     #: identity -> password hash (``connectors.ocpp.handshake.hash_password``); JSON in OCPP_PASSWORDS
     passwords: dict[str, SecretStr] = Field(default_factory=dict)
+    #: a JSON file of identity -> password hash, written by ``roamstream stations set-password`` and read
+    #: again by the endpoint whenever it changes; its hashes win over ``passwords``
+    passwords_file: Path | None = None
+
+    @field_validator("passwords_file", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if value == "" else value
 
 
 class Partner(BaseModel):

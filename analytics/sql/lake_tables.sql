@@ -12,6 +12,8 @@ landed as (
     select 'partner_statements', source_file, dt from stg_partner_statements
     union all
     select 'deadletter', source_file, dt from stg_deadletter
+    union all
+    select 'station_events', source_file, dt from stg_station_events
 ),
 
 deduplicated as (
@@ -26,6 +28,8 @@ deduplicated as (
     select 'partner_statements', count(*) from partner_statements
     union all
     select 'deadletter', count(*) from deadletter
+    union all
+    select 'station_events', count(*) from station_events
 ),
 
 per_table as (

@@ -14,6 +14,7 @@ from connectors.ocpp.exceptions import PublishFailed
 from connectors.ocpp.model import StationEvent, StationKind, TransactionEvent
 from roamstream import events
 from roamstream.avro import AvroSerde
+from roamstream.deadletter import fresh_letter_id
 from roamstream.kafka import DeliveryError
 
 STAGE = "ocpp.connector"
@@ -78,6 +79,7 @@ class Publisher:
             "payload": frame.encode() if isinstance(frame, str) else frame,
             "event_time": event_time,
             "occurred_at": self.clock(),
+            "letter_id": fresh_letter_id(),
         }
         await self._send(DEADLETTER_TOPIC, record, charge_point_id)
 

@@ -21,6 +21,7 @@ from connectors.ocpp.connection import ConnectionOptions, ConnectorChargePoint
 from connectors.ocpp.exceptions import HandshakeRejected, PublishFailed
 from connectors.ocpp.handshake import SUBPROTOCOLS, check_basic_auth, identity_from_path, select_subprotocol
 from connectors.ocpp.model import StationEvent, StationKind
+from connectors.ocpp.passwords import PasswordStore
 from connectors.ocpp.publisher import Producer, Publisher, utc_now
 from connectors.ocpp.ticks import Ticker
 from connectors.ocpp.v16.handler import V16ChargePoint
@@ -64,7 +65,8 @@ class OcppServer:
             response_timeout_s=ocpp.response_timeout_s,
             package_validation=ocpp.package_validation,
         )
-        self._passwords = {k: v.get_secret_value() for k, v in ocpp.passwords.items()}
+        configured = {k: v.get_secret_value() for k, v in ocpp.passwords.items()}
+        self._passwords = PasswordStore(configured, ocpp.passwords_file)
         self._subprotocols = [p for p in SUBPROTOCOLS if p in HANDLERS]
         self._server: Server | None = None
         self._live: dict[str, _Live] = {}
@@ -119,7 +121,7 @@ class OcppServer:
             check_basic_auth(
                 identity,
                 request.headers.get("Authorization"),
-                self._passwords,
+                self._passwords.current(),
                 self.settings.ocpp.require_auth,
             )
         except HandshakeRejected as exc:

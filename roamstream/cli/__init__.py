@@ -46,3 +46,6 @@ app.command("reprice")(_reprice.reprice)
 from roamstream.cli import replay as _replay  # noqa: E402
 
 app.command("replay")(_replay.replay)
+from roamstream.cli import stations as _stations  # noqa: E402
+
+app.add_typer(_stations.app, name="stations")

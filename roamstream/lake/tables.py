@@ -130,6 +130,11 @@ def meter_value_rows(event: Row) -> list[Row]:
     ]
 
 
+def station_event_rows(event: Row) -> list[Row]:
+    """``ocpp.events.v1``'s station events as they are; transaction events give none (see ``meter_values``)."""
+    return [] if "action" in event else [event]
+
+
 def _flat(name: str, topic: str, event_time: Callable[[Row], datetime | date | None]) -> LakeTable:
     return LakeTable(name, topic, arrow_schema(schemas.raw(topic)), event_time)
 
@@ -149,10 +154,19 @@ TABLES: dict[str, LakeTable] = {
         _flat("push_results", "push.results.v1", lambda row: row.get("event_time")),
         _flat("partner_statements", "partner.statements.v1", lambda row: row.get("period_end")),
         _flat("deadletter", "deadletter.v1", lambda row: row.get("event_time") or row.get("occurred_at")),
+        LakeTable(
+            "station_events",
+            "ocpp.events.v1",
+            arrow_schema(schemas.raw("ocpp.events.v1")[1]),
+            lambda row: row.get("timestamp"),
+            station_event_rows,
+        ),
     )
 }
 
-BY_TOPIC: dict[str, LakeTable] = {t.topic: t for t in TABLES.values()}
+BY_TOPIC: dict[str, list[LakeTable]] = {}
+for _table in TABLES.values():
+    BY_TOPIC.setdefault(_table.topic, []).append(_table)
 
 
 def table(name: str) -> LakeTable:

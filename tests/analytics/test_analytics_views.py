@@ -6,7 +6,16 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from lake.records import cdr, dead_letter, push_result, sample, session, statement_line, transaction_event
+from lake.records import (
+    cdr,
+    dead_letter,
+    push_result,
+    sample,
+    session,
+    statement_line,
+    station_event,
+    transaction_event,
+)
 
 from analytics import VIEWS, UnknownQueryError, load, open_lake
 from roamstream.lake import TABLES
@@ -29,6 +38,7 @@ ONE_OF_EACH = {
     "push_results": [push_result("A", 1, ok=True, code=1000, latency=4.0)],
     "partner_statements": [statement_line("A", "1.2345")],
     "deadletter": [dead_letter("bad", occurred_at="2026-03-01T10:00:00")],
+    "station_events": [station_event("CP-1", "2026-03-01T10:00:00")],
 }
 
 
@@ -85,6 +95,10 @@ def test_records_landed_twice_in_different_files_are_counted_once(land: Land, la
         "deadletter": [
             dead_letter("bad", occurred_at="2026-03-01T10:00:00", offset=1),
             dead_letter("bad", occurred_at="2026-03-01T10:00:00", offset=2),
+        ],
+        "station_events": [
+            station_event("CP-1", "2026-03-01T10:00:00"),
+            station_event("CP-2", "2026-03-01T10:00:00"),
         ],
     }
     for table, records in twice.items():
@@ -154,3 +168,19 @@ def test_a_file_that_is_not_parquet_is_a_typed_error_naming_it(lake: Path) -> No
     broken.write_bytes(b"not parquet")
     with pytest.raises(LakeOpenError, match="part-0-1-1.parquet"):
         open_lake(str(lake))
+
+
+def test_files_landed_before_a_column_was_added_still_read(lake: Path) -> None:
+    """Dead letters landed before ``letter_id`` existed (schema history) read with it null, deduplicated as
+    they were then."""
+    import pyarrow.parquet as pq
+
+    from roamstream.lake import write_batch
+
+    [path] = write_batch(str(lake), "deadletter", 0, 1, 2, [dead_letter("bad", occurred_at="2026-03-01T10:00:00")] * 2)
+    old = pq.read_table(path).drop_columns(["letter_id"])
+    pq.write_table(old, path)
+    assert "letter_id" not in pq.read_schema(path).names
+    con = open_lake(str(lake))
+    assert con.execute("select count(*), count(letter_id) from stg_deadletter").fetchall() == [(2, 0)]
+    assert count(con, "deadletter") == 1

@@ -177,3 +177,24 @@ def dead_letter(
         "event_time": ts(event_time) if event_time else None,
         "occurred_at": ts(occurred_at),
     }
+
+
+def station_event(
+    cp: str, timestamp: str, kind: str = "MESSAGE", action: str | None = "DataTransfer", frame: str | None = "[2]"
+) -> dict[str, Any]:
+    return {
+        "charge_point_id": cp,
+        "ocpp_version": "2.0.1",
+        "kind": kind,
+        "timestamp": ts(timestamp),
+        "received_at": ts(timestamp),
+        "connector_id": None,
+        "evse_id": None,
+        "status": None,
+        "error_code": None,
+        "vendor": None,
+        "model": None,
+        "clock_skew_ms": 0,
+        "message_action": action,
+        "frame": frame,
+    }

@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+import rpc_station
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 from connectors.ocpp.server import OcppServer
@@ -81,3 +83,9 @@ class TopicReader:
 @pytest.fixture
 def reader(ocpp_settings: Settings) -> TopicReader:
     return TopicReader(ocpp_settings)
+
+
+@pytest.fixture(scope="session")
+def ocpp_rpc(request, tmp_path_factory) -> Path:
+    """node_modules holding the strict independent station's package (``rpc_station.install``)."""
+    return rpc_station.install(request, tmp_path_factory)

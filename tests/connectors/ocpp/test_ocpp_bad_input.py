@@ -9,6 +9,9 @@ import pytest
 from conftest import NOW
 from wire import bare, exchange
 
+from connectors.ocpp.server import OcppServer
+from roamstream.avro import AvroSerde
+
 pytestmark = pytest.mark.integration
 
 HEARTBEAT = [2, "hb", "Heartbeat", {}]
@@ -30,9 +33,12 @@ async def still_serving(ws) -> None:
         ("2.0.1", "[2]", ["-1", "RpcFrameworkError"]),
         ("1.6", '[2, "m1", "BootNotification"]', ["m1", "ProtocolError"]),
         ("2.0.1", '[7, "m2", "Heartbeat", {}]', ["m2", "MessageTypeNotSupported"]),
-        ("1.6", '[2, "m3", "Teleport", {}]', ["m3", "NotSupported"]),
-        ("2.0.1", '[2, "m4", "Teleport", {}]', ["m4", "NotSupported"]),
-        ("1.6", '[2, "m5", "DiagnosticsStatusNotification", {"status": "Idle"}]', ["m5", "NotImplemented"]),
+        # OCPP-J: an action not known at all is NotImplemented; one of the version's that a CSMS does not
+        # serve (here: sent by the CSMS, never by a station) is NotSupported
+        ("1.6", '[2, "m3", "Teleport", {}]', ["m3", "NotImplemented"]),
+        ("2.0.1", '[2, "m4", "Teleport", {}]', ["m4", "NotImplemented"]),
+        ("1.6", '[2, "m5", "RemoteStartTransaction", {"idTag": "A"}]', ["m5", "NotSupported"]),
+        ("2.0.1", '[2, "m9", "RequestStartTransaction", {}]', ["m9", "NotSupported"]),
         # a non-transaction message that breaks its schema is refused
         (
             "1.6",
@@ -64,6 +70,28 @@ async def test_frames_that_cannot_be_served_get_a_callerror_and_a_dead_letter(se
     assert dead["key"] == b"CP-BAD" and dead["_key"] == "CP-BAD"
     assert dead["occurred_at"] == NOW
     assert await asyncio.to_thread(reader.read, "ocpp.transaction.v1", 0, wait_s=1) == []
+
+
+@pytest.mark.parametrize("version", ["1.6", "2.0.1"])
+@pytest.mark.parametrize("package_validation", [False, True])
+async def test_unknown_and_unsupported_actions_get_the_codes_and_descriptions_of_the_spec(
+    ocpp_settings, producer, version, package_validation
+):
+    """OCPP-J 1.6 §4.2.3 and 2.0.1 part 4 §4.3: NotImplemented is "Requested Action is not known by
+    receiver", NotSupported "Requested Action is recognized but not supported by the receiver"."""
+    options = {"package_validation": package_validation, "port": 0}
+    settings = ocpp_settings.model_copy(update={"ocpp": ocpp_settings.ocpp.model_copy(update=options)})
+    served_by_csms = "ChangeAvailability"  # an action of both versions that only a CSMS sends
+    async with OcppServer(settings, producer, AvroSerde(), clock=lambda: NOW) as server:
+        async with bare(server.url, "CP-ACTIONS", version) as ws:
+            unknown = await exchange(ws, [2, "u1", "Teleport", {}])
+            known = await exchange(ws, [2, "u2", served_by_csms, {}])
+            await still_serving(ws)
+    assert unknown == [4, "u1", "NotImplemented", "Requested Action is not known by receiver: Teleport", {}]
+    assert known == [
+        4, "u2", "NotSupported",
+        f"Requested Action is recognized but not supported by the receiver: {served_by_csms}", {},
+    ]  # fmt: skip
 
 
 async def test_a_binary_frame_is_refused(server, reader):
