@@ -27,7 +27,7 @@ async def test_a_16_transaction_becomes_exact_avro_events(server, reader):
     tx = expected_tx_id("SIM-0001", 1, "TAG-A", START, 1000)
     assert s.transaction_id == tx
 
-    events = await asyncio.to_thread(reader.read, "ocpp.transaction.v1", 4)
+    events = await asyncio.to_thread(reader.transactions, 4)
     assert [e["kind"] for e in events] == ["STARTED", "UPDATED", "UPDATED", "ENDED"]
     assert all(e["_key"] == "SIM-0001" for e in events)
     started, mv1, mv2, ended = events
@@ -113,7 +113,7 @@ async def test_a_16_transaction_becomes_exact_avro_events(server, reader):
 
 async def test_station_events_and_every_frame_are_published(server, reader):
     await simulate(server.url, charge_points=1, sessions=1, id_tags=["TAG-A"], start=START, energy_wh=2000)
-    station = await asyncio.to_thread(reader.read, "ocpp.station.v1", 7)
+    station = await asyncio.to_thread(reader.stations, 7)
     assert [(e["kind"], e["status"], e["connector_id"]) for e in station] == [
         ("CONNECTED", None, None),
         ("BOOT", None, None),

@@ -31,7 +31,7 @@ async def test_a_201_transaction_becomes_exact_avro_events(server, reader):
     )
     assert (s.transaction_id, s.meter_start_wh, s.meter_stop_wh) == (TX, 1000, 3000)
 
-    events = await asyncio.to_thread(reader.read, "ocpp.transaction.v1", 4)
+    events = await asyncio.to_thread(reader.transactions, 4)
     assert [(e["kind"], e["seq_no"]) for e in events] == [
         ("STARTED", 0),
         ("UPDATED", 1),
@@ -113,7 +113,7 @@ async def test_a_201_transaction_becomes_exact_avro_events(server, reader):
     ]
     assert (mv2["meter_wh"], mv2["timestamp"]) == ("2818", START + timedelta(minutes=10))
 
-    station = await asyncio.to_thread(reader.read, "ocpp.station.v1", 7)
+    station = await asyncio.to_thread(reader.stations, 7)
     assert [(e["kind"], e["status"], e["evse_id"], e["ocpp_version"]) for e in station] == [
         ("CONNECTED", None, None, "2.0.1"),
         ("BOOT", None, None, "2.0.1"),
