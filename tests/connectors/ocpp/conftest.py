@@ -93,9 +93,10 @@ class TopicReader:
         out.sort(key=lambda m: (m[0], m[1]))
         return [record for _, _, record in out]
 
-    def events(self, count: int, **kwargs) -> list[dict]:
-        """Everything published to ``ocpp.events.v1`` (ticks included), in partition order."""
-        return self.read(events.TOPIC, count, **kwargs)
+    def events(self, count: int, *, ticks: bool = False, **kwargs) -> list[dict]:
+        """What was published to ``ocpp.events.v1``, in partition order; the connector's clock ticks only
+        with ``ticks``."""
+        return self.read(events.TOPIC, count, where=None if ticks else is_not_tick, **kwargs)
 
     def transactions(self, count: int, **kwargs) -> list[dict]:
         """The transaction events of ``ocpp.events.v1``."""
@@ -107,12 +108,12 @@ class TopicReader:
         return self.read(events.TOPIC, count, where=is_station_not_tick, **kwargs)
 
 
+def is_not_tick(record: dict) -> bool:
+    return events.is_transaction(record) or record["kind"] != "TICK"
+
+
 def is_station_not_tick(record: dict) -> bool:
     return not events.is_transaction(record) and record["kind"] != "TICK"
-
-
-def is_tick(record: dict) -> bool:
-    return not events.is_transaction(record) and record["kind"] == "TICK"
 
 
 @pytest.fixture

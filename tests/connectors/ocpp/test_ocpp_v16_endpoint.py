@@ -8,10 +8,11 @@ from decimal import Decimal
 
 import pytest
 from conftest import NOW
-from expect import eid, sample
+from expect import as_received, eid, receive_order, sample
 from expect import v16_tx_id as expected_tx_id
 
 from connectors.ocpp.simulator import simulate
+from roamstream.events import is_transaction
 
 pytestmark = pytest.mark.integration
 
@@ -138,3 +139,8 @@ async def test_station_events_and_every_frame_are_published(server, reader):
     assert [r["direction"] for r in raw] == ["IN", "OUT"] * 10
     assert raw[0]["frame"].startswith('[2,"SIM-0001-1","BootNotification",')
     assert raw[1]["frame"].startswith('[3,"SIM-0001-1",{"currentTime":"2026-01-05T12:00:00.000Z"')
+    # transaction and station events in one stream, in the order their frames came in
+    assert receive_order(raw).count("StartTransaction") == 1
+    everything = await asyncio.to_thread(reader.events, 11)
+    assert as_received(everything) == receive_order(raw)
+    assert [e for e in everything if not is_transaction(e)] == station

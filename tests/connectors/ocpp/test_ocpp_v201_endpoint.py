@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import pytest
 from conftest import NOW
-from expect import eid, sample
+from expect import as_received, eid, receive_order, sample
 
 from connectors.ocpp.simulator import simulate
+from roamstream.events import is_transaction
 
 pytestmark = pytest.mark.integration
 
@@ -123,3 +124,11 @@ async def test_a_201_transaction_becomes_exact_avro_events(server, reader):
         ("STATUS", "Available", 1, "2.0.1"),
         ("DISCONNECTED", None, None, "2.0.1"),
     ]
+    # transaction and station events in one stream, in the order their frames came in
+    raw = await asyncio.to_thread(reader.read, "ocpp.raw.v1", 2 * 10)
+    assert [r["direction"] for r in raw] == ["IN", "OUT"] * 10
+    assert receive_order(raw).count("TransactionEvent") == 4
+    everything = await asyncio.to_thread(reader.events, 11)
+    assert as_received(everything) == receive_order(raw)
+    assert [e for e in everything if not is_transaction(e)] == station
+    assert [e for e in everything if is_transaction(e)] == events
