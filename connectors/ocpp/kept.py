@@ -1,5 +1,5 @@
 """Messages a station sends that change no session (firmware and log status, security events, reports,
-vendor data, certificate requests): each is kept on ``ocpp.station.v1`` as a MESSAGE, with the frame as
+vendor data, certificate requests): each is kept on ``ocpp.events.v1`` as a MESSAGE, with the frame as
 received, and answered with the confirmation its version's spec defines.
 
 A version's handler lists its answers (``{action: call_result}``); ``keeping`` gives the class one ``@on``

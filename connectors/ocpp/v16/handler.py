@@ -13,7 +13,7 @@ from connectors.ocpp.v16 import normalise
 
 ACCEPTED = {"status": AuthorizationStatus.accepted.value}
 
-#: messages kept on ``ocpp.station.v1`` and their answers (1.6 and its security extension): no vendor's data
+#: messages kept on ``ocpp.events.v1`` and their answers (1.6 and its security extension): no vendor's data
 #: is understood here, and no certificate is signed
 KEPT = {
     Action.data_transfer: call_result.DataTransfer(status=DataTransferStatus.unknown_vendor_id),

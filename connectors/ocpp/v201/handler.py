@@ -24,7 +24,7 @@ ACCEPTED = {"status": AuthorizationStatusEnumType.accepted.value}
 #: why a request is refused: this CSMS has no certificate service, no smart charging, no vendor extension
 NO_SERVICE = {"reason_code": "NotSupported", "additional_info": "not offered by this CSMS"}
 
-#: every other message a station sends, kept on ``ocpp.station.v1``, and its answer: notifications are
+#: every other message a station sends, kept on ``ocpp.events.v1``, and its answer: notifications are
 #: confirmed; vendor data is UnknownVendorId; certificate and charging-schedule requests are refused
 KEPT = {
     Action.data_transfer: call_result.DataTransfer(status=DataTransferStatusEnumType.unknown_vendor_id),

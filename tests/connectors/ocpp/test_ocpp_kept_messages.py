@@ -1,7 +1,7 @@
 """Every other message a real station sends (firmware, diagnostics and log status, security events, reports,
 charging limits, vendor data, certificate requests), 1.6 and 2.0.1: answered as the spec requires, through
 the real endpoint, by the strict independent client (``ocpp-rpc``, which checks every answer against the
-official schemas) and by the python ``ocpp`` client; each one kept on ``ocpp.station.v1`` as a MESSAGE
+official schemas) and by the python ``ocpp`` client; each one kept on ``ocpp.events.v1`` as a MESSAGE station event
 with its frame as received."""
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ async def test_the_strict_client_gets_the_answers_of_the_spec(server, reader, oc
     answers = await run_station(ocpp_rpc, server.url, cp, version, str(MESSAGES))
     assert answers.pop("protocol") == f"ocpp{version}"
     assert answers == {action: case["answer"] for action, case in CASES[version].items()}
-    events = await asyncio.to_thread(reader.read, "ocpp.station.v1", 2 + len(CASES[version]))
+    events = await asyncio.to_thread(reader.stations, 2 + len(CASES[version]))
     assert [e["kind"] for e in events[:1] + events[-1:]] == ["CONNECTED", "DISCONNECTED"]
     check_kept(events[1:-1], version, cp)
     assert await asyncio.to_thread(reader.read, "deadletter.v1", 0, wait_s=1) == []
@@ -66,5 +66,5 @@ async def test_the_python_ocpp_client_gets_the_answers_of_the_spec(server, reade
             request = getattr(CALLS[version], action)(**keys.to_snake(case["request"]))
             answers[action] = answer_of(await station.call(request))
     assert answers == {action: case["answer"] for action, case in CASES[version].items()}
-    events = await asyncio.to_thread(reader.read, "ocpp.station.v1", 2 + len(CASES[version]))
+    events = await asyncio.to_thread(reader.stations, 2 + len(CASES[version]))
     check_kept(events[1:-1], version, cp)

@@ -22,7 +22,7 @@ async def test_an_ocpp_rpc_16_station_in_strict_mode(server, reader, ocpp_rpc):
     assert answers["meterValues"] == {} and answers["status"] == {}
     assert answers["stop"] == {"idTagInfo": {"status": "Accepted"}}
     tx = answers["start"]["transactionId"]
-    events = await asyncio.to_thread(reader.read, "ocpp.transaction.v1", 3)
+    events = await asyncio.to_thread(reader.transactions, 3)
     assert [(e["kind"], e["transaction_id"], e["timestamp"], e["meter_wh"], e["flags"]) for e in events] == [
         ("STARTED", str(tx), T0, "500", []),
         ("UPDATED", str(tx), T1, "1250", []),
@@ -41,7 +41,7 @@ async def test_an_ocpp_rpc_201_station_in_strict_mode(server, reader, ocpp_rpc):
     assert answers["authorize"] == {"idTokenInfo": {"status": "Accepted"}}
     assert answers["started"] == answers["ended"] == {"idTokenInfo": {"status": "Accepted"}}
     assert answers["updated"] == {}
-    events = await asyncio.to_thread(reader.read, "ocpp.transaction.v1", 3)
+    events = await asyncio.to_thread(reader.transactions, 3)
     assert [(e["kind"], e["seq_no"], e["transaction_id"], e["timestamp"], e["meter_wh"]) for e in events] == [
         ("STARTED", 0, "RPC-TX-1", T0, "500"),
         ("UPDATED", 1, "RPC-TX-1", T1, "1250"),
