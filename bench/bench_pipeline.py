@@ -1,6 +1,7 @@
 """Pipeline bench (issue 5): OCPP transaction events to priced CDRs, one faust worker against a raw loop.
 
-An embedded broker is started here. The input is ``--events`` ``ocpp.transaction.v1`` records made by the
+An embedded broker is started here. The input is ``--events`` ``ocpp.events.v1`` records (transaction events,
+the ``TransactionEvent`` branch of its union, as the connector publishes them) made by the
 OCPP 1.6 connector's own normaliser (100 per session: StartTransaction, 98 MeterValues of nine sampled
 values, StopTransaction with its transaction data), many charge points charging at once, each ending with
 clock-aligned meter values 15 minutes after its last stop (the tail that lets its last session settle);
@@ -47,6 +48,7 @@ from connectors.ocpp.simulator.v16 import register, sampled_values
 from connectors.ocpp.timestamps import format_timestamp as ts
 from connectors.ocpp.v16 import normalise
 from ingest_api.records import object_record
+from roamstream import events as ocpp_events
 from roamstream.avro import AvroSerde
 from roamstream.broker import EmbeddedBroker
 from roamstream.config import PipelineSettings, Settings
@@ -340,7 +342,7 @@ def baseline_main(settings: Settings, topic: str, out_prefix: str, expected_cdrs
                 t0, cpu0 = time.monotonic(), time.process_time()
             events += 1
             key = message.key()
-            record = serde.decode("ocpp.transaction.v1", message.value())
+            record = ocpp_events.decode(serde, message.value())
             state = states.get(key) or fold.initial(record["charge_point_id"])
             states[key], outputs = fold.drain(fold.apply(state, record), params)
             for output in outputs:
@@ -373,9 +375,9 @@ def latency_sessions(cp: str, i: int, serde: AvroSerde, per_session: int) -> Ite
         tail = tail_event(cp, events[-1].timestamp + timedelta(minutes=TAIL_MIN), wh)
         tx = events[0].transaction_id
         for e in events[:-1]:
-            yield serde.encode("ocpp.transaction.v1", e.to_record()), tx, False
-        yield serde.encode("ocpp.transaction.v1", events[-1].to_record()), tx, True
-        yield serde.encode("ocpp.transaction.v1", tail.to_record()), tx, False
+            yield ocpp_events.encode(serde, e.to_record()), tx, False
+        yield ocpp_events.encode(serde, events[-1].to_record()), tx, True
+        yield ocpp_events.encode(serde, tail.to_record()), tx, False
         at, k = events[-1].timestamp + timedelta(minutes=2 * TAIL_MIN), k + 1
 
 
@@ -470,7 +472,7 @@ def main() -> None:
 
     t = time.monotonic()
     bulk = bulk_input(cps, sessions_per_cp, PER_SESSION)
-    messages = [(cp, serde.encode("ocpp.transaction.v1", r)) for _, cp, r in bulk]
+    messages = [(cp, ocpp_events.encode(serde, r)) for _, cp, r in bulk]
     expected_cdrs = len(cps) * sessions_per_cp
     print(f"input: {len(messages):,} events ({expected_cdrs:,} sessions x {PER_SESSION} + {len(cps)} tails), "
           f"{len(cps)} charge points; made in {time.monotonic() - t:.1f} s")
@@ -489,7 +491,7 @@ def main() -> None:
             produce_all(settings, settings.topic(name),
                         iter([(key, serde.encode("ocpi.object.v1", r)) for key, r in records]))
         expected_refs = sum(len(r) for r in refs.values())
-        input_topic = settings.topic("ocpp.transaction.v1")
+        input_topic = settings.topic(ocpp_events.TOPIC)
         results: dict[str, tuple] = {}
 
         if not {"worker", "latency"} <= skip:

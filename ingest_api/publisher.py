@@ -14,6 +14,7 @@ from ingest_api.envelope import now
 from ingest_api.exceptions import BrokerUnavailable
 from ingest_api.metrics import Metrics
 from roamstream.avro import AvroSerde
+from roamstream.deadletter import fresh_letter_id
 from roamstream.kafka import DeliveryError
 from roamstream.topics import spec
 
@@ -82,6 +83,7 @@ class Publisher:
             "key": key.encode() if key is not None else None,
             "payload": payload,
             "occurred_at": now(),
+            "letter_id": fresh_letter_id(),
         }
         try:
             value = self._serde.encode(spec(DEAD_LETTER_TOPIC).schema, record)

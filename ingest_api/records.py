@@ -70,7 +70,7 @@ def statement_records(statement: StatementIn) -> list[dict[str, Any]]:
 
 
 def transaction_record(event: TransactionEventIn, received_at: datetime) -> dict[str, Any]:
-    """An ``ocpp.transaction.v1`` record; ``received_at`` fills in when the event does not say."""
+    """A ``TransactionEvent`` record of ``ocpp.events.v1``; ``received_at`` fills in when the event does not say."""
     record = event.model_dump(mode="python")
     record["kind"] = event.kind.value
     record["received_at"] = event.received_at or received_at

@@ -9,6 +9,7 @@ from typing import Any
 import faust
 
 from roamstream.avro import AvroSerde, SerdeError
+from roamstream.deadletter import derived_letter_id
 
 
 class DeadLetters:
@@ -32,6 +33,8 @@ class DeadLetters:
             "event_time": event_time,
             "occurred_at": datetime.now(UTC),  # operational: when the stage gave up
         }
+        source = (record["source_topic"], record["source_partition"], record["source_offset"])
+        record["letter_id"] = derived_letter_id(stage, reason, source, record["key"], record["payload"], event_time)
         await self._topic.send(key=record["key"], value=self._serde.encode("deadletter.v1", record))
 
     async def decoded(self, stream: faust.StreamT, schema: str, stage: str

@@ -1,7 +1,8 @@
 """Reference data: OCPI Tariffs, Locations and Tokens from their compacted topics into global tables.
 
-Tables hold the validated OCPI JSON (bytes). Keys: tariffs and locations ``<cc>-<pid>-<id>``, tokens by uid
-(an OCPP idTag is a token uid); ``evse_index`` maps each EVSE uid to its location's key.
+Tables hold the validated OCPI JSON (bytes). Keys: tariffs and locations ``<cc>-<pid>-<id>``, tokens by
+``uid_key(uid)`` (an OCPP idTag is a token uid, matched case-insensitively); ``evse_index`` maps each EVSE uid
+to its location's key.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import faust
 from pipelines.deadletter import DeadLetters
 from pipelines.tables import Tables
 from pipelines.topics import Topics
+from roamstream.ocpi.token import uid_key
 
 STAGE = "reference"
 
@@ -25,7 +27,7 @@ def register(app: faust.App, topics: Topics, tables: Tables, dead: DeadLetters) 
     def load_into(table: faust.GlobalTable, by_uid: bool, index_evses: bool):
         async def agent(stream: faust.StreamT) -> None:
             async for _, record in dead.decoded(stream, "ocpi.object.v1", STAGE):
-                key = record["id"].encode() if by_uid else object_key(record)
+                key = uid_key(record["id"]) if by_uid else object_key(record)
                 if record["deleted"]:
                     table.pop(key, None)
                     continue

@@ -1,30 +1,35 @@
 """Sessions: fold each charge point's OCPP events into its session state (a table keyed by charge point),
 emit OCPI Session snapshots and completed sessions.
 
-The events of one charge point come in order from one partition of ``ocpp.transaction.v1`` and
-``ocpp.station.v1`` (co-partitioned, keyed by charge point id); the table's changelog goes to the same
-partition, so the state is recovered where its events are.
+The events of one charge point come in the order the connector received them from one partition of
+``ocpp.events.v1`` (keyed by charge point id); the table's changelog goes to the same partition, so the
+state is recovered where its events are.
 
-The folding itself (batches, the partition clock, station events in receive order) is
-``pipelines.session_batches``; the OCPI Session records of snapshots are ``pipelines.snapshots``.
+The folding itself (batches, write-back, why it is deterministic) is ``pipelines.session_batches``; the
+OCPI Session records of snapshots are ``pipelines.snapshots``; snapshots whose token or location is not
+known yet wait as ``pipelines.waiting_snapshots`` says.
 """
-
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import Any
 
 import faust
 
 from pipelines.deadletter import DeadLetters
-from pipelines.session_batches import STATION, TRANSACTION, Item, SessionFolder, fold_params
+from pipelines.parked import RETRY_EVERY_S
+from pipelines.session_batches import Item, SessionFolder, fold_params
 from pipelines.snapshots import snapshot_record
 from pipelines.tables import Tables
 from pipelines.topics import Topics
+from pipelines.waiting_snapshots import Waiting, session_key, snapshot_to_json
+from roamstream import events
 from roamstream import sessions as fold
 from roamstream.avro import AvroSerde, SerdeError
+from roamstream.cdrs.exceptions import MissingReference
 from roamstream.cdrs.references import ParsedReferences
 from roamstream.config import PipelineSettings
 from roamstream.exceptions import RoamstreamError
@@ -32,95 +37,169 @@ from roamstream.exceptions import RoamstreamError
 STAGE = "sessions"
 
 
-def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, dead: DeadLetters,
-             p: PipelineSettings) -> None:
-    stations_topic = topics.stations.get_topic_name()
-    channel = app.topic(topics.transactions.get_topic_name(), stations_topic,
-                        key_serializer="raw", value_serializer="raw")
-    table = tables.session_state
-    folder = SessionFolder(fold_params(p), table.get)
-    refs = ParsedReferences()
+class SessionsStage:
+    """The stage's state and steps: the folder of held session states, the events folded but not yet
+    acknowledged (acked once their states are in the table, so that a committed offset never runs ahead of
+    the changelog), and the snapshots waiting for reference data. ``register`` installs its agent and timers
+    (tests call the timer steps directly: faust's ``test_context`` runs no timers)."""
 
-    def item_of(event: faust.EventT) -> Item:
+    def __init__(self, app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, dead: DeadLetters,
+                 p: PipelineSettings) -> None:
+        self.app, self.topics, self.tables, self.serde, self.dead, self.p = app, topics, tables, serde, dead, p
+        self.table = tables.session_state
+        self.waiting = tables.waiting_snapshots
+        self.folder = SessionFolder(fold_params(p), self.table.get)
+        self.refs = ParsedReferences()
+        self.unacked: list[tuple[faust.StreamT, faust.EventT]] = []
+        self.flushed_at = time.monotonic()
+        self.lock = asyncio.Lock()
+
+    # -- folding ------------------------------------------------------------------------------------------
+
+    def item_of(self, event: faust.EventT) -> Item:
         message = event.message
-        transaction = message.topic != stations_topic
         try:
             # timestamps as the int µs the fold keeps (no datetime per sample)
-            record = serde.decode(TRANSACTION if transaction else STATION, event.value, logical_types=False)
+            record = events.decode(self.serde, event.value, logical_types=False)
         except SerdeError as exc:
-            return Item(event.key, message.partition, transaction, None, str(exc), event)
-        return Item(event.key, message.partition, transaction, record, None, event)
+            return Item(event.key, message.partition, None, str(exc), event)
+        return Item(event.key, message.partition, record, None, event)
 
-    #: events folded but not yet acknowledged: they are acked once their states are in the table
-    unacked: list[tuple[faust.StreamT, faust.EventT]] = []
-    flushed_at = [time.monotonic()]
-    lock = asyncio.Lock()
-
-    async def write_back() -> None:
-        """States to the table (one changelog record per charge point), then the events they hold are acked,
-        so that a committed offset never runs ahead of the changelog."""
-        for partition, key, value in folder.flush():
-            # explicit partition: the changelog partition is the events' one (there is no current event)
-            table.data[key] = value
-            table.send_changelog(partition, key, value)
-        done = list(unacked)
-        unacked.clear()
-        for stream, event in done:
-            await stream.ack(event)
-        flushed_at[0] = time.monotonic()
-
-    def caught_up(events: list[faust.EventT]) -> bool:
-        """Whether the batch ends less than a batch behind the end of each of its partitions: then the
-        worker keeps up and writes back at once (faust hands on records later while events wait for their
-        ack); else it is catching up and writes back every ``sessions_flush_interval_s``."""
-        last = {event.message.tp: event.message.offset for event in events}
-        for tp, offset in last.items():
-            try:
-                highwater = app.consumer.highwater(tp)
-            except AssertionError:  # aiokafka's answer for a partition revoked meanwhile: nothing to wait for
-                return True
-            if highwater is not None and highwater - offset - 1 > p.sessions_batch_max:
-                return False
-        return True
-
-    async def fold_events(stream: faust.StreamT) -> None:
-        async for events in stream.take_events(p.sessions_batch_max, p.sessions_batch_within_s):
-            async with lock:
-                for event in events:
+    async def fold_events(self, stream: faust.StreamT) -> None:
+        """The agent: fold each batch, send what it produced, write back when caught up or due."""
+        p = self.p
+        async for batch in stream.take_events(p.sessions_batch_max, p.sessions_batch_within_s):
+            async with self.lock:
+                for event in batch:
                     event.message.incref()  # take_events acks the batch; the last ack is write_back's
-                    unacked.append((stream, event))
-                result = folder.run([item_of(event) for event in events], flush=False)
+                    self.unacked.append((stream, event))
+                result = self.folder.run([self.item_of(event) for event in batch], flush=False)
                 for key, output, item in result.outputs:
                     record = output.record
                     if output.kind == fold.COMPLETED:
-                        await topics.completed.send(key=key, value=serde.encode("sessions.completed.v1", record))
-                        continue
-                    try:
-                        value = serde.encode("ocpi.sessions.v1", snapshot_record(record, tables, p, refs))
-                    except RoamstreamError as exc:
-                        await dead.send(STAGE, f"session {record['session_id']} snapshot: {exc}",
-                                        item.source if item else None, key=key, event_time=record["last_event"])
-                        continue
-                    await topics.sessions.send(key=key, value=value)
+                        await self.topics.completed.send(key=key, value=self.serde.encode("sessions.completed.v1",
+                                                                                          record))
+                    else:
+                        await self.send_snapshot(key, record, item)
                 for key, failed, reason, event_time in result.failures:
-                    await dead.send(STAGE, reason, failed.source if failed else None, key=key,
-                                    event_time=event_time)
-                if time.monotonic() - flushed_at[0] >= p.sessions_flush_interval_s or caught_up(events):
-                    await write_back()
+                    await self.dead.send(STAGE, reason, failed.source, key=key, event_time=event_time)
+                if time.monotonic() - self.flushed_at >= p.sessions_flush_interval_s or self.caught_up(batch):
+                    await self.write_back()
 
-    app.agent(channel, name="sessions")(fold_events)
+    async def write_back(self) -> None:
+        """States to the table (one changelog record per charge point), then the events they hold are acked,
+        so that a committed offset never runs ahead of the changelog."""
+        for partition, key, value in self.folder.flush():
+            # explicit partition: the changelog partition is the events' one (there is no current event)
+            self.table.data[key] = value
+            self.table.send_changelog(partition, key, value)
+        done = list(self.unacked)
+        self.unacked.clear()
+        for stream, event in done:
+            await stream.ack(event)
+        self.flushed_at = time.monotonic()
 
-    @app.timer(max(p.sessions_flush_interval_s, 0.05))
-    async def write_back_when_idle() -> None:
-        async with lock:
-            if unacked and time.monotonic() - flushed_at[0] >= p.sessions_flush_interval_s:
-                await write_back()
+    async def write_back_when_idle(self) -> None:
+        """Timer: write back what a quiet stream left held."""
+        async with self.lock:
+            if self.unacked and time.monotonic() - self.flushed_at >= self.p.sessions_flush_interval_s:
+                await self.write_back()
 
-    async def forget_clocks(sender: Any, *args: Any, **kwargs: Any) -> None:
-        # another worker may move the partitions on: read clocks and states again from the table; the events
-        # not written back are not acked, so they come again from the committed offset
-        folder.forget()
-        unacked.clear()
+    def caught_up(self, batch: list[faust.EventT]) -> bool:
+        """Whether the batch ends less than a batch behind the end of each of its partitions: then the
+        worker keeps up and writes back at once (faust hands on records later while events wait for their
+        ack); else it is catching up and writes back every ``sessions_flush_interval_s``."""
+        last = {event.message.tp: event.message.offset for event in batch}
+        for tp, offset in last.items():
+            try:
+                highwater = self.app.consumer.highwater(tp)
+            except AssertionError:  # aiokafka's answer for a partition revoked meanwhile: nothing to wait for
+                return True
+            if highwater is not None and highwater - offset - 1 > self.p.sessions_batch_max:
+                return False
+        return True
 
-    app.on_partitions_revoked.connect(forget_clocks)
-    app.on_partitions_assigned.connect(forget_clocks)
+    async def forget_states(self, sender: Any, *args: Any, **kwargs: Any) -> None:
+        """On a rebalance another worker may move the partitions on: read states again from the table; the
+        events not written back are not acked, so they come again from the committed offset."""
+        self.folder.forget()
+        self.unacked.clear()
+
+    # -- snapshots ----------------------------------------------------------------------------------------
+
+    def build(self, snapshot: dict) -> bytes:
+        """The ``ocpi.sessions.v1`` value of ``snapshot`` (MissingReference while its references are unknown)."""
+        return self.serde.encode("ocpi.sessions.v1", snapshot_record(snapshot, self.tables, self.p, self.refs))
+
+    async def send_snapshot(self, key: bytes, snapshot: dict, item: Item) -> None:
+        """Send the Session record of ``snapshot``, or let it wait behind its session's waiting ones."""
+        wkey = session_key(snapshot)
+        stored = self.waiting.get(wkey)
+        if stored is not None:
+            entry = Waiting.from_bytes(stored)
+            entry.snapshots.append(snapshot)
+            self.keep_waiting(entry)
+            return
+        try:
+            value = self.build(snapshot)
+        except MissingReference as exc:
+            self.keep_waiting(Waiting(time.time(), str(exc), item.partition, wkey, [snapshot]))
+            return
+        except RoamstreamError as exc:
+            await self.dead.send(STAGE, f"session {snapshot['session_id']} snapshot: {exc}", item.source, key=key,
+                                 event_time=snapshot["last_event"])
+            return
+        await self.topics.sessions.send(key=key, value=value)
+
+    async def send_waiting(self) -> None:
+        """Timer: send the waiting snapshots that can now be built, in order; give up on those that waited
+        ``reference_wait_s``."""
+        async with self.lock:
+            now = time.time()
+            for stored in list(self.waiting.values()):
+                entry = Waiting.from_bytes(stored)
+                waited = len(entry.snapshots)
+                key = entry.snapshots[0]["charge_point_id"].encode()  # the key of the charge point's records
+                while entry.snapshots:
+                    snapshot = entry.snapshots[0]
+                    try:
+                        value = self.build(snapshot)
+                    except MissingReference as exc:
+                        if now - entry.since < self.p.reference_wait_s:
+                            break
+                        await self.give_up(key, snapshot, f"{exc} (waited {self.p.reference_wait_s:g} s for it)")
+                    except RoamstreamError as exc:
+                        await self.give_up(key, snapshot, str(exc))
+                    else:
+                        await self.topics.sessions.send(key=key, value=value)
+                    entry.snapshots.pop(0)
+                if not entry.snapshots:
+                    self.stop_waiting(entry)
+                elif len(entry.snapshots) != waited:
+                    self.keep_waiting(entry)
+
+    def keep_waiting(self, entry: Waiting) -> None:
+        value = entry.to_bytes()
+        self.waiting.data[entry.key] = value
+        self.waiting.send_changelog(entry.partition, entry.key, value)
+
+    def stop_waiting(self, entry: Waiting) -> None:
+        self.waiting.data.pop(entry.key, None)
+        self.waiting.send_changelog(entry.partition, entry.key, None)
+
+    async def give_up(self, key: bytes, snapshot: dict, reason: str) -> None:
+        payload = json.dumps(snapshot_to_json(snapshot), separators=(",", ":")).encode()
+        await self.dead.send(STAGE, f"session {snapshot['session_id']} snapshot: {reason}", None, key=key,
+                             payload=payload, event_time=snapshot["last_event"])
+
+
+def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, dead: DeadLetters,
+             p: PipelineSettings) -> SessionsStage:
+    """Install the sessions stage on ``app``: its agent on ``ocpp.events.v1``, its rebalance hooks, timers."""
+    stage = SessionsStage(app, topics, tables, serde, dead, p)
+    app.agent(topics.events, name="sessions")(stage.fold_events)
+    app.on_partitions_revoked.connect(stage.forget_states)
+    app.on_partitions_assigned.connect(stage.forget_states)
+    app.timer(max(p.sessions_flush_interval_s, 0.05), name="sessions-write-back")(stage.write_back_when_idle)
+    app.timer(RETRY_EVERY_S, name="sessions-waiting-snapshots")(stage.send_waiting)
+    return stage

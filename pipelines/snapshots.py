@@ -11,6 +11,7 @@ from roamstream.cdrs.resolve import evse_uid
 from roamstream.cdrs.session_cost import running_total_cost
 from roamstream.cdrs.session_object import build_session
 from roamstream.config import PipelineSettings
+from roamstream.ocpi.token import uid_key
 from roamstream.tariffs.exceptions import TariffEngineError
 
 _Q = Decimal("0.0001")
@@ -20,7 +21,7 @@ def snapshot_record(snapshot: dict, tables: Tables, p: PipelineSettings,
                     refs: ParsedReferences | None = None) -> dict:
     """The ``ocpi.sessions.v1`` record of a fold snapshot; ``MissingReference`` if token or EVSE is unknown."""
     refs = refs or ParsedReferences()
-    token_key = snapshot["id_tag"].encode()
+    token_key = uid_key(snapshot["id_tag"])
     raw_token = tables.tokens.get(token_key)
     if raw_token is None:
         raise MissingReference(f"unknown token {snapshot['id_tag']!r}")

@@ -20,6 +20,7 @@ TABLES: dict[str, tuple[int, bool]] = {
     "push_pending": (PARTITIONS, False),
     "issued_cdrs": (PARTITIONS, False),
     "pending": (PARTITIONS, False),
+    "waiting_snapshots": (PARTITIONS, False),
     "tariffs": (1, True),
     "locations": (1, True),
     "tokens": (1, True),
@@ -37,6 +38,8 @@ class Tables:
     issued_cdrs: faust.Table
     #: ``<cp>|<tx>`` -> a completed session waiting for reference data (pricing)
     pending: faust.Table
+    #: session id -> its snapshots waiting for reference data (sessions: pipelines.waiting_snapshots)
+    waiting_snapshots: faust.Table
     tariffs: faust.GlobalTable
     locations: faust.GlobalTable
     tokens: faust.GlobalTable

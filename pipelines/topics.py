@@ -13,8 +13,7 @@ from roamstream.topics import spec
 
 @dataclass(frozen=True)
 class Topics:
-    transactions: faust.TopicT
-    stations: faust.TopicT
+    events: faust.TopicT
     tariffs: faust.TopicT
     locations: faust.TopicT
     tokens: faust.TopicT
@@ -32,7 +31,7 @@ class Topics:
 
 
 _ATTRIBUTES = {
-    "ocpp.transaction.v1": "transactions", "ocpp.station.v1": "stations", "ocpi.tariffs.v1": "tariffs",
+    "ocpp.events.v1": "events", "ocpi.tariffs.v1": "tariffs",
     "ocpi.locations.v1": "locations", "ocpi.tokens.v1": "tokens", "partner.statements.v1": "statements",
     "sessions.completed.v1": "completed", "ocpi.sessions.v1": "sessions", "ocpi.cdrs.v1": "cdrs",
     "push.results.v1": "push_results", "push.requests.v1": "push_requests",

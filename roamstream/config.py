@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -84,6 +84,11 @@ class OcppSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 9000
     heartbeat_interval_s: int = 300
+    #: a charge point that sent nothing for this long gets a TICK event in its stream (its clock for the
+    #: session fold: connectors.ocpp.ticks); 0 sends none
+    tick_interval_s: float = 60.0
+    #: ticks stop this long after a charge point's last own event (the fold's horizon + parking wait)
+    tick_for_h: float = 30.0
     #: how long a CALL we send to a station waits for its answer
     response_timeout_s: float = 30.0
     #: the ``ocpp`` package's own jsonschema validation and key renaming (slower, strict); the bench baseline
@@ -96,6 +101,14 @@ class OcppSettings(BaseSettings):
     accept_unknown_tokens: bool = False
     #: how long a real-time authorisation at the eMSP may take (whitelist NEVER / ALLOWED_OFFLINE)
     authorize_timeout_s: float = 3.0
+    #: a JSON file of identity -> password hash, written by ``roamstream stations set-password`` and read
+    #: again by the endpoint whenever it changes; its hashes win over ``passwords``
+    passwords_file: Path | None = None
+
+    @field_validator("passwords_file", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if value == "" else value
 
 
 class Partner(BaseModel):

@@ -22,12 +22,16 @@ class TopicSpec:
         return {"cleanup.policy": "compact"} if self.compacted else {}
 
 
-#: keyed by charge point id: starts, meter values and stops of one charge point stay in order
+#: keyed by charge point id: every event of one charge point stays in order in one partition
 PARTITIONS = 4
 
 CATALOG: tuple[TopicSpec, ...] = (
-    TopicSpec("ocpp.transaction.v1", PARTITIONS, "ocpp.transaction.v1", doc="normalised transaction events"),
-    TopicSpec("ocpp.station.v1", PARTITIONS, "ocpp.station.v1", doc="boot, status, connect/disconnect"),
+    TopicSpec("ocpp.events.v1", PARTITIONS, "ocpp.events.v1",
+              doc="every transaction and station event of a charge point, in receive order (roamstream/events.py)"),
+    TopicSpec("ocpp.transaction.v1", PARTITIONS, "ocpp.transaction.v1",
+              doc="older recordings only: transaction events before ocpp.events.v1"),
+    TopicSpec("ocpp.station.v1", PARTITIONS, "ocpp.station.v1",
+              doc="older recordings only: station events before ocpp.events.v1"),
     TopicSpec("ocpp.raw.v1", PARTITIONS, "ocpp.raw.v1", doc="every OCPP frame, for audit"),
     TopicSpec("ocpi.tariffs.v1", 1, "ocpi.object.v1", compacted=True, doc="OCPI Tariffs by id"),
     TopicSpec("ocpi.locations.v1", 1, "ocpi.object.v1", compacted=True, doc="OCPI Locations by id"),

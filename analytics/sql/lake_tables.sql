@@ -36,6 +36,10 @@ landed as (
     select 'tokens' as table_name, source_file, dt from stg_tokens
     union all
     select 'tokens', source_file, dt from stg_tokens_compacted
+    union all
+    select 'station_events' as table_name, source_file, dt from stg_station_events
+    union all
+    select 'station_events', source_file, dt from stg_station_events_compacted
 ),
 
 deduplicated as (
@@ -56,6 +60,8 @@ deduplicated as (
     select 'tariffs', count(*) from tariffs
     union all
     select 'tokens', count(*) from tokens
+    union all
+    select 'station_events', count(*) from station_events
 ),
 
 per_table as (

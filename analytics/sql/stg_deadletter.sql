@@ -9,6 +9,7 @@ select
     cast(payload as blob) as payload,
     cast(event_time as timestamptz) as event_time,
     cast(occurred_at as timestamptz) as occurred_at,
+    cast(letter_id as varchar) as letter_id,
     cast(dt as date) as dt,
     cast(filename as varchar) as source_file
 from raw_deadletter

@@ -14,11 +14,10 @@ import logging
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ocpp.charge_point import _raise_key_error
 from ocpp.exceptions import OCPPError
 from ocpp.messages import Call
 
-from connectors.ocpp import frames, keys, validation
+from connectors.ocpp import actions, frames, kept, keys, validation
 from connectors.ocpp.exceptions import CallRejected, FrameError, PublishFailed, UninterpretableMessage
 from connectors.ocpp.model import Received, TransactionEvent
 from connectors.ocpp.publisher import Publisher
@@ -69,6 +68,9 @@ class ConnectorChargePoint:
         self.rx = Received(self.id, msg.unique_id, msg.action, received_at)
         self._frame = raw
         try:
+            handlers = self.route_map.get(msg.action)
+            if handlers is None or "_on_action" not in handlers:
+                raise actions.unhandled(self._ocpp_version, msg.action)
             if self.options.package_validation:
                 await super()._handle_call(msg)
             else:
@@ -79,9 +81,7 @@ class ConnectorChargePoint:
             await self._reject(msg.unique_id, exc.code, str(exc.description), raw)
 
     async def _dispatch(self, msg: Call) -> None:
-        handlers = self.route_map.get(msg.action)
-        if handlers is None or "_on_action" not in handlers:
-            _raise_key_error(msg.action, self._ocpp_version)
+        handlers = self.route_map[msg.action]
         problems = validation.violations(self._ocpp_version, msg.action, msg.payload)
         if problems:
             if msg.action not in self.transaction_actions:
@@ -123,6 +123,12 @@ class ConnectorChargePoint:
             raise
         except (TypeError, AttributeError, KeyError, IndexError, ValueError, ArithmeticError) as exc:
             raise UninterpretableMessage(f"{self.rx.action} cannot be read: {exc}") from exc
+
+    async def keep_message(self, payload: dict[str, Any]) -> None:
+        """Publish a message that changes no session as a MESSAGE station event, with its frame as received."""
+        frame = self._frame if isinstance(self._frame, str) else self._frame.decode("utf-8", "replace")
+        normaliser = lambda p, rx: kept.message_event(p, rx, self._ocpp_version, frame)  # noqa: E731
+        await self.publisher.station(self.interpret(normaliser, payload))
 
     async def publish_transaction(self, event: TransactionEvent) -> None:
         """Publish, and copy the frame to the dead-letter topic when it needed tolerance (flags)."""

@@ -25,6 +25,13 @@ def identity_from_path(path: str) -> str:
     identity = unquote(segment, errors="strict") if segment else ""
     if not identity:
         raise HandshakeRejected(404, "no charge point identity in the path (expected /ocpp/{identity})")
+    return check_identity(identity)
+
+
+def check_identity(identity: str) -> str:
+    """``identity`` if it can be a charge point identity (at most 48 printable chars, no ``:``)."""
+    if not identity:
+        raise HandshakeRejected(400, "charge point identity is empty")
     if len(identity) > MAX_IDENTITY:
         raise HandshakeRejected(400, f"charge point identity longer than {MAX_IDENTITY} characters")
     if ":" in identity:

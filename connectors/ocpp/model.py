@@ -24,6 +24,10 @@ class StationKind(StrEnum):
     BOOT = "BOOT"
     HEARTBEAT = "HEARTBEAT"
     STATUS = "STATUS"
+    #: any other message a station sends that changes no session, kept as received
+    MESSAGE = "MESSAGE"
+    #: the connector's clock tick for a quiet charge point (``connectors.ocpp.ticks``)
+    TICK = "TICK"
 
 
 class Sample(NamedTuple):
@@ -86,6 +90,8 @@ class StationEvent:
     vendor: str | None = None
     model: str | None = None
     clock_skew_ms: int | None = None
+    message_action: str | None = None
+    frame: str | None = None
 
     def to_record(self) -> dict:
         record = _shallow(self)

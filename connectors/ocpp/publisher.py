@@ -1,21 +1,24 @@
-"""The connector's only way out: Avro records to the ``ocpp.*`` topics and ``deadletter.v1``, keyed by
-charge point id. ``transaction``, ``station`` and ``dead_letter`` return once the broker has the record;
-raw frames are produced without waiting (audit, never on the ack path)."""
+"""The connector's only way out: Avro records to ``ocpp.events.v1`` (transaction and station events of a
+charge point in one topic, in the order they were received: ``roamstream/events.py``), ``ocpp.raw.v1`` and
+``deadletter.v1``, keyed by charge point id. ``transaction``, ``station`` and ``dead_letter`` return once the
+broker has the record; raw frames are produced without waiting (audit, never on the ack path)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Protocol
 
 from connectors.ocpp.exceptions import PublishFailed
-from connectors.ocpp.model import StationEvent, TransactionEvent
+from connectors.ocpp.model import StationEvent, StationKind, TransactionEvent
+from roamstream import events
 from roamstream.avro import AvroSerde
+from roamstream.deadletter import fresh_letter_id
 from roamstream.kafka import DeliveryError
 
 STAGE = "ocpp.connector"
-TRANSACTION_TOPIC = "ocpp.transaction.v1"
-STATION_TOPIC = "ocpp.station.v1"
+EVENTS_TOPIC = events.TOPIC
 RAW_TOPIC = "ocpp.raw.v1"
 DEADLETTER_TOPIC = "deadletter.v1"
 
@@ -37,19 +40,31 @@ class Publisher:
         self._producer = producer
         self._serde = serde
         self.clock = clock
+        #: charge point id -> monotonic time of its latest event published, and of its latest own event
+        #: (not a tick): what ``connectors.ocpp.ticks`` decides by
+        self.last_event: dict[str, float] = {}
+        self.last_own: dict[str, float] = {}
 
     async def _send(self, topic: str, record: dict, key: str) -> None:
-        value = self._serde.encode(topic, record)
+        await self._deliver(topic, self._serde.encode(topic, record), key)
+
+    async def _deliver(self, topic: str, value: bytes, key: str) -> None:
         try:
             await self._producer.send(topic, value, key=key)
         except DeliveryError as exc:
             raise PublishFailed(str(exc)) from exc
 
+    async def _event(self, record: dict, key: str, *, own: bool = True) -> None:
+        await self._deliver(EVENTS_TOPIC, events.encode(self._serde, record), key)
+        self.last_event[key] = now = time.monotonic()
+        if own:
+            self.last_own[key] = now
+
     async def transaction(self, event: TransactionEvent) -> None:
-        await self._send(TRANSACTION_TOPIC, event.to_record(), event.charge_point_id)
+        await self._event(event.to_record(), event.charge_point_id)
 
     async def station(self, event: StationEvent) -> None:
-        await self._send(STATION_TOPIC, event.to_record(), event.charge_point_id)
+        await self._event(event.to_record(), event.charge_point_id, own=event.kind != StationKind.TICK)
 
     async def dead_letter(
         self, charge_point_id: str, reason: str, frame: str | bytes, event_time: datetime | None = None
@@ -64,6 +79,7 @@ class Publisher:
             "payload": frame.encode() if isinstance(frame, str) else frame,
             "event_time": event_time,
             "occurred_at": self.clock(),
+            "letter_id": fresh_letter_id(),
         }
         await self._send(DEADLETTER_TOPIC, record, charge_point_id)
 

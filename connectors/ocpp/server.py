@@ -22,7 +22,9 @@ from connectors.ocpp.connection import ConnectionOptions, ConnectorChargePoint
 from connectors.ocpp.exceptions import HandshakeRejected, PublishFailed
 from connectors.ocpp.handshake import SUBPROTOCOLS, check_basic_auth, identity_from_path, select_subprotocol
 from connectors.ocpp.model import StationEvent, StationKind
+from connectors.ocpp.passwords import PasswordStore
 from connectors.ocpp.publisher import Producer, Publisher, utc_now
+from connectors.ocpp.ticks import Ticker
 from connectors.ocpp.v16.handler import V16ChargePoint
 from connectors.ocpp.v201.handler import V201ChargePoint
 from roamstream.avro import AvroSerde
@@ -71,7 +73,8 @@ class OcppServer:
             response_timeout_s=ocpp.response_timeout_s,
             package_validation=ocpp.package_validation,
         )
-        self._passwords = {k: v.get_secret_value() for k, v in ocpp.passwords.items()}
+        configured = {k: v.get_secret_value() for k, v in ocpp.passwords.items()}
+        self._passwords = PasswordStore(configured, ocpp.passwords_file)
         self._subprotocols = [p for p in SUBPROTOCOLS if p in HANDLERS]
         self._server: Server | None = None
         self._live: dict[str, _Live] = {}
@@ -83,6 +86,7 @@ class OcppServer:
         us = (settings.pipeline.country_code, settings.pipeline.party_id)
         self.authorizer = TokenAuthorizer(tokens, registry, self._http, ocpp.authorize_timeout_s,
                                           ocpp.accept_unknown_tokens, us)
+        self.ticker = Ticker(self.publisher, ocpp.tick_interval_s, ocpp.tick_for_h * 3600)
 
     # -- life cycle --
 
@@ -99,9 +103,11 @@ class OcppServer:
             process_request=self._process_request,
             compression=None,
         )
+        self.ticker.start()
         return self
 
     async def stop(self) -> None:
+        await self.ticker.stop()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -137,7 +143,7 @@ class OcppServer:
             check_basic_auth(
                 identity,
                 request.headers.get("Authorization"),
-                self._passwords,
+                self._passwords.current(),
                 self.settings.ocpp.require_auth,
             )
         except HandshakeRejected as exc:

@@ -68,5 +68,5 @@ def _decimal_text(value: Any) -> str:
     return format(number, "f")
 
 
-#: a decimal number carried as text (Avro string fields of ocpp.transaction.v1), e.g. ``"1500.5"``
+#: a decimal number carried as text (Avro string fields of the TransactionEvent of ocpp.events.v1), e.g. ``"1500.5"``
 DecimalText = Annotated[str, BeforeValidator(_decimal_text)]

@@ -1,4 +1,4 @@
-"""The JSON form of an ``ocpp.transaction.v1`` record, for batch uploads (``POST /transactions/batch``).
+"""The JSON form of an ``ocpp.events.v1`` TransactionEvent, for batch uploads (``POST /transactions/batch``).
 
 Timestamps are RFC 3339 strings; decimal quantities (``meter_wh``, sample ``value``) are strings or JSON
 numbers and are published as decimal text. ``received_at`` defaults to the time the API received the batch.

@@ -1,4 +1,5 @@
-"""``POST /transactions/batch``: normalised transaction events (the JSON form of ``ocpp.transaction.v1``).
+"""``POST /transactions/batch``: normalised transaction events (the JSON form of the ``TransactionEvent`` of
+``ocpp.events.v1``), into each charge point's event stream like the OCPP endpoint's own events.
 
 All or nothing: one invalid event rejects the batch. Events are keyed by charge point and produced in the
 order given; a retried batch repeats its event ids, which downstream stages deduplicate.
@@ -16,8 +17,9 @@ from ingest_api.models.transactions import TransactionEventIn
 from ingest_api.openapi import body_doc
 from ingest_api.records import transaction_record
 from ingest_api.validation import parse
+from roamstream import events
 
-TOPIC = "ocpp.transaction.v1"
+TOPIC = events.TOPIC
 
 router = APIRouter(prefix="/transactions", tags=["transactions"])
 
@@ -29,11 +31,11 @@ router = APIRouter(prefix="/transactions", tags=["transactions"])
 )
 async def post_batch(body: RawBody, publisher: PublisherDep, settings: SettingsDep) -> Envelope[BatchReceipt]:
     received_at = now()
-    events = parse(list[TransactionEventIn], body)
+    batch = parse(list[TransactionEventIn], body)
     limit = settings.api.batch_max_events
-    if not 1 <= len(events) <= limit:
-        raise InvalidRequest([Problem("body", f"a batch holds 1 to {limit} events, not {len(events)}")])
-    keyed = [(e.charge_point_id, transaction_record(e, received_at)) for e in events]
+    if not 1 <= len(batch) <= limit:
+        raise InvalidRequest([Problem("body", f"a batch holds 1 to {limit} events, not {len(batch)}")])
+    keyed = [(e.charge_point_id, (events.TRANSACTION, transaction_record(e, received_at))) for e in batch]
     await publisher.publish_all(TOPIC, keyed)
     keys = sorted({key for key, _ in keyed})
     return success(BatchReceipt(topic=TOPIC, records=len(keyed), keys=keys))

@@ -1,8 +1,9 @@
 """The reference data a completed session is priced with: its token, location and tariff (pure look-ups).
 
 The stores are plain mappings of bytes to OCPI JSON bytes (the pricing stage passes its global tables):
-tokens by uid, locations and tariffs by ``<cc>-<pid>-<id>``, and ``evse_index`` from EVSE uid to the key of
-the location that has it. Anything unknown raises ``MissingReference`` naming it.
+tokens by ``uid_key(uid)`` (case-insensitive), locations and tariffs by ``<cc>-<pid>-<id>``, and
+``evse_index`` from EVSE uid to the key of the location that has it.
+Anything unknown raises ``MissingReference`` naming it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from roamstream.cdrs.resolve import evse_uid, find_connector, valid_tariff
 from roamstream.ocpi.location import Location
 from roamstream.ocpi.tariff import Tariff
 from roamstream.ocpi.timefmt import parse_datetime
-from roamstream.ocpi.token import Token
+from roamstream.ocpi.token import Token, uid_key
 from roamstream.tariffs import TariffCache
 
 Store = Mapping[bytes, bytes]
@@ -70,7 +71,7 @@ def look_up(completed: dict[str, Any], tokens: Store, evse_index: Store, locatio
     """The references of ``completed``; ``parsed`` keeps validated objects between calls (else each call
     validates what it reads)."""
     parsed = parsed or ParsedReferences()
-    token_key = completed["id_tag"].encode()
+    token_key = uid_key(completed["id_tag"])
     raw_token = tokens.get(token_key)
     if raw_token is None:
         raise MissingReference(f"unknown token {completed['id_tag']!r}")

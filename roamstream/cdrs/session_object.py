@@ -34,7 +34,7 @@ def build_session(
             "cdr_token": {
                 "country_code": token.country_code,
                 "party_id": token.party_id,
-                "uid": token.uid,
+                "uid": snapshot["id_tag"],  # as the charge point read it (a CiString: the token's uid)
                 "type": token.type.value,
                 "contract_id": token.contract_id,
             },

@@ -58,3 +58,6 @@ app.add_typer(_push.app, name="push")
 from roamstream.cli import partners as _partners  # noqa: E402
 
 app.add_typer(_partners.app, name="partners")
+from roamstream.cli import stations as _stations  # noqa: E402
+
+app.add_typer(_stations.app, name="stations")

@@ -1,7 +1,7 @@
 """The lake catalog: each table, the topic it lands, its Arrow schema and the event time that gives ``dt``.
 
 Flat topics keep their Avro field names and types (see :mod:`roamstream.lake.arrow`). ``meter_values`` is
-``ocpp.transaction.v1`` flattened to one row per sample; its numeric value is a ``decimal128(38, 9)``
+``ocpp.events.v1``'s transaction events flattened to one row per sample; its numeric value is a ``decimal128(38, 9)``
 (values are normalised decimal strings in Wh, W, A, V or %; 29 integer and 9 fractional digits hold every
 plausible reading exactly, and one that does not fit is refused, never rounded).
 """
@@ -106,7 +106,9 @@ METER_VALUES_SCHEMA = pa.schema(
 
 
 def meter_value_rows(event: Row) -> list[Row]:
-    """One row per sample of a transaction event (an event without samples gives none)."""
+    """One row per sample of a transaction event (an event without samples, or a station event, gives none)."""
+    if not event.get("samples"):
+        return []
     common = {
         "event_id": event["event_id"],
         "charge_point_id": event["charge_point_id"],
@@ -139,6 +141,11 @@ def meter_value_rows(event: Row) -> list[Row]:
     ]
 
 
+def station_event_rows(event: Row) -> list[Row]:
+    """``ocpp.events.v1``'s station events as they are; transaction events give none (see ``meter_values``)."""
+    return [] if "action" in event else [event]
+
+
 def _flat(name: str, topic: str, event_time: Callable[[Row], datetime | date | None], key: tuple[str, ...],
           keep: tuple[tuple[str, str], ...] = ((SOURCE_FILE, "descending"),),
           fields: tuple[pa.Schema, Callable[[str], Row]] | None = None) -> LakeTable:
@@ -168,7 +175,7 @@ TABLES: dict[str, LakeTable] = {
     for t in (
         LakeTable(
             "meter_values",
-            "ocpp.transaction.v1",
+            "ocpp.events.v1",
             METER_VALUES_SCHEMA,
             lambda row: row["sample_timestamp"],
             meter_value_rows,
@@ -193,16 +200,30 @@ TABLES: dict[str, LakeTable] = {
         ),
         _flat(
             "deadletter", "deadletter.v1", lambda row: row.get("event_time") or row.get("occurred_at"),
-            ("stage", "source_topic", "source_partition", "source_offset", "reason", "payload"),
+            # letter_id: a letter's own identity (two stations' same bad frame are two letters); letters landed
+            # before they had one are told apart, as then, by the rest
+            ("letter_id", "stage", "source_topic", "source_partition", "source_offset", "reason", "payload"),
             (("occurred_at", "ascending"), (SOURCE_FILE, "ascending")),
         ),
         _reference("locations", "ocpi.locations.v1", (flat.LOCATION_FIELDS, flat.location_fields)),
         _reference("tariffs", "ocpi.tariffs.v1", (flat.TARIFF_FIELDS, flat.tariff_fields)),
         _reference("tokens", "ocpi.tokens.v1", (flat.TOKEN_FIELDS, flat.token_fields)),
+        LakeTable(
+            "station_events",
+            "ocpp.events.v1",
+            arrow_schema(schemas.raw("ocpp.events.v1")[1]),
+            lambda row: row.get("timestamp"),
+            station_event_rows,
+            key=("charge_point_id", "kind", "timestamp", "received_at", "connector_id", "evse_id", "status",
+                 "message_action", "frame"),
+            keep=((SOURCE_FILE, "ascending"),),
+        ),
     )
 }
 
-BY_TOPIC: dict[str, LakeTable] = {t.topic: t for t in TABLES.values()}
+BY_TOPIC: dict[str, list[LakeTable]] = {}
+for _table in TABLES.values():
+    BY_TOPIC.setdefault(_table.topic, []).append(_table)
 
 
 def table(name: str) -> LakeTable:

@@ -16,6 +16,15 @@ from roamstream.ocpi.common import (
 )
 
 
+def uid_key(uid: str) -> bytes:
+    """The key a Token is stored and looked up by: its uid in one letter case.
+
+    ``Token.uid`` is a CiString (OCPI 2.2.1 §16.1.1: case-insensitive ASCII), so a station's idTag
+    ``hoatag02`` is the token ``HOATAG02``. ``bytes.upper`` changes ASCII letters only.
+    """
+    return uid.encode().upper()
+
+
 class WhitelistType(StrEnum):
     ALWAYS = "ALWAYS"
     ALLOWED = "ALLOWED"

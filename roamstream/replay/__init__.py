@@ -22,10 +22,18 @@ committing it.
 
 from roamstream.replay.exceptions import RecordingError, ReplayError
 from roamstream.replay.golden import diff, from_jsonl, to_jsonl
-from roamstream.replay.recording import INPUT_TOPICS, Record, Recording, read_recording, write_recording
+from roamstream.replay.recording import (
+    INPUT_TOPICS,
+    LEGACY_INPUT_TOPICS,
+    Record,
+    Recording,
+    read_recording,
+    write_recording,
+)
 from roamstream.replay.run import DeadLetter, ReplayResult, replay
 
 __all__ = [
-    "INPUT_TOPICS", "DeadLetter", "Record", "Recording", "RecordingError", "ReplayError", "ReplayResult", "diff",
+    "INPUT_TOPICS", "LEGACY_INPUT_TOPICS", "DeadLetter", "Record", "Recording", "RecordingError", "ReplayError",
+    "ReplayResult", "diff",
     "from_jsonl", "read_recording", "replay", "to_jsonl", "write_recording",
 ]

@@ -1,15 +1,13 @@
 """Replay a recording into fresh topics, run a pipeline worker over them, and collect the priced CDRs.
 
 The replay is a pure function of the recording: records go back to the partitions they were read from,
-with their keys and bytes unchanged, and nothing that decides a CDR reads the wall clock. One thing is
-left to the replay: how the sessions stage interleaves ``ocpp.station.v1`` with ``ocpp.transaction.v1``
-(two topics, read at the pace the broker serves them). The stage holds a status read ahead of the
-transaction events received before it and applies it in receive order, so a status read early counts
-exactly as one read on time; a status read *late* (after transaction events received later) could still
-count differently. So the replay reads the station topic first, in two phases: reference data and station
-events are produced and the worker runs until it has committed all of them; then the transaction events
-are produced. (So reference data is complete before the first session is priced: a recording in which a
-tariff changes during the traffic replays with its last version.)
+with their keys and bytes unchanged, and nothing that decides a CDR reads the wall clock. Every event of a
+charge point is in one partition of ``ocpp.events.v1`` in the order the connector received it, so nothing
+about the traffic is left to the replay. It runs in two phases so that reference data is complete before the
+first session is priced: reference data is produced and the worker runs until it has committed all of it;
+then the charge points' events are produced (a recording in which a tariff changes during the traffic
+replays with its last version). A version 1 recording is merged into ``ocpp.events.v1`` first
+(``roamstream.replay.legacy``).
 """
 
 from __future__ import annotations
@@ -23,16 +21,18 @@ from dataclasses import dataclass, field
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
+from roamstream import events
 from roamstream.avro import AvroSerde, SerdeError, serde_for
 from roamstream.config import Settings
 from roamstream.kafka import create_topics
 from roamstream.replay.exceptions import ReplayError
+from roamstream.replay.legacy import upgrade
 from roamstream.replay.plumbing import consumed, landed, produce
 from roamstream.replay.recording import Recording
 from roamstream.topics import spec
 
 CDRS = "ocpi.cdrs.v1"
-TRANSACTIONS = "ocpp.transaction.v1"
+TRAFFIC = events.TOPIC
 DEADLETTER = "deadletter.v1"
 #: stages whose dead letters mean a session of the recording yields no CDR
 LOSING_STAGES = ("sessions", "pricing")
@@ -143,9 +143,10 @@ async def replay(
     serde = serde_for(settings.schema_registry.url)
     if settings.schema_registry.url is None:
         check_schemas(recording, serde)
+    recording = upgrade(recording, serde)
     began = time.monotonic()
     create_topics(settings)
-    first = [r for r in recording.records if r.topic != TRANSACTIONS]
+    first = [r for r in recording.records if r.topic != TRAFFIC]
     ends = await asyncio.to_thread(produce, settings, first)
     result = ReplayResult({}, records=len(recording.records), prefix=settings.kafka.topic_prefix)
     conflicts: list[str] = []
@@ -154,7 +155,7 @@ async def replay(
         async with Worker(settings):
             deadline = time.monotonic() + timeout_s
             await consumed(settings, ends, timeout_s)
-            await asyncio.to_thread(produce, settings, [r for r in recording.records if r.topic == TRANSACTIONS])
+            await asyncio.to_thread(produce, settings, [r for r in recording.records if r.topic == TRAFFIC])
             while len(result.cdrs) + len(result.lost) < expected:
                 if time.monotonic() > deadline:
                     raise ReplayError(

@@ -3,23 +3,22 @@
 Pure (no faust, Kafka or HTTP imports). Per charge point, a faust agent keeps one ``State`` in a table::
 
     state = initial(charge_point_id)            # or json.loads(stored)
-    state = apply(state, event)                 # decoded ocpp.transaction.v1 (has "action") or ocpp.station.v1
+    state = apply(state, event)                 # a decoded ocpp.events.v1 record, in offset order
     state, outputs = drain(state, params)       # completed sessions and snapshots to send, in order
     table[cp] = json.dumps(state)               # write the value back
 
-and from a timer, for the charge points whose ``next_due(state, params)`` has passed::
-
-    state, outputs = drain(expire(state, now, params), params)
-
-with ``now`` the event time the agent has reached (the latest transaction-event time it has seen on
-*all* its partitions, i.e. their minimum, for replays to be deterministic). Without that timer the last
-session of a quiet charge point completes only when it sends a later transaction event. ``finish(state,
-params)`` completes everything at once (end of a batch or replay).
+The outcome is a function of the charge point's own events in the order the connector received them
+(``roamstream.events``): event time (``wm``) moves only with them (a transaction event's station time, a
+heartbeat's, connection's or tick's receive time less the latest clock skew; ``Params``), and a session
+completes when it passes the session's due time. A charge point that goes quiet gets the connector's TICK
+events in its stream (``connectors.ocpp.ticks``), so its last session completes too, at the same place on
+every replay.
+``expire(state, now, params)`` advances event time from outside (tests, tools); ``finish(state, params)``
+completes everything at once (end of a replay).
 
 State: a JSON-ready dict (``state.initial``; ``"v": VERSION``) that ``apply``/``drain``/``expire``
-update in place and return (no copy per event); a state of another version raises
-``StateVersionError``. Event time is the latest station time of the transaction events (station events
-come from another topic and do not advance it).
+update in place and return (no copy per event); a state of an earlier version is upgraded
+(``state.upgrade``), one of an unknown version raises ``StateVersionError``.
 
 Outputs: ``Output(kind, record)``. ``kind == COMPLETED``: a ``sessions.completed.v1`` record (datetimes
 tz-aware UTC, decimals as strings). ``kind == SNAPSHOT``: ``{session_id, charge_point_id, transaction_id,

@@ -87,6 +87,8 @@ def next_due(state: State, params: Params = DEFAULT) -> datetime | None:
 def _maybe_snapshot(state: State, session: Session, params: Params, outputs: list[Output]) -> None:
     if session["start"] is None or session["stop"] is not None:  # a stopped session's next one is "end"
         return
+    if not id_tag(session):  # authorised after it started (2.0.1): the first snapshot waits for the token
+        return
     kwh = _running_kwh(session)
     held = session["snap"]
     if held is None:

@@ -7,17 +7,18 @@ from typing import Any
 
 from roamstream.sessions.drain import Output, drain, prune
 from roamstream.sessions.exceptions import EventError, StateVersionError
-from roamstream.sessions.state import DEFAULT, VERSION, Params, State, to_us
+from roamstream.sessions.state import DEFAULT, VERSION, Params, State, to_us, upgrade
 from roamstream.sessions.station import apply_station
 from roamstream.sessions.transaction import apply_transaction
 
 
 def apply(state: State, event: dict[str, Any]) -> State:
-    """Fold one ``ocpp.transaction.v1`` (has ``action``) or ``ocpp.station.v1`` event into ``state``.
+    """Fold one ``ocpp.events.v1`` event (a transaction event has ``action``, else a station event) into
+    ``state``, in the order the connector received them.
 
     Updates ``state`` in place and returns it (no copy per event); the event is not modified.
     """
-    if state.get("v") != VERSION:
+    if state.get("v") != VERSION and upgrade(state).get("v") != VERSION:
         raise StateVersionError(f"session state of version {state.get('v')!r}; this fold reads {VERSION}")
     if event["charge_point_id"] != state["cp"]:
         raise EventError(f"event of {event['charge_point_id']!r} applied to the state of {state['cp']!r}")

@@ -14,7 +14,8 @@ from typing import Any
 
 from roamstream.sessions.exceptions import EventError
 
-VERSION = 1
+#: 2: ``sk`` (the clock skew of the latest transaction event), with which station events advance event time
+VERSION = 2
 
 State = dict[str, Any]
 Session = dict[str, Any]
@@ -27,8 +28,10 @@ _US = timedelta(microseconds=1)
 class Params:
     """Event-time rules of the fold (durations in event time, never the wall clock).
 
-    Event time (``state["wm"]``) is the latest station time of the charge point's transaction events, or
-    the ``now`` given to ``expire``; station events do not advance it.
+    Event time (``state["wm"]``) is the latest station time of the charge point's own events: a
+    transaction event's timestamp; a clock station event's (heartbeat, connection, boot, the connector's
+    tick) receive time less the clock skew of the latest transaction event (``sk``); or the ``now`` given
+    to ``expire``. Nothing else moves it, so completion is a function of the charge point's own stream.
     """
 
     #: a session without a stop and without events for this long is closed as estimated
@@ -58,6 +61,7 @@ def initial(charge_point_id: str) -> State:
         "v": VERSION,
         "cp": charge_point_id,
         "wm": None,  # watermark: latest event time seen (or given to expire)
+        "sk": None,  # received_at - timestamp of the latest transaction event (µs): station time of station events
         "open": {},  # canonical transaction id -> Session
         "alias": {},  # other transaction id of the same start (1.6 retries) -> canonical id
         "nk": {},  # 1.6 start natural key -> canonical transaction id
@@ -67,6 +71,15 @@ def initial(charge_point_id: str) -> State:
         "ls": {},  # ckey -> latest start time seen on it
         "stats": {"dup": 0, "late": 0, "orphan": 0},
     }
+
+
+def upgrade(state: State) -> State:
+    """A state of an earlier version in this version's shape (in place); states written by an older worker
+    stay readable after a deploy."""
+    if state.get("v") == 1:
+        state["sk"] = None
+        state["v"] = 2
+    return state
 
 
 def new_session(tx: str) -> Session:

@@ -11,15 +11,31 @@ STATUS_CHARGING = {"Charging": True, "SuspendedEV": False, "SuspendedEVSE": Fals
 AVAILABLE = "Available"
 
 
-def apply_station(state: State, event: dict[str, Any]) -> None:
-    """Record a STATUS event; other station events (boot, heartbeat, connection) are ignored.
+#: station events that carry no fact, only that the charge point's clock moved on
+CLOCK_KINDS = frozenset({"HEARTBEAT", "TICK", "CONNECTED", "DISCONNECTED", "BOOT"})
 
-    Station events do not advance the state's event time: they come from another topic, which the agent
-    may read ahead of (or behind) the transaction topic, and the rules that wait for event time to pass
-    wait for transaction facts (stops, samples).
+
+def apply_station(state: State, event: dict[str, Any]) -> None:
+    """Record a STATUS event's connector status; let the other station events advance event time.
+
+    A heartbeat, a connection, a boot or the connector's tick (``CLOCK_KINDS``) tells that the charge
+    point's clock has moved on: its event time becomes at least the event's receive time less the clock
+    skew of its latest transaction event (station time as that event's clock would read it; nothing before
+    the first transaction event). They come in the charge point's own stream, in the order they were
+    received (``roamstream.events``), so this depends on nothing but that stream. A status is a fact with
+    its own time (kept per connector, whatever the order of arrival) and does not move event time, so
+    that completion never depends on where a status falls among the transaction events.
     """
+    kind = event["kind"]
+    if kind in CLOCK_KINDS:
+        skew = state["sk"]
+        if skew is not None:
+            at = to_us(event["received_at"]) - skew
+            if state["wm"] is None or at > state["wm"]:
+                state["wm"] = at
+        return
     status = event.get("status")
-    if event["kind"] != "STATUS" or status is None:
+    if kind != "STATUS" or status is None:
         return
     ts = to_us(event["timestamp"])
     ck = ckey(event.get("evse_id"), event.get("connector_id"))

@@ -23,6 +23,7 @@ def apply_transaction(state: State, event: dict[str, Any]) -> None:
     ts = to_us(event["timestamp"])
     if state["wm"] is None or ts > state["wm"]:
         state["wm"] = ts
+    state["sk"] = to_us(event["received_at"]) - ts
     ck = ckey(event.get("evse_id"), event.get("connector_id"))
     tx = event.get("transaction_id")
     if tx is None:

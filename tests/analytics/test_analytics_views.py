@@ -6,7 +6,16 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from lake.records import cdr, dead_letter, push_result, sample, session, statement_line, transaction_event
+from lake.records import (
+    cdr,
+    dead_letter,
+    push_result,
+    sample,
+    session,
+    statement_line,
+    station_event,
+    transaction_event,
+)
 
 from analytics import VIEWS, LakeNotFoundError, UnknownQueryError, load, open_lake
 from roamstream.lake import TABLES
@@ -29,6 +38,7 @@ ONE_OF_EACH = {
     "push_results": [push_result("A", 1, ok=True, code=1000, latency=4.0)],
     "partner_statements": [statement_line("A", "1.2345")],
     "deadletter": [dead_letter("bad", occurred_at="2026-03-01T10:00:00")],
+    "station_events": [station_event("CP-1", "2026-03-01T10:00:00")],
 }
 
 
@@ -97,6 +107,10 @@ def test_records_landed_twice_in_different_files_are_counted_once(land: Land, la
         "deadletter": [
             dead_letter("bad", occurred_at="2026-03-01T10:00:00", offset=1),
             dead_letter("bad", occurred_at="2026-03-01T10:00:00", offset=2),
+        ],
+        "station_events": [
+            station_event("CP-1", "2026-03-01T10:00:00"),
+            station_event("CP-2", "2026-03-01T10:00:00"),
         ],
     }
     for table, records in twice.items():
@@ -176,3 +190,17 @@ def test_a_report_can_open_only_the_views_it_reads(land: Land, lake: Path) -> No
     assert {"cdrs", "stg_cdrs", "raw_cdrs", "stg_cdrs_compacted"} <= views
     assert "push_results" not in views and "sessions" not in views
     assert count(con, "cdrs") == 1
+def test_files_landed_before_a_column_was_added_still_read(lake: Path) -> None:
+    """Dead letters landed before ``letter_id`` existed (schema history) read with it null, deduplicated as
+    they were then."""
+    import pyarrow.parquet as pq
+
+    from roamstream.lake import write_batch
+
+    [path] = write_batch(str(lake), "deadletter", 0, 1, 2, [dead_letter("bad", occurred_at="2026-03-01T10:00:00")] * 2)
+    old = pq.read_table(path).drop_columns(["letter_id"])
+    pq.write_table(old, path)
+    assert "letter_id" not in pq.read_schema(path).names
+    con = open_lake(str(lake))
+    assert con.execute("select count(*), count(letter_id) from stg_deadletter").fetchall() == [(2, 0)]
+    assert count(con, "deadletter") == 1

@@ -39,6 +39,12 @@ def test_the_cdr_is_exactly_the_hand_priced_one():
     assert built.partner == "NL-EMA"
 
 
+def test_the_cdr_token_uid_is_the_id_tag_as_the_charge_point_read_it():
+    built = build(completed(id_tag="ema000001"))
+    assert built.data["cdr_token"] == expected_cdr()["cdr_token"] | {"uid": "ema000001"}
+    assert built.partner == "NL-EMA"
+
+
 def test_the_json_text_is_stable_and_has_no_float_artefacts():
     built = build()
     assert built.json == build().json

@@ -9,11 +9,12 @@ import pytest
 
 from roamstream.cdrs.exceptions import MissingReference
 from roamstream.cdrs.references import ParsedReferences, look_up
+from roamstream.ocpi.token import uid_key
 from tests.cdrs.cdr_fixtures import CP, completed, dumps, location, tariff, token
 
 
 def stores(*, with_token=True, with_location=True, tariffs=None):
-    tokens = {b"EMA000001": dumps(token()).encode()} if with_token else {}
+    tokens = {uid_key("EMA000001"): dumps(token()).encode()} if with_token else {}
     locations = {b"NL-RST-LOC-1": dumps(location()).encode()} if with_location else {}
     index = {f"{CP}-1".encode(): b"NL-RST-LOC-1"} if with_location else {}
     if tariffs is None:
@@ -28,6 +29,17 @@ def test_everything_known():
     assert refs.tariff["id"] == "T1"
     assert refs.tariff["elements"][0]["price_components"][0]["price"] == Decimal("0.4")  # exact, never float
     assert refs.last_updated == datetime(2026, 3, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("sent", ["ema000001", "Ema000001", "EMA000001"])
+def test_a_token_uid_matches_in_any_letter_case(sent):
+    """OCPI 2.2.1: Token.uid is a CiString; the station's idTag finds the token whatever its case."""
+    assert look_up(completed(id_tag=sent), *stores()).token.contract_id == "NL-EMA-C00000001"
+
+
+def test_the_uid_key_folds_ascii_letters_only():
+    assert uid_key("hoatag02") == uid_key("HOATAG02") == b"HOATAG02"
+    assert uid_key("tag-ä") != uid_key("TAG-Ä")  # not a CiString character: left as it is
 
 
 def test_last_updated_is_the_latest_of_the_three():

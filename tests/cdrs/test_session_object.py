@@ -16,7 +16,7 @@ LAST_EVENT = datetime(2026, 3, 2, 10, 0, 30, 250000, tzinfo=UTC)
 
 def snapshot(**overrides):
     record = {"session_id": f"{CP}-42", "charge_point_id": CP, "connector_id": 1, "evse_id": None,
-              "start": START, "end": None, "kwh": Decimal("6.123456"), "status": "ACTIVE",
+              "id_tag": "EMA000001", "start": START, "end": None, "kwh": Decimal("6.123456"), "status": "ACTIVE",
               "last_event": LAST_EVENT}
     record.update(overrides)
     return record
@@ -40,6 +40,11 @@ def test_an_active_session():
     assert exact(text) == as_exact(expected())
     assert "end_date_time" not in data
     assert data["kwh"] == Decimal("6.1235")  # rounded once, half up
+
+
+def test_the_cdr_token_uid_is_the_id_tag_as_the_charge_point_read_it():
+    data, _ = build_session(snapshot(id_tag="ema000001"), token_model(), location_model(), "EUR", CPO)
+    assert data["cdr_token"]["uid"] == "ema000001"
 
 
 def test_a_completed_session_ends_and_is_last_updated_at_its_end():

@@ -14,6 +14,7 @@ from ingest_api.records import (
     transaction_record,
 )
 from ingest_api.validation import parse, validate
+from roamstream import events
 from roamstream.avro import AvroSerde
 from roamstream.ocpi.tariff import Tariff
 
@@ -88,7 +89,5 @@ def test_transaction_record_takes_received_at_from_the_event_or_the_request():
     given = validate(TransactionEventIn, transaction_event(received_at="2026-11-01T10:00:01Z"))
     assert transaction_record(given, NOW)["received_at"] == datetime(2026, 11, 1, 10, 0, 1, tzinfo=UTC)
     serde = AvroSerde()
-    assert (
-        serde.decode("ocpp.transaction.v1", serde.encode("ocpp.transaction.v1", record))["meter_wh"]
-        == "1500.25"
-    )
+    decoded = events.decode(serde, events.encode(serde, record))
+    assert events.is_transaction(decoded) and decoded["meter_wh"] == "1500.25"

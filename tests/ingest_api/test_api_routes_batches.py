@@ -7,6 +7,8 @@ from decimal import Decimal
 import pytest
 from api_payloads import auth, statement_json, transaction_event
 
+from roamstream.events import decode, is_transaction
+
 STATEMENTS = "/ocpi/2.2.1/statements"
 BATCH = "/ocpi/2.2.1/transactions/batch"
 
@@ -93,10 +95,11 @@ def test_batch_publishes_each_event_keyed_by_charge_point_in_order(client, produ
     resp = client.post(BATCH, json=events, headers=auth())
     after = datetime.now(UTC)
     assert resp.status_code == 200, resp.json()
-    assert resp.json()["data"] == {"topic": "ocpp.transaction.v1", "records": 3, "keys": ["CP1", "CP2"]}
-    sent = producer.on("ocpp.transaction.v1")
+    assert resp.json()["data"] == {"topic": "ocpp.events.v1", "records": 3, "keys": ["CP1", "CP2"]}
+    sent = producer.on("ocpp.events.v1")
     assert [s.key for s in sent] == ["CP1", "CP2", "CP1"]
-    records = [serde.decode("ocpp.transaction.v1", s.value) for s in sent]
+    records = [decode(serde, s.value) for s in sent]
+    assert all(is_transaction(r) for r in records)  # the TransactionEvent branch of the union
     assert [r["event_id"] for r in records] == ["CP1-tx42-start", "CP2-tx1-start", "CP1-tx42-end"]
     assert before <= records[0]["received_at"] <= after
     assert records[2]["received_at"] == datetime(2026, 11, 1, 11, 0, 2, tzinfo=UTC)
@@ -109,7 +112,7 @@ def test_one_bad_event_rejects_the_whole_batch(client, producer):
     assert resp.status_code == 400
     fields = [p["field"] for p in resp.json()["data"]]
     assert fields == ["[1].kind", "[2].connector_id"]
-    assert producer.on("ocpp.transaction.v1") == []
+    assert producer.on("ocpp.events.v1") == []
 
 
 @pytest.mark.parametrize(
@@ -126,7 +129,7 @@ def test_batch_shape_problems(client, producer, body, message):
     resp = client.post(BATCH, json=body, headers=auth())
     assert resp.status_code == 400
     assert resp.json()["status_message"].startswith(message)
-    assert producer.on("ocpp.transaction.v1") == []
+    assert producer.on("ocpp.events.v1") == []
     assert len(producer.on("deadletter.v1")) == 1
 
 
@@ -136,4 +139,4 @@ def test_partial_delivery_failure_fails_the_batch(client, producer):
     resp = client.post(BATCH, json=events, headers=auth())
     assert (resp.status_code, resp.json()["status_code"]) == (503, 3000)
     assert "1 of 2 records" in resp.json()["status_message"]
-    assert [s.key for s in producer.on("ocpp.transaction.v1")] == ["CP1"]
+    assert [s.key for s in producer.on("ocpp.events.v1")] == ["CP1"]

@@ -216,3 +216,22 @@ def token_object(uid: str, last_updated: str, contract_id: str = "DE-EMS-C1") ->
         "uid": uid, "type": "RFID", "contract_id": contract_id, "issuer": "EMS", "valid": True,
         "whitelist": "ALLOWED",
     }, country_code="DE", party_id="EMS")
+def station_event(
+    cp: str, timestamp: str, kind: str = "MESSAGE", action: str | None = "DataTransfer", frame: str | None = "[2]"
+) -> dict[str, Any]:
+    return {
+        "charge_point_id": cp,
+        "ocpp_version": "2.0.1",
+        "kind": kind,
+        "timestamp": ts(timestamp),
+        "received_at": ts(timestamp),
+        "connector_id": None,
+        "evse_id": None,
+        "status": None,
+        "error_code": None,
+        "vendor": None,
+        "model": None,
+        "clock_skew_ms": 0,
+        "message_action": action,
+        "frame": frame,
+    }

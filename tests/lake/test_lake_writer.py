@@ -14,6 +14,7 @@ from lake.records import (
     sample,
     session,
     statement_line,
+    station_event,
     tariff_object,
     token_object,
     transaction_event,
@@ -162,6 +163,7 @@ def test_each_table_partitions_by_its_own_event_time(lake: Path) -> None:
         "push_results": push_result("A", 1, ok=True, code=1000, latency=12.5, at="2026-04-02T08:00:00"),
         "partner_statements": statement_line("A", "1", period=("2026-03-01", "2026-04-03")),
         "deadletter": dead_letter("bad", occurred_at="2026-09-09T00:00:00", event_time="2026-04-04T08:00:00"),
+        "station_events": station_event("CP-1", "2026-04-05T08:00:00"),
     }
     for index, (table, record) in enumerate(cases.items()):
         [path] = write_batch(str(lake), table, 0, index, index, [record])
@@ -184,6 +186,7 @@ def test_records_decoded_from_avro_land_in_every_table(lake: Path) -> None:
         "locations": location_object("LOC-1", "2026-03-01T10:00:00"),
         "tariffs": tariff_object("T-1", "2026-03-01T10:00:00"),
         "tokens": token_object("TOK-1", "2026-03-01T10:00:00"),
+        "station_events": station_event("CP-1", "2026-03-01T10:00:00"),
     }
     assert set(samples) == set(TABLES)
     for table, record in samples.items():

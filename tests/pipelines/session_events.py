@@ -34,4 +34,4 @@ def interleaved(cps: dict[str, float], sessions: int = 2) -> list[dict[str, Any]
 
 
 def items(events: list[dict[str, Any]], partition: int = 0) -> list[Item]:
-    return [Item(e["charge_point_id"].encode(), partition, "action" in e, e) for e in events]
+    return [Item(e["charge_point_id"].encode(), partition, e) for e in events]

@@ -1,17 +1,19 @@
-"""``SessionFolder``: a batch gives the outputs and table of per-event processing, whatever its size; the
-partition clock completes a quiet charge point's last session from other charge points' event time."""
+"""``SessionFolder``: a batch gives the outputs and table of per-event processing, whatever its size; a charge
+point's outputs depend on its own events only (not on the other charge points of its partition, batch
+boundaries or restart points); a quiet charge point's last session completes on the connector's ticks."""
 
 from __future__ import annotations
 
 import json
+import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.session_batches import Item, SessionFolder, clock_key
+from pipelines.session_batches import Item, SessionFolder
 from roamstream import sessions as fold
-from tests.pipelines.session_events import interleaved, items
-from tests.sessions.fixtures import at, status, tx_event
+from tests.pipelines.session_events import charge_point_events, interleaved, items
+from tests.sessions.fixtures import clock, status, tx_event
 
 PARAMS = fold.Params()
 
@@ -40,7 +42,7 @@ def per_event(all_items: list[Item], table: dict | None = None):
 
 
 def legacy_agent(events: list[dict]) -> list[tuple[bytes, str, dict]]:
-    """The agent before batching: load, apply, drain and store through JSON for every event (no clock)."""
+    """The agent before batching: load, apply, drain and store through JSON for every event."""
     table: dict[bytes, bytes] = {}
     outputs = []
     for event in events:
@@ -55,6 +57,13 @@ def legacy_agent(events: list[dict]) -> list[tuple[bytes, str, dict]]:
 
 EVENTS = interleaved({"CP-A": 0, "CP-B": 7, "CP-C": 13}, sessions=3)
 ITEMS = items(EVENTS)
+
+
+def by_charge_point(outputs: list[tuple[bytes, str, dict]]) -> dict[bytes, list[tuple[str, dict]]]:
+    out: dict[bytes, list[tuple[str, dict]]] = {}
+    for key, kind, record in outputs:
+        out.setdefault(key, []).append((kind, record))
+    return out
 
 
 def test_one_batch_equals_per_event_processing():
@@ -73,11 +82,11 @@ def test_states_held_between_write_backs_are_not_read_again():
     folder = SessionFolder(PARAMS, lambda key: reads.append(key) or table.get(key))
     half = len(ITEMS) // 2
     assert not folder.run(ITEMS[:half], flush=False).writes
-    seen = len(reads)
+    assert sorted(reads) == [b"CP-A", b"CP-B", b"CP-C"]
     folder.run(ITEMS[half:], flush=False)
-    assert {k for k in reads[seen:]} <= {b"CP-C"} | {k for k in reads[:seen]} - {b"CP-A", b"CP-B", b"CP-C"}
+    assert sorted(reads) == [b"CP-A", b"CP-B", b"CP-C"]  # held, not read again
     writes = folder.flush()
-    assert sorted(k for _, k, _ in writes) == sorted([b"CP-A", b"CP-B", b"CP-C", clock_key(0)])
+    assert sorted(k for _, k, _ in writes) == [b"CP-A", b"CP-B", b"CP-C"]
     assert folder.flush() == []
 
 
@@ -89,50 +98,47 @@ def test_forget_drops_unwritten_states():
     assert folder.flush() == []
 
 
-def test_each_charge_point_gets_the_outputs_of_the_legacy_per_event_agent_and_its_last_session():
-    # the partition clock may complete a session earlier than the charge point's own next event would, but
-    # with no late event the same records come out, per charge point in the same order; and the last
-    # sessions, which the legacy agent never completed, complete too
+def test_each_charge_point_gets_the_outputs_of_the_per_event_agent():
     outputs, failures, _ = run_in_batches(ITEMS, [])
-    legacy = legacy_agent(EVENTS)
     assert not failures
-    for cp in (b"CP-A", b"CP-B", b"CP-C"):
-        mine = [(kind, r) for k, kind, r in outputs if k == cp]
-        theirs = [(kind, r) for k, kind, r in legacy if k == cp]
-        for session in {r["session_id"] for _, r in theirs}:  # per session, in order
-            legacy_session = [o for o in theirs if o[1]["session_id"] == session]
-            assert [o for o in mine if o[1]["session_id"] == session][: len(legacy_session)] == legacy_session
-        assert [r["transaction_id"] for kind, r in mine if kind == fold.COMPLETED] == ["1", "2", "3"][
-            : 3 if cp != b"CP-C" else 2]
+    assert by_charge_point(outputs) == by_charge_point(legacy_agent(EVENTS))
+    # without a later event of its own, each charge point's last session waits (no other one completes it)
+    for cp, mine in by_charge_point(outputs).items():
+        assert [r["transaction_id"] for kind, r in mine if kind == fold.COMPLETED] == ["1", "2"], cp
 
 
-def test_the_partition_clock_completes_a_quiet_charge_points_last_session():
-    events = interleaved({"CP-QUIET": 0}, sessions=1) + interleaved({"CP-BUSY": 30}, sessions=2)
+def test_other_charge_points_never_complete_a_quiet_charge_points_session():
+    events = interleaved({"CP-QUIET": 0}, sessions=1) + interleaved({"CP-BUSY": 30}, sessions=3)
     events.sort(key=lambda e: e["timestamp"])
-    outputs, _, table = run_in_batches(items(events), [])
-    completed = [(key, r["transaction_id"]) for key, kind, r in outputs if kind == fold.COMPLETED]
-    assert (b"CP-QUIET", "1") in completed  # its own event time stopped at its stop (minute 35)
-    quiet = [i for i, (k, kind, _) in enumerate(outputs) if k == b"CP-QUIET" and kind == fold.COMPLETED][0]
-    # completed when CP-BUSY's events moved the partition past 35 + settle, not at the end of the batch
-    assert quiet < len(outputs) - 1
-    clock = json.loads(table[clock_key(0)])
-    assert clock["now"] == fold.state.to_us(max(e["timestamp"] for e in events if "action" in e))
-    assert "CP-QUIET" not in clock["due"] and "CP-BUSY" in clock["due"]
+    outputs, _, _ = run_in_batches(items(events), [])
+    assert not [r for k, kind, r in outputs if k == b"CP-QUIET" and kind == fold.COMPLETED]
 
 
-def test_the_clock_is_persisted_and_read_back_by_a_new_folder():
-    events = interleaved({"CP-QUIET": 0}, sessions=1)
-    _, _, table = run_in_batches(items(events), [])
-    assert json.loads(table[clock_key(0)])["due"] == {"CP-QUIET": fold.state.to_us(at(35) + PARAMS.settle)}
-    # a new folder (a restarted worker) reads the clock back; another charge point's later event completes it
-    later = tx_event("STARTED", 45, tx="9", cp="CP-OTHER", meter="0")
-    outputs, _, _ = run_in_batches(items([later]), [], table)
-    assert [(k, r["transaction_id"]) for k, kind, r in outputs if kind == fold.COMPLETED] == [(b"CP-QUIET", "1")]
+def test_the_connectors_ticks_complete_a_quiet_charge_points_last_session():
+    events = charge_point_events("CP-QUIET", 0, sessions=1)  # stopped at minute 35, Available at 35.5
+    ticks = [clock(m, cp="CP-QUIET") for m in (36, 38, 40, 42)]
+    outputs, _, _ = run_in_batches(items(events + ticks), [])
+    completed = [(i, r) for i, (k, kind, r) in enumerate(outputs) if kind == fold.COMPLETED]
+    assert [r["transaction_id"] for _, r in completed] == ["1"]
+    # completed by the tick that passed stop (35) + settle (5 min): minute 40, the third tick
+    straight = run_in_batches(items(events + ticks[:2]), [])[0]
+    assert not [o for o in straight if o[1] == fold.COMPLETED]
+    assert run_in_batches(items(events + ticks[:3]), [])[0] == outputs
 
 
-def test_station_events_do_not_move_the_clock():
-    events = interleaved({"CP-QUIET": 0}, sessions=1)
-    late_status = status(120, "Available", cp="CP-OTHER")
+def test_ticks_read_receive_time_through_the_last_clock_skew():
+    # the station's clock is 60 minutes behind: its events say minute m, received at m + 60
+    events = [dict(e, received_at=e["received_at"] + fold.Params().horizon / 24) for e in
+              charge_point_events("CP-SKEW", 0, sessions=1) if "action" in e]
+    late_tick = clock(60 + 39, cp="CP-SKEW")  # minute 39 on the station's clock: before stop + settle
+    tick = clock(60 + 41, cp="CP-SKEW")  # minute 41: after
+    assert not [o for o in run_in_batches(items([*events, late_tick]), [])[0] if o[1] == fold.COMPLETED]
+    assert [o for o in run_in_batches(items([*events, tick]), [])[0] if o[1] == fold.COMPLETED]
+
+
+def test_statuses_do_not_move_event_time():
+    events = charge_point_events("CP-QUIET", 0, sessions=1)
+    late_status = status(120, "Available", cp="CP-QUIET")
     outputs, _, _ = run_in_batches(items([*events, late_status]), [])
     assert not [o for o in outputs if o[1] == fold.COMPLETED]
 
@@ -141,7 +147,7 @@ def test_a_failing_event_in_a_batch_is_undone_and_reported_as_per_event():
     n = 12
     bad = dict(EVENTS[n], charge_point_id="CP-ELSEWHERE")  # under a key that has a state: the fold refuses it
     key = EVENTS[n]["charge_point_id"].encode()
-    broken = [*ITEMS[:n], Item(key, 0, True, bad), *ITEMS[n:]]
+    broken = [*ITEMS[:n], Item(key, 0, bad), *ITEMS[n:]]
     batch = run_in_batches(broken, [])
     assert batch == per_event(broken)
     assert [k for k, _ in batch[1]] == [key]
@@ -149,15 +155,87 @@ def test_a_failing_event_in_a_batch_is_undone_and_reported_as_per_event():
 
 
 def test_an_undecodable_record_is_reported_and_changes_nothing():
-    broken = [*ITEMS[:3], Item(b"CP-A", 0, True, None, "bad magic byte 7"), *ITEMS[3:]]
+    broken = [*ITEMS[:3], Item(b"CP-A", 0, None, "bad magic byte 7"), *ITEMS[3:]]
     outputs, failures, table = run_in_batches(broken, [7])
     assert failures == [(b"CP-A", "bad magic byte 7")]
     assert (outputs, table) == run_in_batches(ITEMS, [6])[::2]
 
 
-def test_partitions_have_their_own_clocks():
-    quiet = items(interleaved({"CP-QUIET": 0}, sessions=1), partition=0)
-    busy = items([tx_event("STARTED", 300, tx="1", cp="CP-BUSY", meter="0")], partition=1)
-    outputs, _, table = run_in_batches(quiet + busy, [])
-    assert not [o for o in outputs if o[1] == fold.COMPLETED and o[0] == b"CP-QUIET"]
-    assert json.loads(table[clock_key(1)])["now"] == fold.state.to_us(at(300))
+# -- the determinism property (issue: the same events give the same sessions, whatever the interleaving,
+#    the batches and the restart points) --
+
+def _stream(cp: str, offset: float, rng: random.Random) -> list[dict]:
+    """One charge point's own stream in receive order: sessions, statuses, a late offline-queued sample,
+    and ticks after its last stop so that every session completes."""
+    events = charge_point_events(cp, offset, sessions=rng.randint(1, 3), every=rng.choice([5, 7]))
+    stop = max(e["timestamp"] for e in events if e.get("kind") == "ENDED")
+    last_tx = max(e["transaction_id"] for e in events if e.get("kind") == "ENDED")
+    late = tx_event("UPDATED", 34.5 + offset, tx="1", cp=cp, received=offset + 36, offline=True,
+                    samples=[])  # an offline-queued message received after the stop
+    events.insert(len(events) - 1, late)
+    minutes = (stop - events[0]["timestamp"]).total_seconds() / 60 + offset
+    events += [clock(minutes + m, cp=cp) for m in (2, 4, 6, 8)]
+    assert last_tx
+    return events
+
+
+def _interleavings(a: list[dict], b: list[dict], picks: list[bool]) -> list[dict]:
+    """``a`` and ``b`` merged in an order ``picks`` chooses, each keeping its own order."""
+    out, i, j = [], 0, 0
+    for pick in picks:
+        if (pick and i < len(a)) or j >= len(b):
+            if i < len(a):
+                out.append(a[i])
+                i += 1
+        else:
+            out.append(b[j])
+            j += 1
+    return out + a[i:] + b[j:]
+
+
+def _restarted(all_items: list[Item], cuts: list[int], flush_every: int, crash_at: int, lost: int):
+    """A worker that crashes after ``crash_at`` items, having written back only up to an earlier flush
+    (``lost`` batches not written back), and a new worker that folds again from the last written state's
+    offset: the at-least-once restart. Outputs of both, in order."""
+    table: dict[bytes, bytes] = {}
+    folder = SessionFolder(PARAMS, table.get)
+    outputs = []
+    bounds = [0, *sorted(set(c for c in cuts if 0 < c < crash_at)), crash_at]
+    committed = 0
+    for n, (lo, hi) in enumerate(zip(bounds, bounds[1:], strict=False)):
+        result = folder.run(all_items[lo:hi], flush=False)
+        outputs += [(key, o.kind, o.record) for key, o, _ in result.outputs]
+        if (n + 1) % flush_every == 0 and len(bounds) - 2 - n >= lost:
+            for _, key, value in folder.flush():
+                table[key] = value
+            committed = hi  # events up to here are acked: a restart starts after them
+    again, _, _ = run_in_batches(all_items[committed:], [c - committed for c in cuts if c > committed], table)
+    return outputs + again
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), picks=st.lists(st.booleans(), max_size=200),
+       cuts=st.lists(st.integers(1, 150), max_size=10), flush_every=st.integers(1, 4),
+       crash=st.floats(0.05, 0.95), lost=st.integers(0, 2))
+def test_any_interleaving_batching_and_restart_gives_each_charge_point_the_same_sessions(
+        seed, picks, cuts, flush_every, crash, lost):
+    rng = random.Random(seed)
+    a, b = _stream("CP-A", 0, rng), _stream("CP-B", rng.randint(0, 90), rng)
+    straight = {cp: legacy_agent(events) for cp, events in (("CP-A", a), ("CP-B", b))}
+    mixed = items(_interleavings(a, b, picks))
+    outputs, failures, _ = run_in_batches(mixed, cuts, flush_every=flush_every)
+    assert not failures
+    mine = by_charge_point(outputs)
+    for cp, theirs in straight.items():
+        assert mine[cp.encode()] == [(kind, r) for _, kind, r in theirs]
+        assert [r for kind, r in mine[cp.encode()] if kind == fold.COMPLETED]  # the ticks completed them
+    # a crash at any point, with some batches not written back: the restarted worker emits some outputs
+    # again, but every output is one of the straight run's, identical, and every session completes
+    restarted = _restarted(mixed, cuts, flush_every, max(1, int(len(mixed) * crash)), lost)
+    for cp, theirs in straight.items():
+        expected = [(kind, r) for _, kind, r in theirs]
+        again = [(kind, r) for k, kind, r in restarted if k == cp.encode()]
+        assert all(o in expected for o in again)
+        completed = {r["session_id"]: r for kind, r in again if kind == fold.COMPLETED}
+        assert sorted(completed.values(), key=lambda r: r["session_id"]) == sorted(
+            (r for kind, r in expected if kind == fold.COMPLETED), key=lambda r: r["session_id"])

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 import pytest
 
 from ingest_api.records import object_record
-from pipelines import session_batches, sessions
+from pipelines import sessions
 from pipelines.app import create_app
 from pipelines.deadletter import DeadLetters
 from pipelines.tables import Tables, declare_tables
 from pipelines.topics import Topics, declare_topics
+from roamstream import events as event_stream
 from roamstream import sessions as fold
 from roamstream.avro import AvroSerde
 from roamstream.config import Settings
@@ -24,14 +25,14 @@ from roamstream.demo import seed
 from roamstream.ocpi.location import Location
 from roamstream.ocpi.token import Token
 from tests.pipelines.session_events import interleaved, items
-from tests.sessions.fixtures import at
+from tests.sessions.fixtures import at, clock
 
 CPS = {"CP-A": 0, "CP-B": 7, "CP-C": 13}
 
 
 def transactions(cps: dict[str, float], sessions: int) -> list[dict]:
-    """The transaction events only: a test channel has one topic, so the agent reads every record as one."""
-    return [e for e in interleaved(cps, sessions) if "action" in e]
+    """The charge points' events (transactions and statuses), as ``ocpp.events.v1`` holds them."""
+    return interleaved(cps, sessions)
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Sent:
     snapshots: list[tuple[bytes, dict]] = field(default_factory=list)
     dead: list[dict] = field(default_factory=list)
     changelog: list[tuple[int, bytes, bytes]] = field(default_factory=list)
+    waiting: list[tuple[int, bytes, bytes | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -48,6 +50,10 @@ class Harness:
     serde: AvroSerde
     tables: Tables
     sent: Sent
+    stage: sessions.SessionsStage
+
+    def encode(self, event: dict) -> bytes:
+        return event_stream.encode(self.serde, event)
 
     async def put(self, key: bytes, value: bytes, partition: int = 0):
         """``agent.put`` without waiting, plus the reference the conductor takes for the stream it feeds (so
@@ -71,10 +77,15 @@ class Harness:
             await asyncio.sleep(0.01)
 
 
-def seed_reference(tables: Tables) -> None:
+def seed_token(tables: Tables) -> None:
     token = Token.model_validate(seed.token(seed.PARTNERS[0], 1) | {"uid": "TAG1"})
-    location = Location.model_validate(seed.location(list(CPS)))
     tables.tokens.data[b"TAG1"] = object_record(token, "TAG1")["ocpi_json"].encode()
+
+
+def seed_reference(tables: Tables, token: bool = True) -> None:
+    if token:
+        seed_token(tables)
+    location = Location.model_validate(seed.location(list(CPS)))
     key = f"{location.country_code}-{location.party_id}-{location.id}".encode()
     tables.locations.data[key] = object_record(location, location.id)["ocpi_json"].encode()
     for evse in location.evses:
@@ -87,11 +98,22 @@ def flush_interval_s() -> float:
 
 
 @pytest.fixture
-async def harness(monkeypatch, flush_interval_s: float) -> AsyncIterator[Harness]:
+def token_known() -> bool:
+    return True
+
+
+@pytest.fixture
+def reference_wait_s() -> float:
+    return 30.0
+
+
+@pytest.fixture
+async def harness(monkeypatch, flush_interval_s: float, token_known: bool, reference_wait_s: float
+                  ) -> AsyncIterator[Harness]:
     settings = Settings()
     settings = settings.model_copy(update={"pipeline": settings.pipeline.model_copy(
         update={"sessions_batch_max": 50, "sessions_batch_within_s": 0.02,
-                "sessions_flush_interval_s": flush_interval_s})})
+                "sessions_flush_interval_s": flush_interval_s, "reference_wait_s": reference_wait_s})})
     app = create_app(settings)
     serde = AvroSerde()
     topics: Topics = declare_topics(app, settings)
@@ -111,43 +133,44 @@ async def harness(monkeypatch, flush_interval_s: float) -> AsyncIterator[Harness
     monkeypatch.setattr(topics.deadletter, "send", dead_send)
     monkeypatch.setattr(tables.session_state, "send_changelog",
                         lambda partition, key, value, *a, **k: sent.changelog.append((partition, key, value)))
-    seed_reference(tables)
-    sessions.register(app, topics, tables, serde, DeadLetters(topics.deadletter, serde), settings.pipeline)
+    monkeypatch.setattr(tables.waiting_snapshots, "send_changelog",
+                        lambda partition, key, value, *a, **k: sent.waiting.append((partition, key, value)))
+    seed_reference(tables, token=token_known)
+    stage = sessions.register(app, topics, tables, serde, DeadLetters(topics.deadletter, serde), settings.pipeline)
     # the consumer's end of the partition (the agent writes back at once when it is near): far ahead here
     monkeypatch.setattr(app.consumer, "highwater", lambda tp: 10**9)
     async with app.agents["sessions"].test_context() as agent:
-        yield Harness(agent, serde, tables, sent)
+        yield Harness(agent, serde, tables, sent, stage)
 
 
 async def test_events_in_snapshots_and_completed_sessions_out(harness: Harness):
     events = transactions(CPS, sessions=2)
     for item in items(events):
-        await harness.put(item.key, harness.serde.encode("ocpp.transaction.v1", item.record))
-    # CP-A and CP-B: both sessions (the last ones by the partition clock); CP-C: its first session only
-    await harness.until(lambda: len(harness.sent.completed) == 5, "five completed sessions")
+        await harness.put(item.key, harness.encode(item.record))
+    # each charge point's first session (its second start moved its own event time past the first's
+    # stop + settle); the last ones wait for events of their own charge point
+    await harness.until(lambda: len(harness.sent.completed) == 3, "three completed sessions")
     completed = harness.sent.completed
-    assert sorted((k, r["transaction_id"]) for k, r in completed) == [
-        (b"CP-A", "1"), (b"CP-A", "2"), (b"CP-B", "1"), (b"CP-B", "2"), (b"CP-C", "1")]
+    assert sorted((k, r["transaction_id"]) for k, r in completed) == [(b"CP-A", "1"), (b"CP-B", "1"), (b"CP-C", "1")]
     first = next(r for k, r in completed if k == b"CP-A")
     assert (first["start"], first["end"], first["meter_start_wh"], first["meter_stop_wh"]) == (
         at(0), at(35), "0", "5250")
     statuses = [(k, r["status"]) for k, r in harness.sent.snapshots]
-    assert statuses.count((b"CP-A", "COMPLETED")) == 2 and (b"CP-C", "ACTIVE") in statuses
+    assert statuses.count((b"CP-A", "COMPLETED")) == 1 and (b"CP-C", "ACTIVE") in statuses
     assert json.loads(harness.sent.snapshots[0][1]["ocpi_json"])["status"] == "ACTIVE"
     assert not harness.sent.dead
-    # the table holds every charge point's state and the partition clock, as the changelog says
+    # the table holds every charge point's state, as the changelog says
     table = harness.tables.session_state
     last = {key: value for _, key, value in harness.sent.changelog}
     assert {k: table.data[k] for k in last} == last
-    assert json.loads(last[b"CP-C"])["open"] and not json.loads(last[b"CP-A"])["open"]
-    assert json.loads(last[session_batches.clock_key(0)])["now"] == fold.state.to_us(max(e["timestamp"] for e in events
-                                                                                 if "action" in e))
+    assert sorted(last) == [b"CP-A", b"CP-B", b"CP-C"]
+    assert all(len(json.loads(last[k])["open"]) == 1 for k in last)
 
 
 async def test_at_most_one_changelog_write_per_charge_point_per_batch(harness: Harness):
     events = transactions({"CP-A": 0}, sessions=1)
     for item in items(events):
-        await harness.put(item.key, harness.serde.encode("ocpp.transaction.v1", item.record))
+        await harness.put(item.key, harness.encode(item.record))
     await harness.until(lambda: harness.sent.changelog, "a changelog write")
     await harness.until(lambda: json.loads(harness.tables.session_state.data[b"CP-A"])["wm"] is not None
                         and len(harness.sent.snapshots) >= 1, "the events folded")
@@ -157,7 +180,7 @@ async def test_at_most_one_changelog_write_per_charge_point_per_batch(harness: H
 
 async def test_an_undecodable_record_goes_to_the_dead_letter_topic_and_the_rest_is_folded(harness: Harness):
     events = transactions({"CP-A": 0}, sessions=1)
-    good = [harness.serde.encode("ocpp.transaction.v1", e) for e in events]
+    good = [harness.encode(e) for e in events]
     await harness.put(b"CP-A", b"\x07 not avro")
     for value in good:
         await harness.put(b"CP-A", value)
@@ -170,10 +193,10 @@ async def test_an_undecodable_record_goes_to_the_dead_letter_topic_and_the_rest_
 
 async def test_an_event_the_fold_refuses_is_dead_lettered_with_the_state_unchanged(harness: Harness):
     events = transactions({"CP-A": 0}, sessions=1)
-    encoded = [harness.serde.encode("ocpp.transaction.v1", e)
+    encoded = [harness.encode(e)
                for e in events]
     stranger = dict(events[1], charge_point_id="CP-OTHER")  # under CP-A's key
-    for value in [*encoded[:3], harness.serde.encode("ocpp.transaction.v1", stranger), *encoded[3:]]:
+    for value in [*encoded[:3], harness.encode(stranger), *encoded[3:]]:
         await harness.put(b"CP-A", value)
     await harness.until(lambda: harness.sent.dead, "a dead letter")
     assert "CP-OTHER" in harness.sent.dead[0]["reason"]
@@ -186,7 +209,7 @@ async def test_an_event_the_fold_refuses_is_dead_lettered_with_the_state_unchang
 @pytest.mark.parametrize("flush_interval_s", [3600.0])
 async def test_events_are_acked_only_once_their_states_are_written_back(harness: Harness):
     events = transactions({"CP-A": 0}, sessions=1)
-    put = [await harness.put(b"CP-A", harness.serde.encode("ocpp.transaction.v1", e)) for e in events]
+    put = [await harness.put(b"CP-A", harness.encode(e)) for e in events]
     await harness.until(lambda: len(harness.sent.snapshots) >= 3, "snapshots of the folded events")
     # folded and sent, but not yet written back: nothing may be committed
     assert not harness.sent.changelog
@@ -195,15 +218,56 @@ async def test_events_are_acked_only_once_their_states_are_written_back(harness:
 
 async def test_written_back_events_are_acked(harness: Harness):
     events = transactions({"CP-A": 0}, sessions=1)
-    put = [await harness.put(b"CP-A", harness.serde.encode("ocpp.transaction.v1", e)) for e in events]
+    put = [await harness.put(b"CP-A", harness.encode(e)) for e in events]
     await harness.until(lambda: all(event.message.acked for event in put), "every event acked")
-    assert json.loads(harness.tables.session_state.data[b"CP-A"])["wm"] == fold.state.to_us(events[-1]["timestamp"])
+    last_tx = max(e["timestamp"] for e in events if "action" in e)
+    assert json.loads(harness.tables.session_state.data[b"CP-A"])["wm"] == fold.state.to_us(last_tx)
 
 
 @pytest.mark.parametrize("flush_interval_s", [3600.0])
 async def test_a_worker_that_keeps_up_writes_back_after_every_batch(harness: Harness, monkeypatch):
     monkeypatch.setattr(harness.agent.app.consumer, "highwater", lambda tp: None)  # nothing known beyond
     events = transactions({"CP-A": 0}, sessions=1)
-    put = [await harness.put(b"CP-A", harness.serde.encode("ocpp.transaction.v1", e)) for e in events]
+    put = [await harness.put(b"CP-A", harness.encode(e)) for e in events]
     await harness.until(lambda: all(event.message.acked for event in put), "every event acked")
-    assert json.loads(harness.tables.session_state.data[b"CP-A"])["wm"] == fold.state.to_us(events[-1]["timestamp"])
+    last_tx = max(e["timestamp"] for e in events if "action" in e)
+    assert json.loads(harness.tables.session_state.data[b"CP-A"])["wm"] == fold.state.to_us(last_tx)
+
+
+@pytest.mark.parametrize("token_known", [False])
+async def test_snapshots_wait_for_their_token_and_go_out_in_order_once_it_is_known(harness: Harness):
+    events = transactions({"CP-A": 0}, sessions=1) + [clock(41, cp="CP-A")]  # a tick past stop + settle
+    for event in events:
+        await harness.put(b"CP-A", harness.encode(event))
+    await harness.until(lambda: harness.sent.completed, "the session completed")
+    await harness.until(lambda: harness.sent.waiting and harness.sent.waiting[-1][2] is not None,
+                        "the snapshots waiting")
+    assert not harness.sent.snapshots and not harness.sent.dead
+    waiting = json.loads(harness.sent.waiting[-1][2])
+    assert waiting["reason"] == "unknown token 'TAG1'"
+    kinds = [s["status"] for s in waiting["snapshots"]]
+    assert kinds[0] == "ACTIVE" and kinds[-1] == "COMPLETED"
+    await harness.stage.send_waiting()  # the stage's timer: still unknown, still waiting
+    assert not harness.sent.snapshots and not harness.sent.dead
+    seed_token(harness.tables)  # the token PUT arrives after the traffic
+    await harness.stage.send_waiting()
+    assert len(harness.sent.snapshots) == len(kinds)
+    assert [r["status"] for _, r in harness.sent.snapshots] == kinds
+    assert harness.sent.waiting[-1] == (0, b"CP-A-1", None)  # no longer waiting (a tombstone)
+    assert not harness.sent.dead
+
+
+@pytest.mark.parametrize(("token_known", "reference_wait_s"), [(False, 0.3)])
+async def test_snapshots_whose_token_never_comes_are_dead_lettered_after_the_wait(harness: Harness):
+    events = transactions({"CP-A": 0}, sessions=1) + [clock(41, cp="CP-A")]
+    for event in events:
+        await harness.put(b"CP-A", harness.encode(event))
+    await harness.until(lambda: harness.sent.completed, "the session completed")
+    await harness.until(lambda: harness.sent.waiting, "the snapshots waiting")
+    await asyncio.sleep(0.3)
+    await harness.stage.send_waiting()  # the stage's timer, once the wait is over
+    assert harness.sent.waiting[-1][2] is None
+    assert not harness.sent.snapshots
+    assert harness.sent.dead and all(d["stage"] == "sessions" for d in harness.sent.dead)
+    assert all("unknown token 'TAG1' (waited 0.3 s for it)" in d["reason"] for d in harness.sent.dead)
+    assert json.loads(harness.sent.dead[-1]["payload"])["status"] == "COMPLETED"

@@ -1,6 +1,7 @@
-"""The sessions stage in a real worker on the embedded broker: the partition clock completes a quiet charge
-point's last session from another charge point's events, also across a restart (clock and states recovered
-from the changelog), and exactly once. Records go in through Kafka and are read back from Kafka."""
+"""The sessions stage in a real worker on the embedded broker: a quiet charge point's last session completes
+on its own clock (the connector's TICK station events), never on another charge point's events, also across a
+restart (states recovered from the changelog), and exactly once. Records go in through Kafka and are read back
+from Kafka."""
 
 from __future__ import annotations
 
@@ -12,14 +13,14 @@ from collections.abc import Callable
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
-from pipelines.session_batches import clock_key
 from pipelines.worker import Worker
 from roamstream.avro import serde_for
 from roamstream.config import Settings
+from roamstream.events import TOPIC, encode
 from roamstream.sessions.state import to_us
 from roamstream.topics import spec
 from tests.pipelines.session_events import charge_point_events
-from tests.sessions.fixtures import at, sample, tx_event
+from tests.sessions.fixtures import at, clock, sample, tx_event
 
 pytestmark = pytest.mark.integration
 
@@ -64,34 +65,42 @@ async def eventually(condition: Callable[[], bool], what: str, limit_s: float = 
 
 
 def send(settings: Settings, events: list[dict]) -> None:
-    """Transaction events to partition 0 (both charge points share it, hence its clock), in order."""
+    """Events of ocpp.events.v1 to partition 0 (both charge points share it), in order."""
     serde = serde_for(None)
     producer = Producer({"bootstrap.servers": settings.kafka.bootstrap_servers})
     for event in events:
-        producer.produce(settings.topic("ocpp.transaction.v1"), serde.encode("ocpp.transaction.v1", event),
-                         event["charge_point_id"], partition=0)
+        producer.produce(settings.topic(TOPIC), encode(serde, event), event["charge_point_id"], partition=0)
     producer.flush(10)
 
 
-async def test_a_quiet_charge_points_session_completes_on_the_partition_clock_across_a_restart(topics):
+async def test_a_quiet_charge_points_session_completes_on_its_own_ticks_across_a_restart(topics):
     settings = topics
     quiet = [e for e in charge_point_events("CP-QUIET", 0, sessions=1) if "action" in e]  # stop at minute 35
     completed = Completed(settings)
     try:
         async with Worker(settings) as worker:
-            send(settings, [*quiet, tx_event("STARTED", 38, tx="7", cp="CP-BUSY", meter="0")])
+            send(settings, [*quiet, clock(38, cp="CP-QUIET"),
+                            tx_event("STARTED", 38, tx="7", cp="CP-BUSY", meter="0")])
             table = worker.app.tables["session_state"]
-            await eventually(lambda: table.get(clock_key(0)) is not None
-                             and b'"now":%d' % to_us(at(38)) in table.get(clock_key(0)),
-                             "the partition clock written back at minute 38")
+            await eventually(lambda: table.get(b"CP-QUIET") is not None
+                             and b'"wm":%d' % to_us(at(38)) in table.get(b"CP-QUIET"),
+                             "CP-QUIET's state written back at its tick of minute 38")
         assert completed.ids() == []  # 38 < stop 35 + settle 5
-        async with Worker(settings):
-            send(settings, [tx_event("UPDATED", 41, tx="7", cp="CP-BUSY", samples=[sample(41, "300")])])  # > 40
+        async with Worker(settings) as worker:
+            table = worker.app.tables["session_state"]
+            # another charge point's time never completes CP-QUIET's session: only its own clock does
+            send(settings, [tx_event("UPDATED", 90, tx="7", cp="CP-BUSY", samples=[sample(90, "300")]),
+                            clock(39, cp="CP-QUIET")])
+            await eventually(lambda: b'"wm":%d' % to_us(at(39)) in (table.get(b"CP-QUIET") or b""),
+                             "CP-QUIET's state at its tick of minute 39, after CP-BUSY's minute 90")
+            assert completed.ids() == []
+            send(settings, [clock(40.5, cp="CP-QUIET")])  # > 40: its own tick completes it
             await eventually(lambda: ("CP-QUIET", "1") in completed.ids(), "CP-QUIET's session completed")
-            # CP-BUSY's session completes after it, in the same partition: then nothing else is on its way
-            send(settings, [tx_event("ENDED", 50, tx="7", cp="CP-BUSY", meter="900", stop_reason="Local"),
-                            tx_event("UPDATED", 60, tx=None, cp="CP-BUSY", connector=0,
-                                     samples=[sample(60, "900", context="Sample.Clock")])])
+            assert completed.records[0]["end"] == at(35)
+            # later ticks of CP-QUIET and CP-BUSY's own stop: CP-BUSY completes, CP-QUIET never again
+            send(settings, [clock(60, cp="CP-QUIET"), clock(61, "HEARTBEAT", cp="CP-QUIET"),
+                            tx_event("ENDED", 100, tx="7", cp="CP-BUSY", meter="900", stop_reason="Local"),
+                            clock(106, cp="CP-BUSY")])
             await eventually(lambda: ("CP-BUSY", "7") in completed.ids(), "CP-BUSY's session completed")
         assert completed.ids() == [("CP-QUIET", "1"), ("CP-BUSY", "7")]
         quiet_record = completed.records[0]

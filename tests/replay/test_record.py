@@ -1,7 +1,8 @@
 """The recorder: the real stack (ingest API, OCPP endpoint with the ``ocpp`` client, worker) fed the
-fixture's reference data and fleets — one station per fleet, both OCPP versions, every fault — and its
-input topics read back into a recording. The replay of that recording gives byte for byte the CDRs the
-live worker priced while it was recorded."""
+fixture's reference data and fleets — every fleet, both OCPP versions, every fault, offline queues included —
+and its input topics read back into a recording. The replay of that recording gives byte for byte the CDRs the
+live worker priced while it was recorded (issue 9: live and replayed CDRs never differ), on several sizes, the
+size of the issue's report (8 stations x 3 sessions per fleet) twice."""
 
 from __future__ import annotations
 
@@ -14,10 +15,15 @@ from roamstream.replay.record import record
 pytestmark = pytest.mark.integration
 
 
-async def test_a_recording_of_the_live_stack_replays_to_the_cdrs_the_live_worker_priced(settings, tmp_path):
-    path = tmp_path / "small.jsonl.gz"
-    recorded = await record(settings, path, stations=1, sessions=1, live=True, live_wait_s=90)
-    assert recorded.recording.sessions == len(fleets()) == 12
-    assert recorded.live is not None and len(recorded.live) == 12, "the live worker did not price every session"
+@pytest.mark.parametrize("stations, sessions", [(8, 3), (8, 3), (12, 3)], ids=["8x3", "8x3-again", "12x3"])
+async def test_a_recording_of_the_live_stack_replays_to_the_cdrs_the_live_worker_priced(
+        settings, tmp_path, stations, sessions):
+    path = tmp_path / "recording.jsonl.gz"
+    recorded = await record(settings, path, stations=stations, sessions=sessions, live=True, live_wait_s=180)
+    expected = len(fleets()) * stations * sessions
+    assert recorded.recording.sessions == expected
+    offline = [f for f in fleets(stations, sessions) if any("offline" in fault for fault in f.faults)]
+    assert offline, "no offline-queue fleet recorded"
+    assert recorded.live is not None and len(recorded.live) == expected, "the live worker did not price every session"
     result = await replay(settings, read_recording(path))
     assert result.cdrs == recorded.live, diff(recorded.live, result.cdrs)

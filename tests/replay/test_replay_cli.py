@@ -22,7 +22,7 @@ def one_fleet(path: Path) -> int:
     full = read_recording(RECORDING)
     kept = tuple(r for r in full.records if r.topic.startswith("ocpi.") or r.key.decode().startswith(FLEET))
     sessions = 3 * 8
-    write_recording(path, Recording(kept, sessions))
+    write_recording(path, Recording(kept, sessions, {}, full.version))  # version 1: the CLI upgrades it
     return sessions
 
 

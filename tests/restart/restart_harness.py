@@ -31,6 +31,7 @@ from connectors.ocpp.simulator import SimulatedSession, simulate
 from ingest_api.records import object_record
 from pipelines.compat import true_end_offsets
 from pipelines.tables import TABLES
+from roamstream import events
 from roamstream.asgi import ServedApp
 from roamstream.avro import AvroSerde
 from roamstream.config import Partner, Settings
@@ -42,7 +43,8 @@ from roamstream.ocpi.tariff import Tariff
 from roamstream.ocpi.token import Token
 
 REPO = Path(__file__).resolve().parents[2]
-FEED_TOPICS = ("ocpp.transaction.v1", "ocpp.station.v1")
+#: what the connector publishes of a charge point's traffic: its transaction and station events, in one topic
+FEED_TOPICS = (events.TOPIC,)
 PARTNER = seed.PARTNERS[0]
 EMSP_TOKEN = "token-b-restart"
 #: liveness bound for anything the pipeline must eventually do (a loaded 2-core machine), not a speed check
@@ -57,8 +59,8 @@ class Record:
 
 
 class RecordingProducer:
-    """The OCPP connector's producer, keeping what the broker took for the transaction and station topics,
-    in delivery order (per charge point, the order the connector published)."""
+    """The OCPP connector's producer, keeping what the broker took for ``ocpp.events.v1`` (transaction and
+    station events alike), in delivery order (per charge point, the order the connector published)."""
 
     def __init__(self, producer: AsyncProducer) -> None:
         self._producer = producer
@@ -123,10 +125,10 @@ def split_mid_session(records: list[Record], serde: AvroSerde, parts: int) -> li
 
 
 def _inside_transaction(record: Record, serde: AvroSerde) -> bool:
-    if record.topic != "ocpp.transaction.v1":
+    if record.topic != events.TOPIC:
         return False
-    event = serde.decode("ocpp.transaction.v1", record.value)
-    return event["kind"] == "UPDATED" and event["transaction_id"] is not None
+    event = events.decode(serde, record.value)
+    return events.is_transaction(event) and event["kind"] == "UPDATED" and event["transaction_id"] is not None
 
 
 @dataclass(frozen=True)

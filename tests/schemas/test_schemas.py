@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 
 import schemas
+from roamstream import events
 from roamstream.avro import AvroSerde, SerdeError, schema_id
 from roamstream.topics import CATALOG
 
@@ -39,13 +40,14 @@ def test_without_logical_types_timestamps_stay_microseconds_and_the_rest_is_the_
     assert serde.decode("ocpi.object.v1", payload) == record  # each way keeps its own parsed schemas
 
 
-def test_a_payload_of_another_schema_is_still_refused_without_logical_types():
+@pytest.mark.parametrize("reader", [events.TOPIC, events.LEGACY_TRANSACTIONS])
+def test_a_payload_of_another_schema_is_still_refused_without_logical_types(reader):
     serde = AvroSerde()
     payload = serde.encode("ocpi.object.v1", {"country_code": "NL", "party_id": "RST", "id": "T1",
                                               "last_updated": datetime(2026, 1, 1, tzinfo=UTC), "deleted": False,
                                               "ocpi_json": "{}"})
     with pytest.raises(SerdeError):
-        serde.decode("ocpp.transaction.v1", payload, logical_types=False)
+        serde.decode(reader, payload, logical_types=False)
 
 
 def sample(schema, named=None):
@@ -95,6 +97,30 @@ def test_data_written_with_a_previous_version_still_reads(name, version):
     for field in schemas.raw(name)["fields"]:
         if field["name"] in added:
             assert decoded[field["name"]] == field["default"]
+
+
+@pytest.mark.parametrize(
+    ("legacy", "branch"), [(events.LEGACY_TRANSACTIONS, events.TRANSACTION), (events.LEGACY_STATIONS, events.STATION)]
+)
+def test_records_of_the_older_ocpp_topics_in_every_version_are_records_of_the_events_union(legacy, branch):
+    """The evolution path of ``ocpp.events.v1``: its branches are the records of the two topics it replaced,
+    so what they held (any version of theirs) is written to it unchanged (``roamstream.replay.legacy``)."""
+    import io
+
+    import fastavro
+
+    serde = AvroSerde()
+    [union_branch] = [b for b in schemas.raw(events.TOPIC) if f"{b['namespace']}.{b['name']}" == branch]
+    current = schemas.raw(legacy)
+    assert [f["name"] for f in union_branch["fields"]] == [f["name"] for f in current["fields"]]
+    for version in [*schemas.history(legacy), current]:
+        body = io.BytesIO()
+        fastavro.schemaless_writer(body, fastavro.parse_schema(version), sample(version))
+        record = serde.decode(legacy, b"\x00" + schema_id(version).to_bytes(4, "big") + body.getvalue())
+        payload = events.encode(serde, record)
+        assert int.from_bytes(payload[1:5], "big") == schema_id(schemas.raw(events.TOPIC))
+        assert events.decode(serde, payload) == record
+        assert events.is_transaction(record) == (branch == events.TRANSACTION)
 
 
 def test_garbage_is_a_serde_error():

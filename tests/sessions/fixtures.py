@@ -1,4 +1,4 @@
-"""Factories of normalised OCPP events (the decoded ``ocpp.transaction.v1`` / ``ocpp.station.v1`` shape)."""
+"""Factories of normalised OCPP events (the decoded ``ocpp.events.v1`` shape: transaction and station events)."""
 
 from __future__ import annotations
 
@@ -51,6 +51,13 @@ def status(minute: float, value: str, *, connector: int = 1, evse: int | None = 
     return {"charge_point_id": cp, "ocpp_version": "1.6", "kind": "STATUS", "timestamp": at(minute),
             "received_at": at(minute), "connector_id": connector, "evse_id": evse, "status": value,
             "error_code": "NoError", "vendor": None, "model": None}
+
+
+def clock(minute: float, kind: str = "TICK", *, cp: str = CP) -> dict:
+    """A station event that only tells time passed (the connector's tick, a heartbeat, a connection)."""
+    return {"charge_point_id": cp, "ocpp_version": None, "kind": kind, "timestamp": at(minute),
+            "received_at": at(minute), "connector_id": None, "evse_id": None, "status": None,
+            "error_code": None, "vendor": None, "model": None}
 
 
 def session_16(tx: str = "1", start: float = 0, stop: float = 30, meter_start: int = 1000,

@@ -6,15 +6,29 @@ import asyncio
 
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call_result
-from ocpp.v16.enums import Action, AuthorizationStatus, RegistrationStatus
+from ocpp.v16.enums import Action, AuthorizationStatus, DataTransferStatus, GenericStatus, RegistrationStatus
 
 from connectors.ocpp.connection import ConnectorChargePoint
+from connectors.ocpp.kept import keeping
 from connectors.ocpp.timestamps import format_timestamp
 from connectors.ocpp.v16 import normalise
 
 ACCEPTED = {"status": AuthorizationStatus.accepted.value}
 
+#: messages kept on ``ocpp.events.v1`` and their answers (1.6 and its security extension): no vendor's data
+#: is understood here, and no certificate is signed
+KEPT = {
+    Action.data_transfer: call_result.DataTransfer(status=DataTransferStatus.unknown_vendor_id),
+    Action.firmware_status_notification: call_result.FirmwareStatusNotification(),
+    Action.diagnostics_status_notification: call_result.DiagnosticsStatusNotification(),
+    Action.security_event_notification: call_result.SecurityEventNotification(),
+    Action.log_status_notification: call_result.LogStatusNotification(),
+    Action.signed_firmware_status_notification: call_result.SignedFirmwareStatusNotification(),
+    Action.sign_certificate: call_result.SignCertificate(status=GenericStatus.rejected),
+}
 
+
+@keeping(KEPT)
 class V16ChargePoint(ConnectorChargePoint, ChargePoint):
     transaction_actions = frozenset({"StartTransaction", "StopTransaction", "MeterValues"})
 

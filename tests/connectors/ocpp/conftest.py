@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+import rpc_station
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 from connectors.ocpp.server import OcppServer
+from roamstream import events
 from roamstream.avro import AvroSerde
 from roamstream.config import Settings
 from roamstream.kafka import AsyncProducer
@@ -45,9 +48,18 @@ class TopicReader:
         self.settings = settings
         self.serde = AvroSerde()
 
-    def read(self, topic: str, count: int, *, wait_s: float = 30.0, settle_s: float = 0.5) -> list[dict]:
-        """Records of ``topic`` in partition order: at least ``count`` of them, plus any that arrive within
-        ``settle_s`` after (so that an extra, unexpected record is seen), or what came before ``wait_s``."""
+    def read(
+        self,
+        topic: str,
+        count: int,
+        *,
+        wait_s: float = 30.0,
+        settle_s: float = 0.5,
+        where: Callable[[dict], bool] | None = None,
+    ) -> list[dict]:
+        """Records of ``topic`` (those ``where`` holds for, if given) in partition order: at least ``count``
+        of them, plus any that arrive within ``settle_s`` after (so that an extra, unexpected record is
+        seen), or what came before ``wait_s`` (all of ``wait_s`` when ``count`` is 0)."""
         consumer = Consumer(
             {
                 "bootstrap.servers": self.settings.kafka.bootstrap_servers,
@@ -62,7 +74,7 @@ class TopicReader:
         # assigned, not subscribed: no group join (the embedded broker holds a join ~session.timeout.ms/2)
         name = self.settings.topic(topic)
         consumer.assign([TopicPartition(name, p, OFFSET_BEGINNING) for p in range(spec(topic).partitions)])
-        out: list[tuple[int, int, bytes | None, bytes]] = []
+        out: list[tuple[int, int, dict]] = []
         deadline = time.monotonic() + wait_s
         settle_until = None
         try:
@@ -70,15 +82,47 @@ class TopicReader:
                 msg = consumer.poll(0.1)
                 if msg is None or msg.error():
                     continue
-                out.append((msg.partition(), msg.offset(), msg.key(), msg.value()))
-                if len(out) >= count and settle_until is None:
+                key = msg.key()
+                record = {"_key": key.decode() if key else None, **self.serde.decode(topic, msg.value())}
+                if where is not None and not where(record):
+                    continue
+                out.append((msg.partition(), msg.offset(), record))
+                if count and len(out) >= count and settle_until is None:
                     settle_until = time.monotonic() + settle_s
         finally:
             consumer.close()
         out.sort(key=lambda m: (m[0], m[1]))
-        return [{"_key": k.decode() if k else None, **self.serde.decode(topic, v)} for _, _, k, v in out]
+        return [record for _, _, record in out]
+
+    def events(self, count: int, *, ticks: bool = False, **kwargs) -> list[dict]:
+        """What was published to ``ocpp.events.v1``, in partition order; the connector's clock ticks only
+        with ``ticks``."""
+        return self.read(events.TOPIC, count, where=None if ticks else is_not_tick, **kwargs)
+
+    def transactions(self, count: int, **kwargs) -> list[dict]:
+        """The transaction events of ``ocpp.events.v1``."""
+        return self.read(events.TOPIC, count, where=events.is_transaction, **kwargs)
+
+    def stations(self, count: int, **kwargs) -> list[dict]:
+        """The station events of ``ocpp.events.v1`` but the connector's clock ticks (``TICK``), which come
+        whenever a charge point is quiet for ``OCPP_TICK_INTERVAL_S`` (``test_ocpp_ticks.py`` has them)."""
+        return self.read(events.TOPIC, count, where=is_station_not_tick, **kwargs)
+
+
+def is_not_tick(record: dict) -> bool:
+    return events.is_transaction(record) or record["kind"] != "TICK"
+
+
+def is_station_not_tick(record: dict) -> bool:
+    return not events.is_transaction(record) and record["kind"] != "TICK"
 
 
 @pytest.fixture
 def reader(ocpp_settings: Settings) -> TopicReader:
     return TopicReader(ocpp_settings)
+
+
+@pytest.fixture(scope="session")
+def ocpp_rpc(request, tmp_path_factory) -> Path:
+    """node_modules holding the strict independent station's package (``rpc_station.install``)."""
+    return rpc_station.install(request, tmp_path_factory)

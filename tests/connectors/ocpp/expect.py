@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 
 NS = uuid.UUID("6f1c1d0e-8a43-5b7e-9a0c-3c0f2a5e7d41")
@@ -40,3 +41,19 @@ def sample(
         "location": location,
         "context": context,
     }
+
+
+#: the station event kind of each station message the simulator sends that is not a transaction message
+STATION_KIND = {"BootNotification": "BOOT", "Heartbeat": "HEARTBEAT", "StatusNotification": "STATUS"}
+
+
+def receive_order(raw: list[dict]) -> list[str]:
+    """What ``ocpp.events.v1`` holds for one connection whose ``ocpp.raw.v1`` frames are ``raw``, as the
+    action of each transaction event and the kind of each station event: CONNECTED, one event per CALL in
+    the order the CALLs came in (an Authorize is answered, nothing is published for it), DISCONNECTED."""
+    calls = [json.loads(r["frame"])[2] for r in raw if r["direction"] == "IN"]
+    return ["CONNECTED", *[STATION_KIND.get(c, c) for c in calls if c != "Authorize"], "DISCONNECTED"]
+
+
+def as_received(events: list[dict]) -> list[str]:
+    return [e["action"] if "action" in e else e["kind"] for e in events]

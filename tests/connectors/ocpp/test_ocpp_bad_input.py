@@ -9,6 +9,9 @@ import pytest
 from conftest import NOW
 from wire import bare, exchange
 
+from connectors.ocpp.server import OcppServer
+from roamstream.avro import AvroSerde
+
 pytestmark = pytest.mark.integration
 
 HEARTBEAT = [2, "hb", "Heartbeat", {}]
@@ -30,9 +33,12 @@ async def still_serving(ws) -> None:
         ("2.0.1", "[2]", ["-1", "RpcFrameworkError"]),
         ("1.6", '[2, "m1", "BootNotification"]', ["m1", "ProtocolError"]),
         ("2.0.1", '[7, "m2", "Heartbeat", {}]', ["m2", "MessageTypeNotSupported"]),
-        ("1.6", '[2, "m3", "Teleport", {}]', ["m3", "NotSupported"]),
-        ("2.0.1", '[2, "m4", "Teleport", {}]', ["m4", "NotSupported"]),
-        ("1.6", '[2, "m5", "DiagnosticsStatusNotification", {"status": "Idle"}]', ["m5", "NotImplemented"]),
+        # OCPP-J: an action not known at all is NotImplemented; one of the version's that a CSMS does not
+        # serve (here: sent by the CSMS, never by a station) is NotSupported
+        ("1.6", '[2, "m3", "Teleport", {}]', ["m3", "NotImplemented"]),
+        ("2.0.1", '[2, "m4", "Teleport", {}]', ["m4", "NotImplemented"]),
+        ("1.6", '[2, "m5", "RemoteStartTransaction", {"idTag": "A"}]', ["m5", "NotSupported"]),
+        ("2.0.1", '[2, "m9", "RequestStartTransaction", {}]', ["m9", "NotSupported"]),
         # a non-transaction message that breaks its schema is refused
         (
             "1.6",
@@ -63,7 +69,29 @@ async def test_frames_that_cannot_be_served_get_a_callerror_and_a_dead_letter(se
     assert dead["payload"] == frame.encode()
     assert dead["key"] == b"CP-BAD" and dead["_key"] == "CP-BAD"
     assert dead["occurred_at"] == NOW
-    assert await asyncio.to_thread(reader.read, "ocpp.transaction.v1", 0, wait_s=1) == []
+    assert await asyncio.to_thread(reader.transactions, 0, wait_s=1) == []
+
+
+@pytest.mark.parametrize("version", ["1.6", "2.0.1"])
+@pytest.mark.parametrize("package_validation", [False, True])
+async def test_unknown_and_unsupported_actions_get_the_codes_and_descriptions_of_the_spec(
+    ocpp_settings, producer, version, package_validation
+):
+    """OCPP-J 1.6 §4.2.3 and 2.0.1 part 4 §4.3: NotImplemented is "Requested Action is not known by
+    receiver", NotSupported "Requested Action is recognized but not supported by the receiver"."""
+    options = {"package_validation": package_validation, "port": 0}
+    settings = ocpp_settings.model_copy(update={"ocpp": ocpp_settings.ocpp.model_copy(update=options)})
+    served_by_csms = "ChangeAvailability"  # an action of both versions that only a CSMS sends
+    async with OcppServer(settings, producer, AvroSerde(), clock=lambda: NOW) as server:
+        async with bare(server.url, "CP-ACTIONS", version) as ws:
+            unknown = await exchange(ws, [2, "u1", "Teleport", {}])
+            known = await exchange(ws, [2, "u2", served_by_csms, {}])
+            await still_serving(ws)
+    assert unknown == [4, "u1", "NotImplemented", "Requested Action is not known by receiver: Teleport", {}]
+    assert known == [
+        4, "u2", "NotSupported",
+        f"Requested Action is recognized but not supported by the receiver: {served_by_csms}", {},
+    ]  # fmt: skip
 
 
 async def test_a_binary_frame_is_refused(server, reader):
@@ -81,7 +109,7 @@ async def test_a_16_meter_value_sent_as_a_number_is_accepted_flagged_and_dead_le
     )
     async with bare(server.url, "CP-NUM") as ws:
         assert await exchange(ws, frame) == [3, "mv1", {}]
-    [event] = await asyncio.to_thread(reader.read, "ocpp.transaction.v1", 1)
+    [event] = await asyncio.to_thread(reader.transactions, 1)
     assert event["kind"] == "UPDATED" and event["transaction_id"] == "77"
     assert event["meter_wh"] == "1234500"  # kWh normalised to Wh, exactly
     assert [(s["value"], s["unit"], s["raw_value"], s["raw_unit"]) for s in event["samples"]] == [
@@ -104,7 +132,7 @@ async def test_an_overlong_id_tag_on_a_16_start_is_accepted_and_flagged(server, 
     async with bare(server.url, "CP-LONG") as ws:
         answer = await exchange(ws, f'[2, "s1", "StartTransaction", {payload}]')
     assert answer[:2] == [3, "s1"] and answer[2]["idTagInfo"] == {"status": "Accepted"}
-    [event] = await asyncio.to_thread(reader.read, "ocpp.transaction.v1", 1)
+    [event] = await asyncio.to_thread(reader.transactions, 1)
     assert (event["id_tag"], event["timestamp"], event["transaction_id"]) == (
         tag,
         AT,
@@ -133,7 +161,7 @@ async def test_a_201_event_with_an_unknown_unit_is_accepted_flagged_and_dead_let
     }
     async with bare(server.url, "CP-HP", "2.0.1") as ws:
         assert await exchange(ws, [2, "e1", "TransactionEvent", event]) == [3, "e1", {}]
-    [published] = await asyncio.to_thread(reader.read, "ocpp.transaction.v1", 1)
+    [published] = await asyncio.to_thread(reader.transactions, 1)
     assert published["flags"] == ["unknown_unit:Horsepower"]
     assert [(s["value"], s["unit"], s["raw_value"], s["raw_unit"]) for s in published["samples"]] == [
         ("32500", "Wh", "3.25", "kWh*10^1"),
@@ -155,7 +183,7 @@ async def test_a_transaction_message_that_cannot_be_read_at_all_is_refused(serve
         assert answer[3] == "timestamp 'yesterday' is not ISO 8601"
         await still_serving(ws)
     assert len(await asyncio.to_thread(reader.read, "deadletter.v1", 2)) == 2
-    assert await asyncio.to_thread(reader.read, "ocpp.transaction.v1", 0, wait_s=1) == []
+    assert await asyncio.to_thread(reader.transactions, 0, wait_s=1) == []
 
 
 async def test_timestamps_are_read_leniently(server, reader):
@@ -165,7 +193,7 @@ async def test_timestamps_are_read_leniently(server, reader):
         ):
             payload = f'{{"transactionId": {i + 1}, "meterStop": 5, "timestamp": "{stamp}"}}'
             assert (await exchange(ws, f'[2, "x{i}", "StopTransaction", {payload}]'))[:2] == [3, f"x{i}"]
-    events = await asyncio.to_thread(reader.read, "ocpp.transaction.v1", 3)
+    events = await asyncio.to_thread(reader.transactions, 3)
     assert [(e["timestamp"], e["flags"]) for e in events] == [
         (datetime(2026, 1, 5, 8, 0, 0, 123456, tzinfo=UTC), []),
         (datetime(2026, 1, 5, 8, 0, 0, 500000, tzinfo=UTC), ["timestamp_without_offset"]),

@@ -30,7 +30,7 @@ async def test_roamstream_simulate_prints_the_sessions_it_ran(server, reader):
         ("SIM-0002", "SIM-0002-T0001", "CLI-TAG", 2000),
     ]
     assert sessions[0]["started_at"] == "2026-01-05T08:00:00Z"
-    events = await asyncio.to_thread(reader.read, "ocpp.transaction.v1", 8)
+    events = await asyncio.to_thread(reader.transactions, 8)
     assert sorted(e["kind"] for e in events) == ["ENDED"] * 2 + ["STARTED"] * 2 + ["UPDATED"] * 4
 
 
@@ -52,7 +52,7 @@ async def test_roamstream_ocpp_serves_until_interrupted(ocpp_settings, reader, c
     pattern = r"OCPP\s+(ws://127\.0\.0\.1:\d+/ocpp)/\{charge_point_id\}"
     async with cli_service(["ocpp", "--port", "0"], env, pattern) as url:
         [session] = await simulate(url, energy_wh=2000)
-    events = await asyncio.to_thread(reader.read, "ocpp.transaction.v1", 4)
+    events = await asyncio.to_thread(reader.transactions, 4)
     assert [e["kind"] for e in events] == ["STARTED", "UPDATED", "UPDATED", "ENDED"]
     assert events[-1]["transaction_id"] == session.transaction_id
 

@@ -18,7 +18,7 @@ START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
 async def run(server, reader, version: str, faults: Faults, count: int, sessions: int = 1):
     result = await simulate(server.url, sessions=sessions, version=version, start=START, energy_wh=2000, faults=faults)
-    return result, await asyncio.to_thread(reader.read, "ocpp.transaction.v1", count)
+    return result, await asyncio.to_thread(reader.transactions, count)
 
 
 async def test_16_duplicate_stop_with_a_new_message_id_has_the_same_event_id(server, reader):

@@ -46,7 +46,7 @@ async def test_without_a_common_subprotocol_the_handshake_completes_then_the_con
 async def test_the_identity_is_the_percent_decoded_last_path_segment(server, reader):
     async with bare(server.url, "CP%2D%C3%A9%20A") as ws:
         await exchange(ws, HEARTBEAT)
-    [connected, heartbeat, _] = await asyncio.to_thread(reader.read, "ocpp.station.v1", 3)
+    [connected, heartbeat, _] = await asyncio.to_thread(reader.stations, 3)
     assert connected["charge_point_id"] == heartbeat["charge_point_id"] == "CP-é A"
 
 
@@ -123,7 +123,7 @@ async def test_a_second_connection_for_the_same_identity_wins(server, reader):
                 "replaced by a newer connection",
             )
             assert (await exchange(second, HEARTBEAT))[0] == 3
-    station = await asyncio.to_thread(reader.read, "ocpp.station.v1", 6)
+    station = await asyncio.to_thread(reader.stations, 6)
     assert [e["kind"] for e in station] == [
         "CONNECTED",
         "HEARTBEAT",

@@ -39,7 +39,7 @@ async def test_the_endpoint_on_the_loop_producer(ocpp_settings, reader):
     async with OcppServer(ocpp_settings, producer, AvroSerde(), clock=lambda: NOW) as server:
         sessions = await simulate(server.url, charge_points=3, sessions=2, energy_wh=2000)
     producer.close()
-    events = await asyncio.to_thread(reader.read, "ocpp.transaction.v1", 24)
+    events = await asyncio.to_thread(reader.transactions, 24)
     assert len(events) == 24
     assert {(e["charge_point_id"], e["transaction_id"]) for e in events if e["kind"] == "ENDED"} == {
         (s.charge_point_id, s.transaction_id) for s in sessions

@@ -24,7 +24,7 @@ async def test_a_restarted_endpoint_allocates_the_same_ids(ocpp_settings, produc
     assert runs[0] == runs[1]
     assert len({s.transaction_id for s in runs[0]}) == 4
     per_run = sum(2 + s.meter_values_sent for s in runs[0])  # started, the meter values, ended
-    events = await asyncio.to_thread(reader.read, "ocpp.transaction.v1", 2 * per_run)
+    events = await asyncio.to_thread(reader.transactions, 2 * per_run)
     assert len(events) == 2 * per_run
     by_station: dict[str, list[dict]] = {}
     for e in events:

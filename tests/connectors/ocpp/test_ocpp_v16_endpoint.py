@@ -8,10 +8,11 @@ from decimal import Decimal
 
 import pytest
 from conftest import NOW
-from expect import eid, sample
+from expect import as_received, eid, receive_order, sample
 from expect import v16_tx_id as expected_tx_id
 
 from connectors.ocpp.simulator import simulate
+from roamstream.events import is_transaction
 
 pytestmark = pytest.mark.integration
 
@@ -27,7 +28,7 @@ async def test_a_16_transaction_becomes_exact_avro_events(server, reader):
     tx = expected_tx_id("SIM-0001", 1, "TAG-A", START, 1000)
     assert s.transaction_id == tx
 
-    events = await asyncio.to_thread(reader.read, "ocpp.transaction.v1", 4)
+    events = await asyncio.to_thread(reader.transactions, 4)
     assert [e["kind"] for e in events] == ["STARTED", "UPDATED", "UPDATED", "ENDED"]
     assert all(e["_key"] == "SIM-0001" for e in events)
     started, mv1, mv2, ended = events
@@ -113,7 +114,7 @@ async def test_a_16_transaction_becomes_exact_avro_events(server, reader):
 
 async def test_station_events_and_every_frame_are_published(server, reader):
     await simulate(server.url, charge_points=1, sessions=1, id_tags=["TAG-A"], start=START, energy_wh=2000)
-    station = await asyncio.to_thread(reader.read, "ocpp.station.v1", 7)
+    station = await asyncio.to_thread(reader.stations, 7)
     assert [(e["kind"], e["status"], e["connector_id"]) for e in station] == [
         ("CONNECTED", None, None),
         ("BOOT", None, None),
@@ -138,3 +139,8 @@ async def test_station_events_and_every_frame_are_published(server, reader):
     assert [r["direction"] for r in raw] == ["IN", "OUT"] * 10
     assert raw[0]["frame"].startswith('[2,"SIM-0001-1","BootNotification",')
     assert raw[1]["frame"].startswith('[3,"SIM-0001-1",{"currentTime":"2026-01-05T12:00:00.000Z"')
+    # transaction and station events in one stream, in the order their frames came in
+    assert receive_order(raw).count("StartTransaction") == 1
+    everything = await asyncio.to_thread(reader.events, 11)
+    assert as_received(everything) == receive_order(raw)
+    assert [e for e in everything if not is_transaction(e)] == station

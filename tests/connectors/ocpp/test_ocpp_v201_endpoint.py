@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import pytest
 from conftest import NOW
-from expect import eid, sample
+from expect import as_received, eid, receive_order, sample
 
 from connectors.ocpp.simulator import simulate
+from roamstream.events import is_transaction
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +32,7 @@ async def test_a_201_transaction_becomes_exact_avro_events(server, reader):
     )
     assert (s.transaction_id, s.meter_start_wh, s.meter_stop_wh) == (TX, 1000, 3000)
 
-    events = await asyncio.to_thread(reader.read, "ocpp.transaction.v1", 4)
+    events = await asyncio.to_thread(reader.transactions, 4)
     assert [(e["kind"], e["seq_no"]) for e in events] == [
         ("STARTED", 0),
         ("UPDATED", 1),
@@ -113,7 +114,7 @@ async def test_a_201_transaction_becomes_exact_avro_events(server, reader):
     ]
     assert (mv2["meter_wh"], mv2["timestamp"]) == ("2818", START + timedelta(minutes=10))
 
-    station = await asyncio.to_thread(reader.read, "ocpp.station.v1", 7)
+    station = await asyncio.to_thread(reader.stations, 7)
     assert [(e["kind"], e["status"], e["evse_id"], e["ocpp_version"]) for e in station] == [
         ("CONNECTED", None, None, "2.0.1"),
         ("BOOT", None, None, "2.0.1"),
@@ -123,3 +124,11 @@ async def test_a_201_transaction_becomes_exact_avro_events(server, reader):
         ("STATUS", "Available", 1, "2.0.1"),
         ("DISCONNECTED", None, None, "2.0.1"),
     ]
+    # transaction and station events in one stream, in the order their frames came in
+    raw = await asyncio.to_thread(reader.read, "ocpp.raw.v1", 2 * 10)
+    assert [r["direction"] for r in raw] == ["IN", "OUT"] * 10
+    assert receive_order(raw).count("TransactionEvent") == 4
+    everything = await asyncio.to_thread(reader.events, 11)
+    assert as_received(everything) == receive_order(raw)
+    assert [e for e in everything if not is_transaction(e)] == station
+    assert [e for e in everything if is_transaction(e)] == events

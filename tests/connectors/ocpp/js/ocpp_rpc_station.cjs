@@ -1,8 +1,10 @@
 // One charging station built on the npm package ocpp-rpc in strict mode (every call and every answer is
-// checked against the OCPP schemas): runs one transaction and prints the answers it got as JSON.
-// usage: node ocpp_rpc_station.cjs <node_modules dir> <endpoint> <identity> <1.6|2.0.1>
+// checked against the OCPP schemas): runs one transaction, or each call of a JSON file
+// ({"<version>": {"<action>": {"request": {...}}}}), and prints the answers it got as JSON.
+// usage: node ocpp_rpc_station.cjs <node_modules dir> <endpoint> <identity> <1.6|2.0.1> [calls.json]
+const fs = require('fs');
 const path = require('path');
-const [modules, endpoint, identity, version] = process.argv.slice(2);
+const [modules, endpoint, identity, version, callsFile] = process.argv.slice(2);
 const { RPCClient } = require(path.join(modules, 'ocpp-rpc'));
 
 const T0 = '2026-01-05T08:00:00.000Z';
@@ -60,12 +62,21 @@ async function v201(cli) {
   return out;
 }
 
+async function calls(cli) {
+  const out = {};
+  const listed = JSON.parse(fs.readFileSync(callsFile, 'utf8'))[version];
+  for (const [action, { request }] of Object.entries(listed)) {
+    out[action] = await cli.call(action, request);
+  }
+  return out;
+}
+
 (async () => {
   const cli = new RPCClient({
     endpoint, identity, protocols: [version === '1.6' ? 'ocpp1.6' : 'ocpp2.0.1'], strictMode: true, reconnect: false,
   });
   await cli.connect();
-  const out = await (version === '1.6' ? v16 : v201)(cli);
+  const out = await (callsFile ? calls : version === '1.6' ? v16 : v201)(cli);
   out.protocol = cli.protocol;
   await cli.close({ code: 1000 });
   process.stdout.write(JSON.stringify(out));
