@@ -30,6 +30,7 @@ from connectors.ocpp.v201.handler import V201ChargePoint
 from roamstream.avro import AvroSerde
 from roamstream.compacted import CompactedTopicReader
 from roamstream.config import Settings
+from roamstream.ocpi.token import uid_key
 from roamstream.partners.pull.objects import ObjectsView
 from roamstream.partners.registry import Registry
 from roamstream.partners.registry.store import TOPIC as PARTNERS_TOPIC
@@ -80,7 +81,9 @@ class OcppServer:
         self._live: dict[str, _Live] = {}
         # the Tokens (ocpi.tokens.v1) and partners (ocpi.partners.v1) the idTags are authorised with
         tokens, registry = ObjectsView(serde), Registry(serde)
-        self._readers = [CompactedTopicReader(settings, "ocpi.tokens.v1", tokens.apply),
+        # tokens by uid_key: an idTag is a Token uid matched case-insensitively (a CiString, issue 12)
+        self._readers = [CompactedTopicReader(settings, "ocpi.tokens.v1",
+                                              lambda key, raw: tokens.apply(uid_key(key).decode(), raw)),
                          CompactedTopicReader(settings, PARTNERS_TOPIC, registry.apply_raw)]
         self._http = httpx.AsyncClient()
         us = (settings.pipeline.country_code, settings.pipeline.party_id)

@@ -16,7 +16,7 @@ CP = "E2E-MSG-201"
 
 
 def messages(lake: str) -> list[dict]:
-    with open_lake(lake) as con:
+    with open_lake(lake, must_exist=False) as con:
         return con.sql(
             "select action, status, event_timestamp, frame from station_events where kind = 'MESSAGE' "
             "order by received_at, action"

@@ -5,10 +5,12 @@ server, for OCPP 1.6 and 2.0.1: the CDR and the Session reach the token's eMSP, 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from decimal import Decimal
 
 import httpx
+from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 from one_session import drive_one_transaction, expected_cdr, ts
 from waiting import eventually
@@ -19,6 +21,17 @@ from roamstream.demo.run import seed_reference
 
 CP16, CP201 = "E2E-CASE-16", "E2E-CASE-201"
 SEEDED = seed.token(("NL", "EMA"), 2) | {"uid": "HOATAG02", "contract_id": "NL-EMA-C-HOATAG02"}
+
+
+async def eventually_accepted(ask, limit_s: float = 30.0):
+    """The OCPP endpoint reads the Tokens topic as it goes: ask until the PUT token is known (a liveness
+    bound, not a speed check); the last answer either way."""
+    deadline = asyncio.get_running_loop().time() + limit_s
+    while True:
+        answer = await ask()
+        if answer.id_tag_info["status"] == "Accepted" or asyncio.get_running_loop().time() > deadline:
+            return answer
+        await asyncio.sleep(0.1)
 
 
 async def put_token(api_url: str, api_token: str, token: dict) -> None:
@@ -54,6 +67,14 @@ async def test_an_id_tag_in_another_letter_case_is_billed_to_the_tokens_emsp(sta
     api_token = stack.settings.api.tokens[0].get_secret_value()
     await seed_reference(stack.api_url, api_token, [CP16, CP201], 1)
     await put_token(stack.api_url, api_token, SEEDED)
+
+    # the charger's answer: the token is known in any letter case (whitelist ALWAYS: Accepted, not Invalid)
+    async with connect(stack.ocpp_url, CP16, "1.6") as station:
+        answer = await eventually_accepted(lambda: station.call(call16.Authorize("hoatag02")))
+    assert answer.id_tag_info["status"] == "Accepted"
+    async with connect(stack.ocpp_url, CP201, "2.0.1") as station:
+        answer201 = await station.call(call201.Authorize({"id_token": "HoaTag02", "type": "ISO14443"}))
+    assert answer201.id_token_info["status"] == "Accepted"
 
     tx16 = await drive_one_transaction(stack.ocpp_url, CP16, "hoatag02")
     await drive_201_transaction(stack.ocpp_url, CP201, "HoaTag02", "TX-CASE-1")

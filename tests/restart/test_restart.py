@@ -87,8 +87,8 @@ async def test_a_worker_killed_several_times_at_random_moments_gives_the_uninter
             await run.stop()
     expected, got = uninterrupted.outcome(serde), restarted.outcome(serde)
 
-    assert len(killed_at) == KILLS and killed_at[-1] < len(expected.cdrs), (
-        f"the last kill came after the last CDR: nothing was left to do ({killed_at})")
+    # every kill but the last came with pieces still to produce (the last may find every CDR pushed already)
+    assert len(killed_at) == KILLS and all(k < len(expected.cdrs) for k in killed_at[:-1]), killed_at
     # every session is accounted for: priced, or refused by pricing the same way in both runs
     assert expected.sessions() == sessions
     # the CDR set equals the uninterrupted run's, byte for byte: in the lake and at the partner

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import httpx
 
+from roamstream.ocpi.token import uid_key
 from roamstream.partners.credentials.client import auth_header
 from roamstream.partners.pull.objects import ObjectsView
 from roamstream.partners.registry.model import party_key
@@ -33,7 +34,8 @@ class TokenAuthorizer:
         self._us = us
 
     def token(self, uid: str) -> dict[str, Any] | None:
-        stored = self._tokens.get(uid)
+        """Our copy of the Token of idTag ``uid``; the view is keyed by ``uid_key`` (case-insensitive)."""
+        stored = self._tokens.get(uid_key(uid).decode())
         return json.loads(stored.json, parse_float=Decimal) if stored is not None else None
 
     async def authorize(self, uid: str) -> Decision:
