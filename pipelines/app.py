@@ -35,9 +35,10 @@ def aiokafka_auth(settings: Settings) -> Mapping[str, Any]:
 
 
 def create_app(settings: Settings, *, web: bool = False) -> faust.App:
-    """The app; first the faust fixes for its broker are checked and installed (``pipelines.compat``:
-    ``CompatError`` if the installed faust/mode/aiokafka or the broker is not what they were written for)."""
-    fixes = compat.install(settings)
+    """The app; first the faust fixes for the profile are checked and installed (``pipelines.compat``:
+    ``CompatError`` if the installed faust/mode/aiokafka are not what they were written for). The embedded
+    broker's fixes act for it once ``compat.verify_broker`` has found the broker to be the embedded one."""
+    compat.install(settings)
     brokers = ";".join(f"kafka://{s.strip()}" for s in settings.kafka.bootstrap_servers.split(","))
     app = faust.App(
         settings.pipeline.app_id,
@@ -61,6 +62,4 @@ def create_app(settings: Settings, *, web: bool = False) -> faust.App:
         stream_wait_empty=False,
         broker_credentials=broker_credentials(settings),
     )
-    if any(fix.embedded_only for fix in fixes):
-        compat.mark_embedded(app, settings.kafka.fetch_max_wait_ms)
     return app

@@ -10,9 +10,10 @@ Guards (``check``, run by ``install`` before anything is replaced; ``CompatError
   A release that changes one of them stops the worker at start-up, with the function named, until someone
   has read the new code and updated the hash (and the range).
 - The embedded-broker fixes are installed only with ``ROAMSTREAM_PROFILE=embedded`` AND a broker that says it
-  is tansu (its Metadata cluster id, ``roamstream.broker.EMBEDDED_CLUSTER_ID``); the embedded profile pointed
-  at anything else refuses to start. They act only for the faust apps created for the embedded broker
-  (``_embedded_apps``): an app for a real cluster in the same process gets faust's own code.
+  is tansu (its Metadata cluster id, ``roamstream.broker.EMBEDDED_CLUSTER_ID``), asked by ``verify_broker``
+  when the worker starts; the embedded profile pointed at anything else refuses to start. They act only for
+  the faust apps so verified (``_embedded_apps``): an app for a real cluster in the same process, or one
+  never verified, gets faust's own code.
 - ``roamstream worker`` refuses to start with ``KAFKA_BOOTSTRAP_SERVERS`` set and ``ROAMSTREAM_PROFILE`` not
   set (``roamstream.cli.worker``): the embedded profile is the default, and a real cluster run with it would
   get the embedded broker's timings.
@@ -350,23 +351,10 @@ def fixes_for(embedded: bool) -> tuple[Fix, ...]:
     return tuple(fix for fix in FIXES if embedded or not fix.embedded_only)
 
 
-def install(settings: Settings, *, identify_broker: Callable[[Settings], bool] | None = None) -> tuple[Fix, ...]:
-    """Check, then install, the fixes for ``settings``' broker (idempotent); the ones installed.
-
-    The embedded ones only with the embedded profile and a broker that identifies itself as tansu; they then
-    act only for apps passed to ``mark_embedded``.
-    """
-    from roamstream.broker import EMBEDDED_CLUSTER_ID, identifies_as_embedded
-
-    identify = identify_broker or identifies_as_embedded
-    embedded = settings.profile == "embedded"
-    servers = settings.kafka.bootstrap_servers
-    if embedded and not identify(settings):
-        raise CompatError(
-            f"ROAMSTREAM_PROFILE=embedded, but the broker at KAFKA_BOOTSTRAP_SERVERS={servers} is not the embedded "
-            f"one (its cluster id is not {EMBEDDED_CLUSTER_ID!r}); for a real cluster set ROAMSTREAM_PROFILE=kafka"
-        )
-    fixes = fixes_for(embedded)
+def install(settings: Settings) -> tuple[Fix, ...]:
+    """Check, then install, the fixes for ``settings``' profile (idempotent); the ones installed. The embedded
+    ones act only for an app ``verify_broker`` then found on the embedded broker."""
+    fixes = fixes_for(settings.profile == "embedded")
     check(fixes)
     for fix in fixes:
         fix.install()
@@ -374,9 +362,28 @@ def install(settings: Settings, *, identify_broker: Callable[[Settings], bool] |
     return fixes
 
 
-def mark_embedded(app: faust.App, fetch_wait_ms: int) -> None:
-    """Let the embedded-broker fixes act for ``app`` (an app created for the embedded broker)."""
-    _embedded_apps[app] = fetch_wait_ms
+def verify_broker(app: faust.App, settings: Settings, *,
+                  identify_broker: Callable[[Settings], bool] | None = None) -> bool:
+    """Before ``app`` starts (it asks the broker, blocking): with the embedded profile the broker must say it
+    is tansu (``CompatError`` otherwise); then the embedded fixes act for ``app``. Whether they do."""
+    from roamstream.broker import EMBEDDED_CLUSTER_ID, identifies_as_embedded
+
+    identify = identify_broker or identifies_as_embedded
+    servers = settings.kafka.bootstrap_servers
+    embedded = identify(settings)
+    if settings.profile != "embedded":
+        if embedded:
+            log.warning("ROAMSTREAM_PROFILE=%s, but the broker at %s is the embedded one (tansu): its deviations "
+                        "are not corrected", settings.profile, servers)
+        return False
+    if not embedded:
+        raise CompatError(
+            f"ROAMSTREAM_PROFILE=embedded, but the broker at KAFKA_BOOTSTRAP_SERVERS={servers} is not the embedded "
+            f"one (its cluster id is not {EMBEDDED_CLUSTER_ID!r}); for a real cluster set ROAMSTREAM_PROFILE=kafka"
+        )
+    check(fixes_for(embedded=True))
+    _embedded_apps[app] = settings.kafka.fetch_max_wait_ms
+    return True
 
 
 def apply_faust_fixes() -> None:

@@ -75,9 +75,10 @@ async def test_true_end_offsets_corrects_the_brokers_latest_offset(settings: Set
 
 
 def table_app(settings: Settings) -> tuple[faust.App, faust.Table]:
-    """A faust app (``create_app``, embedded profile: the fixes installed) with one table, whose changelog holds
-    ``BATCHES``, on the partition of a source topic that an agent consumes."""
+    """A faust app (``create_app`` and ``verify_broker``: with the embedded profile the fixes act for it) with one
+    table, whose changelog holds ``BATCHES``, on the partition of a source topic that an agent consumes."""
     app = create_app(settings)
+    compat.verify_broker(app, settings)  # as the worker does before it starts: the embedded fixes act for it
     source = app.topic(settings.topic("source"), partitions=1, key_serializer="raw", value_serializer="raw")
     table = app.Table("state", partitions=1, key_type=bytes, value_type=bytes)
     table.key_serializer = table.value_serializer = "raw"
@@ -159,7 +160,7 @@ async def test_a_kafka_profile_app_gets_faust_own_end_offsets_and_fetch_wait(set
     """The embedded fixes are global patches but act only for apps made for the embedded broker: an app for
     a real cluster, in the same process as an embedded one, recovers to the broker's own ListOffsets answer
     (on tansu: inside the last batch, as without the fix) and keeps faust's fetch wait."""
-    create_app(settings)  # an embedded app first: the embedded fixes are installed in this process
+    table_app(settings)  # an embedded app first: the embedded fixes are installed in this process
     assert faust_aiokafka.AIOKafkaConsumerThread._highwaters is compat._highwaters
     app, table = table_app(kafka_profile(settings))
     await produce_batches(settings.kafka.bootstrap_servers, f"{settings.pipeline.app_id}-state-changelog", BATCHES)

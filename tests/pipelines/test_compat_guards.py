@@ -17,7 +17,7 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from pipelines import compat
 from pipelines.app import aiokafka_auth, create_app
-from roamstream.broker import identifies_as_embedded
+from roamstream.broker import free_port, identifies_as_embedded
 from roamstream.config import KafkaSettings, Settings
 from roamstream.kafka import consumer_config, producer_config
 
@@ -47,8 +47,10 @@ def test_the_installed_libraries_are_the_ones_the_fixes_were_written_for():
 
 
 def test_kafka_profile_installs_only_the_broker_independent_fixes(settings: Settings, unpatched):
-    app = create_app(settings.model_copy(update={"profile": "kafka"}))
+    kafka = settings.model_copy(update={"profile": "kafka"})
+    app = create_app(kafka)
     assert installed() == ["on_recovery_completed", "wait_first"]
+    assert compat.verify_broker(app, kafka) is False  # even on the embedded broker (it warns)
     assert app not in compat._embedded_apps
 
 
@@ -56,13 +58,24 @@ def test_embedded_profile_on_the_embedded_broker_installs_every_fix(settings: Se
     assert identifies_as_embedded(settings)  # the real broker says it is tansu
     app = create_app(settings)
     assert installed() == ["on_recovery_completed", "wait_first", "_highwaters", "_create_worker_consumer"]
+    assert app not in compat._embedded_apps  # not before the broker is checked
+    assert compat.verify_broker(app, settings) is True
     assert compat._embedded_apps[app] == settings.kafka.fetch_max_wait_ms
 
 
 def test_embedded_profile_on_another_broker_refuses(settings: Settings, unpatched):
+    app = create_app(settings)
     with pytest.raises(compat.CompatError, match="ROAMSTREAM_PROFILE=embedded.*KAFKA_BOOTSTRAP_SERVERS="):
-        compat.install(settings, identify_broker=lambda _: False)
-    assert installed() == []
+        compat.verify_broker(app, settings, identify_broker=lambda _: False)
+    assert app not in compat._embedded_apps
+
+
+def test_an_embedded_worker_at_an_address_where_no_broker_answers_exits_with_the_reason(tmp_path):
+    env = {**os.environ, "ROAMSTREAM_PROFILE": "embedded", "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{free_port()}"}
+    run = subprocess.run([sys.executable, "-m", "roamstream", "worker"], env=env, capture_output=True, text=True,
+                         timeout=120, cwd=tmp_path)
+    assert run.returncode == 1, run.stderr
+    assert "no broker answered at KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:" in run.stderr
 
 
 def test_another_faust_version_fails_at_start_up_with_the_reason(settings: Settings, unpatched, monkeypatch):
