@@ -42,6 +42,8 @@ CATALOG: tuple[TopicSpec, ...] = (
     TopicSpec("ocpi.cdrs.v1", PARTITIONS, "ocpi.cdrs.v1", doc="priced OCPI CDRs"),
     TopicSpec("push.results.v1", PARTITIONS, "push.results.v1", doc="outcome of every push to a partner"),
     TopicSpec("deadletter.v1", PARTITIONS, "deadletter.v1", doc="records a stage could not process"),
+    TopicSpec("deadletter.redriven.v1", 1, "deadletter.redriven.v1", compacted=True,
+              doc="dead letters sent through their stage again, by letter id (roamstream deadletter redrive)"),
 )
 
 BY_NAME = {t.name: t for t in CATALOG}

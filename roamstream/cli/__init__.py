@@ -49,3 +49,6 @@ app.command("replay")(_replay.replay)
 from roamstream.cli import stations as _stations  # noqa: E402
 
 app.add_typer(_stations.app, name="stations")
+from roamstream.cli import deadletter as _deadletter  # noqa: E402
+
+app.add_typer(_deadletter.app, name="deadletter")
