@@ -1,34 +1,75 @@
-"""Narrow fixes for running faust. The first two are for the embedded tansu broker (DESIGN.md) and are used only
-with the embedded profile (``apply_embedded_fixes``); the last two are faust's own and are used with every
-broker (``apply_faust_fixes``).
+"""Narrow fixes for running faust, guarded: each one is installed only on the faust/mode/aiokafka code it was
+written against, and the broker-specific ones only on the broker they are for.
 
-- Fetch wait: faust hard-codes ``fetch_max_wait_ms=1500`` for its worker consumer; tansu holds every empty
-  fetch that long, so each hop costs ~400 ms. We set the configured wait on the consumer before it starts.
-- End offsets: tansu answers ListOffsets LATEST with the first offset of the partition's last record batch
-  + 1, not the end. faust reads a table's changelog up to that "highwater" when it recovers, so a restarted
-  worker stopped early and lost the rest of the last batch (the latest session states, push-ledger entries).
-  We correct the answer with the high watermark of a Fetch from that offset, which tansu reports exactly.
-- Records flowing while faust seeks (faust's own behaviour, not a tansu deviation): after recovery faust
-  resumes the stream partitions and then seeks them to their committed offsets, with the consumer's flow
-  still on from reading the changelogs. Records delivered during the seek are fetched again, the second
-  copies are dropped as already read and their offsets may be committed as a gap: after a restart an agent
-  missed records for good (the restart test saw CDRs landed in the lake and never pushed). We stop the flow
-  on entry; faust resumes it itself once it has sought. Upstream faust 0.15.3 code, so a Kafka deployment
-  most likely needs it too: ``apply_faust_fixes`` installs this fix alone (not verified against Kafka here).
-- Four tasks per record (a cost, not a fault): faust's consumer hands every fetched record to the conductor
-  through ``Service.wait_first(callback(message), suspend_flow.wait())``, which wraps the callback, the
-  suspend event and the service's stopped and crashed events in four tasks and an ``asyncio.wait``; about a
-  quarter of a worker's CPU at a few thousand records/s (bench/bench_pipeline.py). The callback finishes
-  without waiting unless a stream buffer is full or the flow is stopped, so ``_eager_wait_first`` starts it
-  at once (as Python 3.12's eager tasks do) and returns when it finishes there; a callback that does wait
-  goes on, from where it stopped, under mode's ``wait_first`` as before. Installed with the other faust fix.
+Guards (``check``, run by ``install`` before anything is replaced; ``CompatError`` with the reason otherwise):
+
+- The installed faust-streaming, mode-streaming and aiokafka versions must lie in the ranges this project pins
+  in ``pyproject.toml`` (read back from the installed package's metadata, so there is one list).
+- Each function a fix replaces (and, for the fetch wait, the aiokafka method that reads the attribute it sets)
+  must have the source it was written against: a SHA-256 of ``inspect.getsource`` per function, in ``FIXES``.
+  A release that changes one of them stops the worker at start-up, with the function named, until someone
+  has read the new code and updated the hash (and the range).
+- The embedded-broker fixes are installed only with ``ROAMSTREAM_PROFILE=embedded`` AND a broker that says it
+  is tansu (its Metadata cluster id, ``roamstream.broker.EMBEDDED_CLUSTER_ID``), asked by ``verify_broker``
+  when the worker starts; the embedded profile pointed at anything else refuses to start. They act only for
+  the faust apps so verified (``_embedded_apps``): an app for a real cluster in the same process, or one
+  never verified, gets faust's own code.
+- ``roamstream worker`` refuses to start with ``KAFKA_BOOTSTRAP_SERVERS`` set and ``ROAMSTREAM_PROFILE`` not
+  set (``roamstream.cli.worker``): the embedded profile is the default, and a real cluster run with it would
+  get the embedded broker's timings.
+
+The fixes, and the decision for a real (Apache) Kafka cluster, from the installed sources (faust-streaming
+0.15.3, mode-streaming 0.7.1, aiokafka 0.14.0):
+
+- ``fetch-wait`` (embedded only). faust's ``AIOKafkaConsumerThread._create_worker_consumer`` hard-codes
+  ``fetch_max_wait_ms=1500``; tansu holds every empty fetch that long, so each hop cost ~400 ms. We set the
+  configured wait on the consumer before it starts (aiokafka's ``AIOKafkaConsumer.start`` hands
+  ``self._fetch_max_wait_ms`` to its Fetcher, which is why that method is guarded too). Kafka: NOT installed.
+  A Kafka broker answers a fetch as soon as ``fetch.min.bytes`` (1) are there, so 1500 ms only bounds an idle
+  consumer's poll; a shorter wait would only add idle requests.
+- ``true-end-offsets`` (embedded only). tansu answers ListOffsets LATEST with the first offset of the
+  partition's last record batch + 1, not the end. faust reads a table's changelog up to that "highwater"
+  when it recovers, so a restarted worker stopped early and lost the rest of the last batch. We correct the
+  answer with the high watermark of a Fetch from that offset (``true_end_offsets``, which connects with the
+  app's own SSL/SASL settings). Kafka: NOT installed. Kafka's ListOffsets LATEST is the log end offset, which
+  is what faust's ``_highwaters`` expects (``consumer.end_offsets``); the correction would only cost a
+  consumer and a fetch per changelog partition at every recovery.
+- ``recovery-flow`` (every broker). faust's ``Recovery.on_recovery_completed`` resumes the stream partitions
+  (``consumer.resume_partitions``) and then awaits ``consumer.perform_seek()`` to their committed offsets,
+  with the consumer's flow still on from reading the changelogs (``resume_flow`` in ``Recovery._restart_
+  recovery``). The fetcher's ``_drain_messages`` delivers whatever ``getmany`` returns meanwhile, from the
+  positions before the seek; those records come again after it, are dropped as already read (``offset <
+  read offset``), and the offsets in between may be committed as a gap (``_add_gap``): after a restart an
+  agent missed records for good (the restart test saw CDRs in the lake never pushed). We stop the flow on
+  entry; the original resumes it itself after the seek (``consumer.resume_flow()``), and faust's own
+  ``getmany`` already handles a fetch that returns with the flow stopped ("Seek back to committed offsets").
+  This is all client code, the broker only answers the fetches, so Kafka: INSTALLED (needed: the race is
+  faust's; safe: the flow is stopped exactly where faust stops it itself on a rebalance, and every exit of
+  the original either resumes it or leaves it to the next rebalance's recovery, which resumes it). Verified
+  on the embedded broker only; nothing in it depends on the broker.
+- ``eager-wait-first`` (every broker; a cost, not a fault). faust's consumer hands every fetched record to
+  the conductor through mode's ``Service.wait_first(callback(message), suspend_flow.wait())``, which wraps
+  the callback, the suspend event and the service's stopped and crashed events in four tasks and an
+  ``asyncio.wait``; about a quarter of a worker's CPU at a few thousand records/s (bench/bench_pipeline.py).
+  The callback finishes without waiting unless a stream buffer is full or the flow is stopped, so
+  ``_eager_wait_first`` starts it at once (as Python 3.12's eager tasks do) and returns when it finishes
+  there; a callback that does wait goes on, from where it stopped, under mode's ``wait_first`` as before.
+  Kafka: INSTALLED (not needed for correctness; safe: pure asyncio scheduling in the worker, the same
+  results and the same suspension behaviour, no broker involved; a worker on Kafka has the same per-record
+  cost).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Generator, Iterable, Mapping
-from typing import Any
+import hashlib
+import importlib.metadata
+import inspect
+import logging
+import weakref
+from collections.abc import Callable, Coroutine, Generator, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.tables.recovery import Recovery
@@ -36,36 +77,56 @@ from faust.transport.consumer import Consumer
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP
 from mode.services import WaitResults
+from packaging.requirements import Requirement
+from packaging.version import InvalidVersion, Version
+
+from roamstream.exceptions import RoamstreamError
+
+if TYPE_CHECKING:
+    import faust
+
+    from roamstream.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+class CompatError(RoamstreamError):
+    """A fix cannot be installed safely: other library versions or code than it was written for, or the
+    embedded profile pointed at a broker that is not the embedded one."""
+
 
 _original_create_worker_consumer = faust_aiokafka.AIOKafkaConsumerThread._create_worker_consumer
 _original_highwaters = faust_aiokafka.AIOKafkaConsumerThread._highwaters
-_fetch_wait_ms: int | None = None
+#: the faust apps created for the embedded broker -> their fetch wait; the embedded fixes act for these only
+_embedded_apps: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
 #: how long one end-offset correction may take before it fails (the broker is local)
 END_OFFSETS_TIMEOUT_S = 30.0
 
 
 def _create_worker_consumer(self, transport):  # noqa: ANN001 - faust's own signature
     consumer = _original_create_worker_consumer(self, transport)
-    if _fetch_wait_ms is not None:
-        consumer._fetch_max_wait_ms = _fetch_wait_ms  # read by aiokafka when the consumer starts its fetcher
+    fetch_wait_ms = _embedded_apps.get(self.app)
+    if fetch_wait_ms is not None:
+        consumer._fetch_max_wait_ms = fetch_wait_ms  # read by aiokafka when the consumer starts its fetcher
     return consumer
 
 
 async def true_end_offsets(bootstrap_servers: str | list[str], reported: Mapping[TP, int],
-                           fetch_wait_ms: int = 20) -> dict[TP, int]:
+                           fetch_wait_ms: int = 20, *, auth: Mapping[str, Any] | None = None) -> dict[TP, int]:
     """The end offset of each partition, given tansu's ListOffsets LATEST answer ``reported`` for it.
 
     ``reported - 1`` is the first offset of the partition's last batch (0: the partition is empty); a Fetch
-    from there carries the partition's true high watermark.
+    from there carries the partition's true high watermark. ``auth``: aiokafka's security arguments
+    (``security_protocol``, ``sasl_*``, ``ssl_context``; ``aiokafka_auth(settings)``), PLAINTEXT if unset.
     """
     ends = dict(reported)
     pending = {TopicPartition(tp.topic, tp.partition): tp for tp, end in reported.items() if end}
     if not pending:
         return ends
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None, enable_auto_commit=False,
-                                fetch_max_wait_ms=fetch_wait_ms)
-    await consumer.start()
+                                fetch_max_wait_ms=fetch_wait_ms, **(auth or {}))
     try:
+        await consumer.start()
         consumer.assign(list(pending))
         for tp, original in pending.items():
             consumer.seek(tp, reported[original] - 1)
@@ -84,11 +145,15 @@ async def true_end_offsets(bootstrap_servers: str | list[str], reported: Mapping
 
 async def _highwaters(self, partitions: Iterable[TP]) -> Mapping[TP, int]:
     reported = await _original_highwaters(self, partitions)
+    fetch_wait_ms = _embedded_apps.get(self.app)
+    if fetch_wait_ms is None:  # not an app for the embedded broker: the broker's answer is the end
+        return reported
     if self.consumer.in_transaction:  # last stable offsets; not used (no transactions, DESIGN.md)
         return reported
-    transport = self.transport
+    transport, conf = self.transport, self.app.conf
     servers = faust_aiokafka.server_list(transport.url, transport.default_port)
-    return await true_end_offsets(servers, reported, _fetch_wait_ms or 20)
+    auth = faust_aiokafka.credentials_to_aiokafka_auth(conf.broker_credentials, conf.ssl_context)
+    return await true_end_offsets(servers, reported, fetch_wait_ms, auth=auth)
 
 
 _original_on_recovery_completed = Recovery.on_recovery_completed
@@ -159,16 +224,169 @@ def _close(coros: tuple[Any, ...]) -> None:
             coro.close()
 
 
-def apply_faust_fixes() -> None:
-    """Install the fixes that do not depend on the broker (idempotent)."""
+# -- guards and installation ------------------------------------------------------------------------------
+
+#: the distributions whose code the fixes replace or rely on; their ranges are pinned in pyproject.toml
+GUARDED_DISTRIBUTIONS = ("faust-streaming", "mode-streaming", "aiokafka")
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """A function a fix replaces or relies on, and the SHA-256 of the source it was written against."""
+
+    where: str
+    original: Callable[..., Any]
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    name: str
+    embedded_only: bool
+    guards: tuple[Replaced, ...]
+    install: Callable[[], None]
+
+
+def _install_fetch_wait() -> None:
+    faust_aiokafka.AIOKafkaConsumerThread._create_worker_consumer = _create_worker_consumer
+
+
+def _install_true_end_offsets() -> None:
+    faust_aiokafka.AIOKafkaConsumerThread._highwaters = _highwaters
+
+
+def _install_recovery_flow() -> None:
     Recovery.on_recovery_completed = _on_recovery_completed
+
+
+def _install_eager_wait_first() -> None:
     Consumer.wait_first = _eager_wait_first
 
 
-def apply_embedded_fixes(fetch_wait_ms: int) -> None:
-    """Install the fixes (idempotent)."""
-    global _fetch_wait_ms
-    _fetch_wait_ms = fetch_wait_ms
-    faust_aiokafka.AIOKafkaConsumerThread._create_worker_consumer = _create_worker_consumer
-    faust_aiokafka.AIOKafkaConsumerThread._highwaters = _highwaters
-    apply_faust_fixes()
+FIXES: tuple[Fix, ...] = (
+    Fix("fetch-wait", True, (
+        Replaced("faust.transport.drivers.aiokafka.AIOKafkaConsumerThread._create_worker_consumer",
+                 _original_create_worker_consumer,
+                 "c2701bfc3e6f6cad95c2be36d6a255a86e2c57d18d36cc1082b5fb5c482d99d7"),
+        Replaced("aiokafka.AIOKafkaConsumer.start", AIOKafkaConsumer.start,
+                 "2f1ba70443327538800d348e61042cdedd5a5e6306f40ebe1a06dddba7494c45"),
+    ), _install_fetch_wait),
+    Fix("true-end-offsets", True, (
+        Replaced("faust.transport.drivers.aiokafka.AIOKafkaConsumerThread._highwaters", _original_highwaters,
+                 "a7f4f97d9f32aca2777713e22671d70eae4b3ae51541bb09a90448ce83acefce"),
+    ), _install_true_end_offsets),
+    Fix("recovery-flow", False, (
+        Replaced("faust.tables.recovery.Recovery.on_recovery_completed", _original_on_recovery_completed,
+                 "6ef567acf072e46da3fccbccc6d662371f634f622c3d510972d5df81f70ae3ac"),
+    ), _install_recovery_flow),
+    Fix("eager-wait-first", False, (
+        Replaced("mode.services.Service.wait_first (faust.transport.consumer.Consumer.wait_first)",
+                 _original_wait_first, "feade6a31f8a67897cf687c54c66f5f4535288050bbaac07249ce2063d36ae2e"),
+    ), _install_eager_wait_first),
+)
+
+
+def source_sha256(function: Callable[..., Any]) -> str:
+    return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
+
+
+def installed_version(distribution: str) -> str:
+    return importlib.metadata.version(distribution)
+
+
+def pinned_ranges() -> dict[str, Requirement]:
+    """The ranges pyproject.toml pins for ``GUARDED_DISTRIBUTIONS``, from the installed project's metadata."""
+    try:
+        requires = importlib.metadata.requires("roamstream") or []
+    except importlib.metadata.PackageNotFoundError:
+        raise CompatError("pipelines.compat: roamstream is not installed (no metadata to read the pinned faust, "
+                          "mode and aiokafka ranges from): `make venv`") from None
+    pinned = {}
+    for line in requires:
+        requirement = Requirement(line)
+        if requirement.marker is None and requirement.name in GUARDED_DISTRIBUTIONS:
+            pinned[requirement.name] = requirement
+    missing = [d for d in GUARDED_DISTRIBUTIONS if d not in pinned]
+    if missing:
+        raise CompatError(f"pipelines.compat: pyproject.toml pins no range for {', '.join(missing)}")
+    return pinned
+
+
+def problems(fixes: Iterable[Fix]) -> list[str]:
+    """Why ``fixes`` cannot be installed here (empty: they can)."""
+    found = []
+    for name, requirement in pinned_ranges().items():
+        try:
+            version = installed_version(name)
+            ok = requirement.specifier.contains(Version(version), prereleases=True)
+        except importlib.metadata.PackageNotFoundError:
+            version, ok = "not installed", False
+        except InvalidVersion:
+            ok = False
+        if not ok:
+            found.append(f"{name} {version} is installed; the fixes were written for {requirement} "
+                         "(pyproject.toml)")
+    for fix in fixes:
+        for guard in fix.guards:
+            actual = source_sha256(guard.original)
+            if actual != guard.sha256:
+                found.append(f"fix {fix.name!r}: {guard.where} is not the code it was written against "
+                             f"(source sha256 {actual[:16]}, expected {guard.sha256[:16]}; signature now "
+                             f"{inspect.signature(guard.original)})")
+    return found
+
+
+def check(fixes: Iterable[Fix]) -> None:
+    """Raise ``CompatError`` naming every mismatch if ``fixes`` cannot be installed on the installed code."""
+    found = problems(fixes)
+    if found:
+        raise CompatError(
+            "pipelines.compat refuses to start the worker:\n  - " + "\n  - ".join(found) + "\nRead each fix "
+            "in pipelines/compat.py against the installed code; if it still holds, update the pinned range in "
+            "pyproject.toml and the source hash in compat.FIXES (or install the pinned versions: `make venv`)."
+        )
+
+
+def fixes_for(embedded: bool) -> tuple[Fix, ...]:
+    return tuple(fix for fix in FIXES if embedded or not fix.embedded_only)
+
+
+def install(settings: Settings) -> tuple[Fix, ...]:
+    """Check, then install, the fixes for ``settings``' profile (idempotent); the ones installed. The embedded
+    ones act only for an app ``verify_broker`` then found on the embedded broker."""
+    fixes = fixes_for(settings.profile == "embedded")
+    check(fixes)
+    for fix in fixes:
+        fix.install()
+    log.debug("faust fixes installed: %s", ", ".join(f.name for f in fixes))
+    return fixes
+
+
+def verify_broker(app: faust.App, settings: Settings, *,
+                  identify_broker: Callable[[Settings], bool] | None = None) -> bool:
+    """Before ``app`` starts (it asks the broker, blocking): with the embedded profile the broker must say it
+    is tansu (``CompatError`` otherwise); then the embedded fixes act for ``app``. Whether they do."""
+    from roamstream.broker import EMBEDDED_CLUSTER_ID, identifies_as_embedded
+
+    identify = identify_broker or identifies_as_embedded
+    servers = settings.kafka.bootstrap_servers
+    embedded = identify(settings)
+    if settings.profile != "embedded":
+        if embedded:
+            log.warning("ROAMSTREAM_PROFILE=%s, but the broker at %s is the embedded one (tansu): its deviations "
+                        "are not corrected", settings.profile, servers)
+        return False
+    if not embedded:
+        raise CompatError(
+            f"ROAMSTREAM_PROFILE=embedded, but the broker at KAFKA_BOOTSTRAP_SERVERS={servers} is not the embedded "
+            f"one (its cluster id is not {EMBEDDED_CLUSTER_ID!r}); for a real cluster set ROAMSTREAM_PROFILE=kafka"
+        )
+    check(fixes_for(embedded=True))
+    _embedded_apps[app] = settings.kafka.fetch_max_wait_ms
+    return True
+
+
+def apply_faust_fixes() -> None:
+    """Install the fixes that do not depend on the broker, unchecked (idempotent; ``install`` checks first)."""
+    for fix in fixes_for(embedded=False):
+        fix.install()

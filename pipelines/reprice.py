@@ -22,7 +22,7 @@ from pipelines.pricing import RETRY_HEADER
 from roamstream.avro import AvroSerde, SerdeError
 from roamstream.config import Settings
 from roamstream.exceptions import RoamstreamError
-from roamstream.kafka import producer_config
+from roamstream.kafka import consumer_config, producer_config
 from roamstream.topics import spec
 
 TOPIC = "sessions.completed.v1"
@@ -45,10 +45,10 @@ def find_completed(settings: Settings, serde: AvroSerde, session_ids: Iterable[s
     """The latest completed-session record of each of ``session_ids`` found on the topic."""
     wanted = set(session_ids)
     name = settings.topic(TOPIC)
-    consumer = Consumer({
-        "bootstrap.servers": settings.kafka.bootstrap_servers, "group.id": f"reprice-{uuid.uuid4().hex}",
-        "enable.auto.commit": False, "enable.partition.eof": False,
-    })
+    consumer = Consumer(consumer_config(
+        settings, **{"group.id": f"reprice-{uuid.uuid4().hex}", "enable.auto.commit": False,
+                     "enable.partition.eof": False},
+    ))
     found: dict[str, Found] = {}
     try:
         partitions = range(spec(TOPIC).partitions)

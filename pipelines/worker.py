@@ -9,7 +9,7 @@ import signal
 
 import faust
 
-from pipelines import lake, pricing, push, reference, sessions
+from pipelines import compat, lake, pricing, push, reference, sessions
 from pipelines.app import create_app
 from pipelines.deadletter import DeadLetters
 from pipelines.tables import changelog_specs, declare_tables
@@ -55,6 +55,7 @@ class Worker:
         lake.register(self.app, topics, serde, dead, settings.lake)
 
     async def start(self) -> Worker:
+        compat.verify_broker(self.app, self.settings)  # CompatError: the embedded profile at another broker
         create_topics(self.settings)
         create_topics(self.settings, changelog_specs(self.settings), prefix=False)
         self._registry_reader.start()

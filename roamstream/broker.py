@@ -13,16 +13,38 @@ import subprocess
 import time
 from pathlib import Path
 
+from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
-from roamstream.config import EmbeddedBrokerSettings
+from roamstream.config import EmbeddedBrokerSettings, Settings
 from roamstream.exceptions import RoamstreamError
+from roamstream.kafka import security_config
 
 log = logging.getLogger(__name__)
 
 
+#: the cluster id tansu reports in every Metadata answer unless told otherwise (we never tell it otherwise);
+#: how a client recognises the embedded broker (``identifies_as_embedded``)
+EMBEDDED_CLUSTER_ID = "tansu_cluster"
+
+
 class BrokerError(RoamstreamError):
     """The embedded broker could not be found or started."""
+
+
+def cluster_id(settings: Settings, timeout: float = 10.0) -> str | None:
+    """The cluster id the brokers of ``settings`` report (a Metadata request); BrokerError if none answers."""
+    admin = AdminClient({"bootstrap.servers": settings.kafka.bootstrap_servers, **security_config(settings)})
+    try:
+        return admin.list_topics(timeout=timeout).cluster_id
+    except KafkaException as exc:
+        raise BrokerError(f"no broker answered at KAFKA_BOOTSTRAP_SERVERS={settings.kafka.bootstrap_servers}: "
+                          f"{exc.args[0].str() if exc.args else exc}") from None
+
+
+def identifies_as_embedded(settings: Settings, timeout: float = 10.0) -> bool:
+    """Whether the broker of ``settings`` says it is tansu (its cluster id), not a real Kafka cluster."""
+    return cluster_id(settings, timeout) == EMBEDDED_CLUSTER_ID
 
 
 def find_tansu(explicit: Path | None = None) -> Path:

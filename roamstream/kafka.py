@@ -24,7 +24,7 @@ def create_topics(
 ) -> list[str]:
     """Create every topic in ``specs`` (with the settings' prefix unless ``prefix`` is false: faust changelog
     names already carry it through the app id); existing ones are left as they are."""
-    admin = AdminClient({"bootstrap.servers": settings.kafka.bootstrap_servers})
+    admin = AdminClient({"bootstrap.servers": settings.kafka.bootstrap_servers, **security_config(settings)})
     new = [
         NewTopic(settings.topic(s.name) if prefix else s.name, s.partitions, settings.kafka.replication_factor,
                  config=s.config)
@@ -41,9 +41,29 @@ def create_topics(
     return created
 
 
+def security_config(settings: Settings) -> dict[str, Any]:
+    """librdkafka's security properties from the ``KAFKA_SECURITY_PROTOCOL``/``KAFKA_SASL_*``/``KAFKA_SSL_CAFILE``
+    settings (the faust app takes the same ones: ``pipelines.app.broker_credentials``)."""
+    kafka = settings.kafka
+    config: dict[str, Any] = {"security.protocol": kafka.security_protocol}
+    if kafka.uses_sasl:
+        config["sasl.mechanism"] = kafka.sasl_mechanism
+        config["sasl.username"] = kafka.sasl_username
+        config["sasl.password"] = kafka.sasl_password.get_secret_value() if kafka.sasl_password else None
+    if kafka.uses_ssl and kafka.ssl_cafile is not None:
+        config["ssl.ca.location"] = str(kafka.ssl_cafile)
+    return config
+
+
+def consumer_config(settings: Settings, **extra: Any) -> dict[str, Any]:
+    """A confluent-kafka consumer's configuration: the brokers and their security settings, then ``extra``."""
+    return {"bootstrap.servers": settings.kafka.bootstrap_servers, **security_config(settings), **extra}
+
+
 def producer_config(settings: Settings, **extra: Any) -> dict[str, Any]:
     return {
         "bootstrap.servers": settings.kafka.bootstrap_servers,
+        **security_config(settings),
         "linger.ms": settings.kafka.linger_ms,
         "enable.idempotence": False,  # the embedded broker rejects InitProducerId (DESIGN.md); outputs are idempotent
         "acks": "all",

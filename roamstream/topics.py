@@ -45,6 +45,8 @@ CATALOG: tuple[TopicSpec, ...] = (
     TopicSpec("push.results.v1", PARTITIONS, "push.results.v1", doc="outcome of every push to a partner"),
     TopicSpec("push.requests.v1", PARTITIONS, "push.requests.v1", doc="operators' redrive/resend requests"),
     TopicSpec("deadletter.v1", PARTITIONS, "deadletter.v1", doc="records a stage could not process"),
+    TopicSpec("deadletter.redriven.v1", 1, "deadletter.redriven.v1", compacted=True,
+              doc="dead letters sent through their stage again, by letter id (roamstream deadletter redrive)"),
 )
 
 BY_NAME = {t.name: t for t in CATALOG}

@@ -61,3 +61,6 @@ app.add_typer(_partners.app, name="partners")
 from roamstream.cli import stations as _stations  # noqa: E402
 
 app.add_typer(_stations.app, name="stations")
+from roamstream.cli import deadletter as _deadletter  # noqa: E402
+
+app.add_typer(_deadletter.app, name="deadletter")

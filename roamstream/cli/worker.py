@@ -15,23 +15,39 @@ from roamstream.config import Settings
 def worker() -> None:
     """Run a pipeline worker (sessions, pricing, push, lake) against the configured Kafka until interrupted.
 
-    With ROAMSTREAM_PROFILE=kafka it joins the cluster at KAFKA_BOOTSTRAP_SERVERS. With the embedded profile
-    it attaches to an embedded broker that is already running (``roamstream up``, a test) at an explicitly
-    set KAFKA_BOOTSTRAP_SERVERS, with the embedded broker's client timings and fixes (DESIGN.md).
+    With ROAMSTREAM_PROFILE=kafka it joins the cluster at KAFKA_BOOTSTRAP_SERVERS. With
+    ROAMSTREAM_PROFILE=embedded it attaches to an embedded broker that is already running (``roamstream up``,
+    a test) at an explicitly set KAFKA_BOOTSTRAP_SERVERS, with the embedded broker's client timings and
+    fixes (DESIGN.md). KAFKA_BOOTSTRAP_SERVERS without an explicit ROAMSTREAM_PROFILE is refused: the default
+    profile is the embedded one, whose timings and fixes a real cluster must not get.
     """
+    from pipelines.compat import CompatError
     from pipelines.worker import run_until_signalled
+    from roamstream.broker import BrokerError
 
     logging.basicConfig(level=logging.INFO)
     settings = Settings()
+    err = Console(stderr=True)
+    if "bootstrap_servers" in settings.kafka.model_fields_set and "profile" not in settings.model_fields_set:
+        err.print(
+            f"KAFKA_BOOTSTRAP_SERVERS is set ({settings.kafka.bootstrap_servers}) but ROAMSTREAM_PROFILE is not: "
+            "set ROAMSTREAM_PROFILE=kafka for a Kafka cluster, or ROAMSTREAM_PROFILE=embedded for a running "
+            "embedded broker", soft_wrap=True,
+        )
+        raise typer.Exit(2)
     if settings.profile == "embedded":
         if "bootstrap_servers" not in settings.kafka.model_fields_set:
-            Console(stderr=True).print(
+            err.print(
                 "ROAMSTREAM_PROFILE=embedded: a worker alone starts no broker; use `roamstream up`, set "
                 "KAFKA_BOOTSTRAP_SERVERS to a running embedded broker, or set ROAMSTREAM_PROFILE=kafka"
             )
             raise typer.Exit(2)
         settings = settings.for_embedded(settings.kafka.bootstrap_servers)
-    asyncio.run(run_until_signalled(settings))
+    try:
+        asyncio.run(run_until_signalled(settings))
+    except (CompatError, BrokerError) as exc:
+        err.print(str(exc), soft_wrap=True, markup=False)
+        raise typer.Exit(1) from None
 
 
 def up() -> None:

@@ -12,6 +12,7 @@ import time
 import faust
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from faust.tables.recovery import Recovery
 from faust.transport.consumer import Consumer as FaustConsumer
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
@@ -74,9 +75,10 @@ async def test_true_end_offsets_corrects_the_brokers_latest_offset(settings: Set
 
 
 def table_app(settings: Settings) -> tuple[faust.App, faust.Table]:
-    """A faust app (``create_app``, embedded profile: the fixes installed) with one table, whose changelog holds
-    ``BATCHES``, on the partition of a source topic that an agent consumes."""
+    """A faust app (``create_app`` and ``verify_broker``: with the embedded profile the fixes act for it) with one
+    table, whose changelog holds ``BATCHES``, on the partition of a source topic that an agent consumes."""
     app = create_app(settings)
+    compat.verify_broker(app, settings)  # as the worker does before it starts: the embedded fixes act for it
     source = app.topic(settings.topic("source"), partitions=1, key_serializer="raw", value_serializer="raw")
     table = app.Table("state", partitions=1, key_type=bytes, value_type=bytes)
     table.key_serializer = table.value_serializer = "raw"
@@ -141,6 +143,60 @@ async def test_records_do_not_flow_while_faust_seeks_the_stream_partitions(setti
     monkeypatch.setattr(FaustConsumer, "perform_seek", perform_seek)
     app, _ = table_app(settings)
     await produce_batches(settings.kafka.bootstrap_servers, f"{settings.pipeline.app_id}-state-changelog", BATCHES)
+    try:
+        await start_until_recovered(app)
+    finally:
+        await app.stop()
+    assert flow_active_at_seek and not any(flow_active_at_seek), flow_active_at_seek
+
+
+def kafka_profile(settings: Settings) -> Settings:
+    """``settings`` as a real cluster would have them (the broker is still the embedded one: what a faust app
+    for a real cluster does differently is observable on it)."""
+    return settings.model_copy(update={"profile": "kafka"})
+
+
+async def test_a_kafka_profile_app_gets_faust_own_end_offsets_and_fetch_wait(settings: Settings):
+    """The embedded fixes are global patches but act only for apps made for the embedded broker: an app for
+    a real cluster, in the same process as an embedded one, recovers to the broker's own ListOffsets answer
+    (on tansu: inside the last batch, as without the fix) and keeps faust's fetch wait."""
+    table_app(settings)  # an embedded app first: the embedded fixes are installed in this process
+    assert faust_aiokafka.AIOKafkaConsumerThread._highwaters is compat._highwaters
+    app, table = table_app(kafka_profile(settings))
+    await produce_batches(settings.kafka.bootstrap_servers, f"{settings.pipeline.app_id}-state-changelog", BATCHES)
+    try:
+        await start_until_recovered(app)
+        recovered = dict(table.items())
+        fetch_wait_ms = app.consumer._thread._ensure_consumer()._fetch_max_wait_ms
+    finally:
+        await app.stop()
+    assert recovered == latest([r for batch in BATCHES[:-1] for r in batch] + BATCHES[-1][:1])
+    assert fetch_wait_ms == 1500  # faust's own
+
+
+async def test_an_embedded_app_gets_the_configured_fetch_wait(settings: Settings):
+    app, _ = table_app(settings)
+    try:
+        await start_until_recovered(app)
+        fetch_wait_ms = app.consumer._thread._ensure_consumer()._fetch_max_wait_ms
+    finally:
+        await app.stop()
+    assert fetch_wait_ms == settings.kafka.fetch_max_wait_ms != 1500
+
+
+async def test_a_kafka_profile_app_stops_the_flow_while_faust_seeks(settings: Settings, monkeypatch):
+    """The recovery-flow fix is installed for a real cluster too (faust's race, not the broker's)."""
+    monkeypatch.setattr(Recovery, "on_recovery_completed", compat._original_on_recovery_completed)
+    flow_active_at_seek: list[bool] = []
+    original = FaustConsumer.perform_seek
+
+    async def perform_seek(self) -> None:  # noqa: ANN001 - faust's own signature
+        flow_active_at_seek.append(self.flow_active)
+        await original(self)
+
+    monkeypatch.setattr(FaustConsumer, "perform_seek", perform_seek)
+    app, _ = table_app(kafka_profile(settings))
+    assert Recovery.on_recovery_completed is compat._on_recovery_completed
     try:
         await start_until_recovered(app)
     finally:

@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import os
+import queue
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import httpx
+
+
+def read_lines(stream, into: queue.Queue) -> threading.Thread:
+    """Put each line of ``stream`` on ``into`` from a thread (None at its end): the test waits on the queue
+    with a timeout instead of on a readline that could block for good."""
+
+    def pump() -> None:
+        for line in stream:
+            into.put(line)
+        into.put(None)
+
+    thread = threading.Thread(target=pump, daemon=True)
+    thread.start()
+    return thread
 
 
 def test_up_serves_the_printed_urls_until_interrupted(tmp_path):
@@ -17,12 +33,16 @@ def test_up_serves_the_printed_urls_until_interrupted(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "roamstream", "up"], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, env=env)
     lines: list[str] = []
+    output_lines: queue.Queue = queue.Queue()
+    reader = read_lines(proc.stdout, output_lines)
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 120  # liveness bound for start-up, not a speed check
         while not any("Ctrl-C" in line for line in lines):
-            assert time.monotonic() < deadline, "".join(lines)
-            line = proc.stdout.readline()
-            assert line or proc.poll() is None, "".join(lines)
+            try:
+                line = output_lines.get(timeout=max(deadline - time.monotonic(), 0))
+            except queue.Empty:
+                raise AssertionError("roamstream up printed no 'Ctrl-C' line in time:\n" + "".join(lines)) from None
+            assert line is not None, "roamstream up exited early:\n" + "".join(lines)
             lines.append(line)
         output = "".join(lines)
         api = re.search(r"Ingest API (http://127\.0\.0\.1:\d+)", output).group(1)
@@ -34,5 +54,13 @@ def test_up_serves_the_printed_urls_until_interrupted(tmp_path):
         assert unauthorised.json()["status_code"] == 2000
     finally:
         proc.send_signal(signal.SIGINT)
-        rest, _ = proc.communicate(timeout=60)
-    assert proc.returncode == 0, "".join(lines) + rest
+        try:
+            proc.wait(timeout=60)
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                proc.wait()
+            reader.join(timeout=10)
+    while (line := output_lines.get_nowait() if not output_lines.empty() else None) is not None:
+        lines.append(line)
+    assert proc.returncode == 0, "".join(lines)

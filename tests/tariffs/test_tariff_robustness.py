@@ -1,9 +1,13 @@
 """Whatever JSON arrives, the engine answers with a price or one of its typed errors, never a crash
-(the command line turns those errors into exit status 2 and one line)."""
+(the command line turns those errors into exit status 2 and one line); and it does price: every well-formed
+pair, and the broken inputs whose breakage does not matter to the price. How many inputs it refused is
+reported (``-s``, and as a property in the junit XML)."""
 
 from __future__ import annotations
 
 import copy
+from collections import Counter
+from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -45,14 +49,44 @@ def _mutated(obj, data):
     return obj
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data())
-def test_broken_tariffs_and_cdrs_give_typed_errors(data):
-    tariff, cdr = data.draw(st.sampled_from(PAIRS))
-    tariff = _mutated(tariff, data) if data.draw(st.booleans()) else tariff
-    cdr = _mutated(cdr, data) if data.draw(st.booleans()) else cdr
-    try:
-        TariffCache().get(tariff)
-        jsonio.dumps(priced_cdr(cdr, price_cdr(tariff, cdr)))  # what `roamstream price` prints
-    except (InvalidInputError, TariffNotActiveError):
-        pass
+def price(tariff, cdr) -> dict:
+    TariffCache().get(tariff)
+    priced = priced_cdr(cdr, price_cdr(tariff, cdr))
+    jsonio.dumps(priced)  # what `roamstream price` prints
+    return priced
+
+
+def test_every_well_formed_pair_prices():
+    assert len(PAIRS) >= 40
+    for tariff, cdr in PAIRS:
+        priced = price(tariff, cdr)
+        assert isinstance(priced["total_cost"]["excl_vat"], Decimal), (tariff["id"], priced["total_cost"])
+
+
+def test_broken_tariffs_and_cdrs_give_typed_errors(record_property):
+    outcomes: Counter[str] = Counter()
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(data=st.data())
+    def run(data):
+        tariff, cdr = data.draw(st.sampled_from(PAIRS))
+        broken = False
+        if data.draw(st.booleans()):
+            tariff, broken = _mutated(tariff, data), True
+        if data.draw(st.booleans()):
+            cdr, broken = _mutated(cdr, data), True
+        try:
+            price(tariff, cdr)
+        except (InvalidInputError, TariffNotActiveError) as exc:
+            assert broken, f"a well-formed pair was refused: {exc}"
+            outcomes["broken, refused"] += 1
+        else:
+            outcomes["broken, priced" if broken else "well-formed, priced"] += 1
+
+    run()
+    report = ", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items()))
+    print(f"\ntariff robustness: {sum(outcomes.values())} inputs; {report}")
+    record_property("tariff_robustness", dict(outcomes))
+    # an engine that refused everything fails here (and in the well-formed branch above)
+    assert outcomes["well-formed, priced"] > 0, report
+    assert outcomes["broken, priced"] > 0, report
