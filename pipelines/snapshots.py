@@ -10,6 +10,7 @@ from roamstream.cdrs.references import ParsedReferences, look_up
 from roamstream.cdrs.resolve import evse_uid
 from roamstream.cdrs.session_cost import running_total_cost
 from roamstream.cdrs.session_object import build_session
+from roamstream.cdrs.session_periods import session_periods
 from roamstream.config import PipelineSettings
 from roamstream.ocpi.token import uid_key
 from roamstream.tariffs.exceptions import TariffEngineError
@@ -31,8 +32,8 @@ def snapshot_record(snapshot: dict, tables: Tables, p: PipelineSettings,
         raise MissingReference(f"no location has EVSE {uid!r}")
     token = refs.tokens.get(token_key, raw_token)
     location = refs.locations.get(location_key, raw_location)
-    data, text = build_session(snapshot, token, location, p.currency, (p.country_code, p.party_id),
-                               _running_cost(snapshot, tables, refs))
+    periods, cost = _periods_and_cost(snapshot, tables, refs)
+    data, text = build_session(snapshot, token, location, p.currency, (p.country_code, p.party_id), cost, periods)
     return {
         "id": data["id"], "country_code": data["country_code"], "party_id": data["party_id"],
         "partner": f"{token.country_code}-{token.party_id}", "charge_point_id": snapshot["charge_point_id"],
@@ -42,11 +43,16 @@ def snapshot_record(snapshot: dict, tables: Tables, p: PipelineSettings,
     }
 
 
-def _running_cost(snapshot: dict, tables: Tables, refs: ParsedReferences) -> dict | None:
-    """The Session's cost so far with the tariff its CDR will have; None while that tariff is not known."""
+def _periods_and_cost(snapshot: dict, tables: Tables, refs: ParsedReferences) -> tuple[list | None, dict | None]:
+    """The Session's charging periods (``session_periods``) and cost so far with the tariff its CDR will have;
+    (None, None) while that tariff is not known. A snapshot without a timeline (kept by an older worker) or
+    without a period yet gets the running estimate of ``session_cost`` and no periods."""
     try:
         found = look_up(snapshot, tables.tokens, tables.evse_index, tables.locations, tables.tariffs, refs)
-        return running_total_cost(snapshot["start"], snapshot["end"] or snapshot["last_event"], snapshot["kwh"],
-                                  found.location, refs.compiled.get(found.tariff))
+        compiled = refs.compiled.get(found.tariff)
+        if snapshot.get("samples") and (built := session_periods(snapshot, found.location, compiled)) is not None:
+            return built
+        return None, running_total_cost(snapshot["start"], snapshot["end"] or snapshot["last_event"],
+                                        snapshot["kwh"], found.location, compiled)
     except (MissingReference, TariffEngineError):
-        return None
+        return None, None

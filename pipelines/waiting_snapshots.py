@@ -30,6 +30,8 @@ def snapshot_to_json(snapshot: dict[str, Any]) -> dict[str, Any]:
         if isinstance(out.get(name), datetime):
             out[name] = to_us(out[name])
     out["kwh"] = str(out["kwh"])
+    if "samples" in out:
+        out["samples"] = [{**point, "timestamp": to_us(point["timestamp"])} for point in out["samples"]]
     return out
 
 
@@ -39,6 +41,8 @@ def snapshot_from_json(value: dict[str, Any]) -> dict[str, Any]:
         if out.get(name) is not None:
             out[name] = from_us(out[name])
     out["kwh"] = Decimal(out["kwh"])
+    if "samples" in out:
+        out["samples"] = [{**point, "timestamp": from_us(point["timestamp"])} for point in out["samples"]]
     return out
 
 

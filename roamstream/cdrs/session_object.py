@@ -14,10 +14,11 @@ from roamstream.ocpi.token import Token
 
 def build_session(
     snapshot: dict[str, Any], token: Token, location: Location, currency: str, cpo: tuple[str, str],
-    total_cost: dict[str, Any] | None = None,
+    total_cost: dict[str, Any] | None = None, charging_periods: list[dict[str, Any]] | None = None,
 ) -> tuple[dict[str, Any], str]:
     """(data, JSON text); ``last_updated`` is the snapshot's latest event time, never the wall clock;
-    ``total_cost`` the running cost (``session_cost``), when the session's tariff is known."""
+    ``total_cost`` the running cost and ``charging_periods`` the periods so far (``session_periods``), when the
+    session's tariff is known."""
     uid = evse_uid(snapshot["charge_point_id"], snapshot["connector_id"], snapshot["evse_id"])
     _, connector = find_connector(location, uid, snapshot["connector_id"] if snapshot["evse_id"] else None)
     data: dict[str, Any] = {
@@ -43,6 +44,7 @@ def build_session(
             "evse_uid": uid,
             "connector_id": connector.id,
             "currency": currency,
+            **({"charging_periods": charging_periods} if charging_periods is not None else {}),
             **({"total_cost": total_cost} if total_cost is not None else {}),
             "status": snapshot["status"],
             "last_updated": snapshot["end"] or snapshot["last_event"],

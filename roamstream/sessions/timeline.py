@@ -20,6 +20,7 @@ the last point (the end) has ``charging=False``. Where charging comes from, firs
 from __future__ import annotations
 
 from bisect import bisect_right
+from copy import deepcopy
 from decimal import Decimal
 from typing import Any
 
@@ -159,6 +160,23 @@ def complete(state: State, session: Session) -> dict[str, Any]:
         "flags": sorted(flags),
         "samples": points,
     }
+
+
+def samples_so_far(state: State, session: Session) -> list[dict]:
+    """The timeline ``complete`` would give the open ``session`` now, up to its latest energy register reading
+    (the state is not changed). Points after that reading are left out: until the next reading, whether the
+    vehicle charges after it is not known, and a later reading may say otherwise."""
+    pool = state["pool"]
+    ck = session["ck"]
+    view = {**state, "pool": {**pool, ck: dict(pool[ck])} if ck in pool else pool}
+    copy = deepcopy(session)
+    record = complete(view, copy)
+    start, end = span(copy)
+    registers = [t for t, r in readings(copy["m"]).items() if ENERGY in r and start < t <= end]
+    if not registers:
+        return record["samples"][:1]
+    until = from_us(max(registers))
+    return [p for p in record["samples"] if p["timestamp"] <= until]
 
 
 def _flips(changes: dict[int, bool], times: list[int]) -> list[int]:
