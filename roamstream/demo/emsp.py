@@ -45,6 +45,8 @@ class EmspStore:
         self.cdrs: dict[str, bytes] = {}
         self.sessions: dict[str, bytes] = {}
         self.patches: list[tuple[str, dict[str, Any]]] = []
+        #: every Session PUT and PATCH accepted, in order: (method, session id, body)
+        self.session_requests: list[tuple[str, str, dict[str, Any]]] = []
         self.requests: list[dict[str, Any]] = []
         #: CDR ids answered 503 once (a flaky eMSP)
         self.refused: set[str] = set()
@@ -156,6 +158,7 @@ def create_emsp_app(token: str, store: EmspStore | None = None, *, flaky_every: 
         if (session.country_code, session.party_id, session.id) != (country_code, party_id, session_id):
             return envelope(2001, "Session country_code/party_id/id differ from the URL", http_status=400)
         store.sessions[session_id] = body
+        store.session_requests.append(("PUT", session_id, json.loads(body)))
         return envelope(1000, "Success")
 
     @app.patch("/ocpi/emsp/2.2.1/sessions/{country_code}/{party_id}/{session_id}")
@@ -178,6 +181,7 @@ def create_emsp_app(token: str, store: EmspStore | None = None, *, flaky_every: 
             return envelope(2001, f"Invalid Session PATCH: {exc}".splitlines()[0], http_status=400)
         store.sessions[session_id] = json.dumps(merged).encode()
         store.patches.append((session_id, changes))
+        store.session_requests.append(("PATCH", session_id, changes))
         return envelope(1000, "Success")
 
     return app
