@@ -23,10 +23,12 @@ update in place and return (no copy per event); a state of an earlier version is
 Outputs: ``Output(kind, record)``. ``kind == COMPLETED``: a ``sessions.completed.v1`` record (datetimes
 tz-aware UTC, decimals as strings). ``kind == SNAPSHOT``: ``{session_id, charge_point_id, transaction_id,
 connector_id, evse_id, id_tag, status ("ACTIVE"|"COMPLETED"), start, end (None while active), kwh
-(Decimal, kWh), last_event, estimated, reason ("start"|"interval"|"energy"|"end"), samples}``; ``samples``
-is the meter timeline in the completed record's shape: the completed record's own in the COMPLETED snapshot,
-else the timeline so far up to the latest energy register reading (``timeline.samples_so_far``). The
-COMPLETED snapshot comes just before its completed record.
+(Decimal, kWh), last_event, estimated, reason ("start"|"interval"|"energy"|"end")}``; the COMPLETED
+snapshot comes just before its completed record.
+
+A snapshot also carries ``samples``: the meter timeline in the completed record's shape, the completed
+record's own in the COMPLETED snapshot, else the timeline so far up to the latest energy register reading
+(``timeline.samples_so_far``), from which a Session's charging periods are cut.
 
 The rules live with their code: ``transaction`` (facts, deduplication, 1.6 start retries), ``samples``
 (meter samples), ``station`` (connector statuses), ``drain`` (when a session completes; late events),

@@ -42,7 +42,8 @@ def drain(state: State, params: Params = DEFAULT, *, close_all: bool = False) ->
         session = state["open"].pop(key)
         record = complete(state, session)
         kwh = (Decimal(record["meter_stop_wh"]) - Decimal(record["meter_start_wh"])) / _THOUSAND
-        outputs.append(Output(SNAPSHOT, _snapshot(state, session, record, kwh, "COMPLETED", "end")))
+        outputs.append(Output(SNAPSHOT, {**_snapshot(state, session, record, kwh, "COMPLETED", "end"),
+                                         "samples": record["samples"]}))
         outputs.append(Output(COMPLETED, record))
         state["closed"][key] = session["stop"][0] if session["stop"] else session["last"]
     if done:
@@ -100,7 +101,8 @@ def _maybe_snapshot(state: State, session: Session, params: Params, outputs: lis
     else:
         return
     session["snap"] = [session["last"], str(kwh)]
-    outputs.append(Output(SNAPSHOT, _snapshot(state, session, None, kwh, "ACTIVE", reason)))
+    outputs.append(Output(SNAPSHOT, {**_snapshot(state, session, None, kwh, "ACTIVE", reason),
+                                     "samples": samples_so_far(state, session)}))
 
 
 def _running_kwh(session: Session) -> Decimal:
@@ -122,7 +124,7 @@ def _snapshot(state: State, session: Session, record: dict[str, Any] | None, kwh
             "evse_id": record["evse_id"], "id_tag": record["id_tag"], "status": status,
             "start": record["start"], "end": record["end"], "kwh": kwh,
             "last_event": from_us(session["last"]), "estimated": record["estimated"],
-            "reason": reason, "samples": record["samples"],
+            "reason": reason,
         }
     start = session["start"]
     return {
@@ -130,7 +132,6 @@ def _snapshot(state: State, session: Session, record: dict[str, Any] | None, kwh
         "transaction_id": session["tx"], "connector_id": start[4], "evse_id": start[5],
         "id_tag": id_tag(session), "status": status, "start": from_us(start[0]), "end": None, "kwh": kwh,
         "last_event": from_us(session["last"]), "estimated": False, "reason": reason,
-        "samples": samples_so_far(state, session),
     }
 
 
