@@ -10,9 +10,8 @@ from roamstream.cdrs.session_periods import session_periods
 from roamstream.ocpi import jsonio
 from roamstream.sessions import Params
 from roamstream.tariffs import TariffCache
-from tests.sessions.fixtures import at, run_stepwise, sample, status, tx_event
-
 from tests.cdrs.cdr_fixtures import CPO, location_model, tariff, token_model
+from tests.sessions.fixtures import at, run_stepwise, sample, status, tx_event
 
 # The fixtures' clock starts at 08:00 UTC (09:00 in Amsterdam); the tariff's peak starts at 11:00 local: minute 120.
 TARIFF = tariff()
