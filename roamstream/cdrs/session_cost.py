@@ -1,5 +1,7 @@
-"""The running ``total_cost`` of a Session while it charges (pure): its energy and duration so far, priced with
-the session's tariff (the one its CDR will be priced with) by the tariff engine.
+"""The estimated running ``total_cost`` of a Session (pure), used only when its snapshot has no charging period
+yet (only its start) or no meter timeline (kept by an older worker); otherwise ``session_periods`` prices the
+periods themselves. Its energy and duration so far, priced with the session's tariff (the one its CDR will be
+priced with) by the tariff engine.
 
 A snapshot knows the energy so far, not when within the session it flowed: the engine is given the session
 as charging from its start to the snapshot's time with the energy so far at the end. Flat fees, energy and
