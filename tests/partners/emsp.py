@@ -1,7 +1,8 @@
 """An eMSP written for these tests from the OCPI 2.2.1 spec text (credentials.asciidoc,
 version_information_endpoint.asciidoc, transport_and_format.asciidoc): versions, version details,
 credentials (GET/POST/PUT/DELETE, both as the party that registers and the one registered at), the CDRs
-Receiver and the Sessions Receiver (mod_sessions: PUT a Session, PATCH it). It is a separate party with its own tokens, reached over real HTTP."""
+Receiver and the Sessions Receiver (mod_sessions: PUT a Session, PATCH it). It is a separate party with its
+own tokens, reached over real HTTP."""
 
 from __future__ import annotations
 
