@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from ocpp.exceptions import OCPPError
@@ -21,9 +21,14 @@ from connectors.ocpp import actions, frames, kept, keys, validation
 from connectors.ocpp.exceptions import CallRejected, FrameError, PublishFailed, UninterpretableMessage
 from connectors.ocpp.model import Received, TransactionEvent
 from connectors.ocpp.publisher import Publisher
+from roamstream.ocpi.token import uid_key
 from roamstream.partners.tokens.authorizer import TokenAuthorizer
+from roamstream.partners.tokens.decide import Decision, for_transaction
 
 log = logging.getLogger(__name__)
+
+#: Authorize answers remembered per connection until a transaction of the same id tag starts
+_AUTHORIZED_KEPT = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +53,8 @@ class ConnectorChargePoint:
         self.options = options
         self.rx: Received | None = None
         self._frame: str | bytes = ""
+        #: id tag (``uid_key``) -> the answer of its latest Authorize, until a transaction of it starts
+        self._authorized: dict[bytes, Decision] = {}
 
     # -- reading --
 
@@ -129,6 +136,25 @@ class ConnectorChargePoint:
         frame = self._frame if isinstance(self._frame, str) else self._frame.decode("utf-8", "replace")
         normaliser = lambda p, rx: kept.message_event(p, rx, self._ocpp_version, frame)  # noqa: E731
         await self.publisher.station(self.interpret(normaliser, payload))
+
+    async def authorize(self, id_tag: str) -> Decision:
+        """An Authorize: the answer for ``id_tag``, remembered for the transaction it may start."""
+        decision = await self.authorizer.authorize(id_tag)
+        key = uid_key(id_tag)
+        self._authorized.pop(key, None)
+        self._authorized[key] = decision
+        while len(self._authorized) > _AUTHORIZED_KEPT:
+            del self._authorized[next(iter(self._authorized))]
+        return decision
+
+    async def authorize_transaction(self, event: TransactionEvent) -> tuple[TransactionEvent, Decision]:
+        """The answer for a transaction event's id tag, and the event carrying it (auth_method and
+        authorization_reference, ``decide.for_transaction``), decided before it is published."""
+        decision = await self.authorizer.authorize(event.id_tag)
+        carried = for_transaction(decision, self._authorized.pop(uid_key(event.id_tag), None))
+        event = replace(event, auth_method=carried.auth_method,
+                        authorization_reference=carried.authorization_reference)
+        return event, decision
 
     async def publish_transaction(self, event: TransactionEvent) -> None:
         """Publish, and copy the frame to the dead-letter topic when it needed tolerance (flags)."""

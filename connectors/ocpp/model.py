@@ -65,6 +65,10 @@ class TransactionEvent:
     samples: tuple[Sample, ...] = ()
     flags: tuple[str, ...] = ()
     clock_skew_ms: int | None = None
+    #: the answer given for ``id_tag`` (``roamstream.partners.tokens.decide``): OCPI AuthMethod WHITELIST or
+    #: AUTH_REQUEST, and the eMSP's authorization_reference; None on events that asked no decision
+    auth_method: str | None = None
+    authorization_reference: str | None = None
 
     def to_record(self) -> dict:
         record = _shallow(self)

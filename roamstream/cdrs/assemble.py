@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from roamstream.cdrs.authorization import authorized
 from roamstream.cdrs.resolve import cdr_id, evse_uid, find_connector
 from roamstream.ocpi import jsonio
 from roamstream.ocpi.cdr import CDR
@@ -98,7 +99,7 @@ def build_cdr(
             "type": token.type.value,
             "contract_id": token.contract_id,
         },
-        "auth_method": "WHITELIST",
+        **authorized(completed),
         "cdr_location": _cdr_location(location, evse, connector),
         "currency": compiled.currency,
         "tariffs": [tariff],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from roamstream.cdrs.authorization import authorized
 from roamstream.cdrs.resolve import evse_uid, find_connector
 from roamstream.ocpi import jsonio
 from roamstream.ocpi.location import Location
@@ -39,7 +40,7 @@ def build_session(
                 "type": token.type.value,
                 "contract_id": token.contract_id,
             },
-            "auth_method": "WHITELIST",
+            **authorized(snapshot),
             "location_id": location.id,
             "evse_uid": uid,
             "connector_id": connector.id,

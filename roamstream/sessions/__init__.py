@@ -23,7 +23,10 @@ update in place and return (no copy per event); a state of an earlier version is
 Outputs: ``Output(kind, record)``. ``kind == COMPLETED``: a ``sessions.completed.v1`` record (datetimes
 tz-aware UTC, decimals as strings). ``kind == SNAPSHOT``: ``{session_id, charge_point_id, transaction_id,
 connector_id, evse_id, id_tag, status ("ACTIVE"|"COMPLETED"), start, end (None while active), kwh
-(Decimal, kWh), last_event, estimated, reason ("start"|"interval"|"energy"|"end")}``; the COMPLETED
+(Decimal, kWh), last_event, estimated, reason ("start"|"interval"|"energy"|"end"), auth_method,
+authorization_reference}``; ``auth_method`` (WHITELIST or AUTH_REQUEST) and ``authorization_reference`` are
+the connector's decision for the id tag carried by the earliest transaction event that has one (None when
+no event carried one); the COMPLETED
 snapshot comes just before its completed record.
 
 A snapshot also carries ``samples``: the meter timeline in the completed record's shape, the completed

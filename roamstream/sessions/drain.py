@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from roamstream.sessions.ids import session_id
-from roamstream.sessions.state import DEFAULT, Params, Session, State, from_us, id_tag, span_us
+from roamstream.sessions.state import DEFAULT, Params, Session, State, authorization, from_us, id_tag, span_us
 from roamstream.sessions.station import first_status_after, prune_connectors
 from roamstream.sessions.timeline import available_after_stop, complete, needs_available, samples_so_far
 
@@ -124,14 +124,17 @@ def _snapshot(state: State, session: Session, record: dict[str, Any] | None, kwh
             "evse_id": record["evse_id"], "id_tag": record["id_tag"], "status": status,
             "start": record["start"], "end": record["end"], "kwh": kwh,
             "last_event": from_us(session["last"]), "estimated": record["estimated"],
-            "reason": reason,
+            "reason": reason, "auth_method": record["auth_method"],
+            "authorization_reference": record["authorization_reference"],
         }
     start = session["start"]
+    method, reference = authorization(session)
     return {
         "session_id": session_id(state["cp"], session["tx"]), "charge_point_id": state["cp"],
         "transaction_id": session["tx"], "connector_id": start[4], "evse_id": start[5],
         "id_tag": id_tag(session), "status": status, "start": from_us(start[0]), "end": None, "kwh": kwh,
         "last_event": from_us(session["last"]), "estimated": False, "reason": reason,
+        "auth_method": method, "authorization_reference": reference,
     }
 
 

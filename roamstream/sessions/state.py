@@ -15,7 +15,8 @@ from typing import Any
 from roamstream.sessions.exceptions import EventError
 
 #: 2: ``sk`` (the clock skew of the latest transaction event), with which station events advance event time
-VERSION = 2
+#: 3: a session's ``au`` (how its id tag was authorised at the charger)
+VERSION = 3
 
 State = dict[str, Any]
 Session = dict[str, Any]
@@ -79,6 +80,10 @@ def upgrade(state: State) -> State:
     if state.get("v") == 1:
         state["sk"] = None
         state["v"] = 2
+    if state.get("v") == 2:
+        for session in state["open"].values():
+            session["au"] = None
+        state["v"] = 3
     return state
 
 
@@ -89,6 +94,9 @@ def new_session(tx: str) -> Session:
         "start": None,  # [time, meter_wh|None, received_at, seq|-1, connector, evse, id_tag]
         "stop": None,  # [time, seq|-1, meter_wh|None, stop_reason, id_tag]
         "tag": None,  # [time, seq|-1, id_tag] of the earliest event naming an id tag
+        # [time, seq|-1, received_at, auth_method, authorization_reference|None] of the earliest event
+        # carrying the connector's decision for its id tag
+        "au": None,
         "first": None,
         "last": None,
         "seq": [],  # 2.0.1 seqNo seen
@@ -141,6 +149,12 @@ def id_tag(session: Session) -> str:
     """The start's id tag, else the earliest one an event named (2.0.1 may authorise after Started)."""
     start, tag = session["start"], session["tag"]
     return (start[6] if start else None) or (tag[2] if tag else None) or ""
+
+
+def authorization(session: Session) -> tuple[str | None, str | None]:
+    """(auth_method, authorization_reference) decided at the charger, (None, None) when no event said."""
+    au = session["au"]
+    return (au[3], au[4]) if au else (None, None)
 
 
 def add_flag(session: Session, flag: str) -> None:

@@ -34,7 +34,7 @@ from roamstream.sessions.samples import (
     has_register_inside,
     readings,
 )
-from roamstream.sessions.state import Session, State, from_us, id_tag
+from roamstream.sessions.state import Session, State, authorization, from_us, id_tag
 from roamstream.sessions.station import charging_changes, first_status_after
 
 CHARGING_STATES = {
@@ -145,6 +145,7 @@ def complete(state: State, session: Session) -> dict[str, Any]:
         points.append(_point(parking_end, total, None, None, False))
         end = parking_end
 
+    method, reference = authorization(session)
     return {
         "session_id": session_id(state["cp"], session["tx"]),
         "charge_point_id": state["cp"],
@@ -159,6 +160,8 @@ def complete(state: State, session: Session) -> dict[str, Any]:
         "estimated": first is None or stop is None,
         "flags": sorted(flags),
         "samples": points,
+        "auth_method": method,
+        "authorization_reference": reference,
     }
 
 

@@ -57,6 +57,10 @@ def apply_transaction(state: State, event: dict[str, Any]) -> None:
         fact = [ts, -1 if seq is None else seq, tag]
         if session["tag"] is None or fact < session["tag"]:
             session["tag"] = fact
+    method = event.get("auth_method")
+    if method is not None:
+        _keep_earliest(session, "au", [ts, -1 if seq is None else seq, to_us(event["received_at"]), method,
+                                       event.get("authorization_reference")])
     if kind == "STARTED":
         _set_start(state, session, event, ts, ck)
     elif kind == "ENDED":
@@ -147,12 +151,25 @@ def _merge(state: State, src: str, dst: str) -> None:
     into["seq"].extend(s for s in moved["seq"] if s not in into["seq"])
     if moved["tag"] is not None and (into["tag"] is None or moved["tag"] < into["tag"]):
         into["tag"] = moved["tag"]
+    if moved["au"] is not None:
+        _keep_earliest(into, "au", moved["au"])
     merge_into(into, moved["m"])
     for name, earliest in (("ef", True), ("el", False)):
         if moved[name] is not None:
             track(into, name, moved[name], earliest)
     for flag in moved["flags"]:
         add_flag(into, flag)
+
+
+def _keep_earliest(session: Session, name: str, fact: list[Any]) -> None:
+    """Keep the earliest of two facts (None sorts first), whatever the order they came in."""
+    held = session[name]
+    if held is None or _sortable(fact) < _sortable(held):
+        session[name] = fact
+
+
+def _sortable(fact: list[Any]) -> tuple:
+    return tuple((0, 0) if v is None else (1, v) for v in fact)
 
 
 def _set_start(state: State, session: Session, event: dict[str, Any], ts: int, ck: str | None) -> None:

@@ -1,7 +1,8 @@
 """An eMSP written for these tests from the OCPI 2.2.1 spec text (credentials.asciidoc,
 version_information_endpoint.asciidoc, transport_and_format.asciidoc): versions, version details,
-credentials (GET/POST/PUT/DELETE, both as the party that registers and the one registered at), and the CDRs
-Receiver. It is a separate party with its own tokens, reached over real HTTP."""
+credentials (GET/POST/PUT/DELETE, both as the party that registers and the one registered at), the CDRs
+Receiver and the Sessions Receiver (mod_sessions: PUT a Session, PATCH it). It is a separate party with its
+own tokens, reached over real HTTP."""
 
 from __future__ import annotations
 
@@ -41,6 +42,8 @@ class SpecEmsp:
     cpo_versions_url: str | None = None
     cpo_endpoints: dict[tuple[str, str], str] = field(default_factory=dict)
     cdrs: dict[str, dict] = field(default_factory=dict)
+    #: Sessions as PUT and PATCHed, by id
+    sessions: dict[str, dict] = field(default_factory=dict)
     #: headers of every request the CPO made to us
     seen: list[dict[str, str]] = field(default_factory=list)
     #: publish a credentials endpoint (False: the CPO must refuse us with 3003)
@@ -53,6 +56,8 @@ class SpecEmsp:
     realtime_down: bool = False
     #: (uid, type) of every real-time authorisation asked
     authorize_calls: list[tuple[str, str | None]] = field(default_factory=list)
+    #: each real-time answer gets its own authorization_reference, ``REF-{uid}-{n}`` (n: calls so far)
+    numbered_references: bool = False
 
     def issue_token_a(self) -> str:
         token = secrets.token_urlsafe(16)
@@ -157,8 +162,32 @@ class SpecEmsp:
                 return JSONResponse({"error": "down"}, status_code=503)
             if uid not in self.realtime:
                 return envelope(2004, http_status=404, message="Unknown Token")
-            info = {"allowed": self.realtime[uid], "authorization_reference": f"REF-{uid}"}
+            reference = f"REF-{uid}-{len(self.authorize_calls)}" if self.numbered_references else f"REF-{uid}"
+            info = {"allowed": self.realtime[uid], "authorization_reference": reference}
             return envelope(1000, info)
+
+        @app.put("/emsp/2.2.1/sessions/{country_code}/{party_id}/{session_id}")
+        async def put_session(country_code: str, party_id: str, session_id: str, request: Request):
+            token = self._token(request)
+            if token is None or self.accepted[token] != "C":
+                return envelope(2000, http_status=401, message="unknown token")
+            self.sessions[session_id] = await request.json()
+            return envelope(1000)
+
+        @app.patch("/emsp/2.2.1/sessions/{country_code}/{party_id}/{session_id}")
+        async def patch_session(country_code: str, party_id: str, session_id: str, request: Request):
+            token = self._token(request)
+            if token is None or self.accepted[token] != "C":
+                return envelope(2000, http_status=401, message="unknown token")
+            if session_id not in self.sessions:
+                return envelope(2003, http_status=404, message="unknown session")
+            changes = await request.json()
+            stored = self.sessions[session_id]
+            merged = {**stored, **changes}
+            if "charging_periods" in changes:  # a PATCH of charging_periods appends them
+                merged["charging_periods"] = stored.get("charging_periods", []) + changes["charging_periods"]
+            self.sessions[session_id] = merged
+            return envelope(1000)
 
         @app.post("/emsp/2.2.1/cdrs")
         async def post_cdr(request: Request):

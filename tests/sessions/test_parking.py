@@ -98,4 +98,5 @@ def test_exact_completed_record_of_a_16_session_with_a_pause():
         "meter_stop_wh": "15600.5", "estimated": False, "flags": [],
         "samples": [point(0, "0", True), point(15, "2750.0", True, "11000", "16"), point(20, "2750.0", False),
                     point(30, "3600.0", False, "0"), point(45, "3600.0", False)],
+        "auth_method": None, "authorization_reference": None,  # no event carried the charger's decision
     }

@@ -32,7 +32,8 @@ def test_snapshots_every_energy_step():
 def test_snapshot_shape():
     _, _, [first, *_] = run_stepwise(session_16())
     assert set(first) == {"session_id", "charge_point_id", "transaction_id", "connector_id", "evse_id",
-                          "id_tag", "status", "start", "end", "kwh", "last_event", "estimated", "reason", "samples"}
+                          "id_tag", "status", "start", "end", "kwh", "last_event", "estimated", "reason",
+                          "auth_method", "authorization_reference", "samples"}
     assert isinstance(first["kwh"], Decimal)
 
 

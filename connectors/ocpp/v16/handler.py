@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16.enums import Action, AuthorizationStatus, DataTransferStatus, GenericStatus, RegistrationStatus
@@ -56,13 +54,13 @@ class V16ChargePoint(ConnectorChargePoint, ChargePoint):
 
     @on(Action.authorize)
     async def on_authorize(self, **payload):
-        decision = await self.authorizer.authorize(str(payload.get("id_tag", "")))
+        decision = await self.authorize(str(payload.get("id_tag", "")))
         return call_result.Authorize(id_tag_info={"status": decision.status.value})
 
     @on(Action.start_transaction)
     async def on_start_transaction(self, **payload):
-        event = self.interpret(normalise.start_transaction, payload)
-        _, decision = await asyncio.gather(self.publish_transaction(event), self.authorizer.authorize(event.id_tag))
+        event, decision = await self.authorize_transaction(self.interpret(normalise.start_transaction, payload))
+        await self.publish_transaction(event)
         return call_result.StartTransaction(transaction_id=int(event.transaction_id),
                                             id_tag_info={"status": decision.status.value})
 

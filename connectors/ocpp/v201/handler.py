@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from ocpp.routing import on
 from ocpp.v201 import ChargePoint, call_result
 from ocpp.v201.enums import (
@@ -81,7 +79,7 @@ class V201ChargePoint(ConnectorChargePoint, ChargePoint):
 
     @on(Action.authorize)
     async def on_authorize(self, **payload):
-        decision = await self.authorizer.authorize(str((payload.get("id_token") or {}).get("id_token", "")))
+        decision = await self.authorize(str((payload.get("id_token") or {}).get("id_token", "")))
         return call_result.Authorize(id_token_info={"status": decision.status.value})
 
     @on(Action.transaction_event)
@@ -90,7 +88,8 @@ class V201ChargePoint(ConnectorChargePoint, ChargePoint):
         if not event.id_tag:
             await self.publish_transaction(event)
             return call_result.TransactionEvent()
-        _, decision = await asyncio.gather(self.publish_transaction(event), self.authorizer.authorize(event.id_tag))
+        event, decision = await self.authorize_transaction(event)
+        await self.publish_transaction(event)
         return call_result.TransactionEvent(id_token_info={"status": decision.status.value})
 
     @on(Action.meter_values)

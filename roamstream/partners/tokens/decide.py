@@ -5,11 +5,14 @@
 - ``whitelist`` ALWAYS or ALLOWED: Accepted from our copy (auth_method WHITELIST);
 - NEVER: the eMSP's real-time authorisation decides (AUTH_REQUEST); no answer: Invalid;
 - ALLOWED_OFFLINE: the eMSP's real-time authorisation decides; no answer: Accepted from our copy.
+
+A transaction's events carry the decision for its id tag (``for_transaction``), so that the Session and CDR
+say how it was authorised.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -67,3 +70,13 @@ def from_realtime(info: dict[str, Any]) -> Decision:
     allowed = info.get("allowed")
     status = _ALLOWED.get(allowed, Status.INVALID)
     return Decision(status, "AUTH_REQUEST", info.get("authorization_reference"), reason=f"eMSP: {allowed}")
+
+
+def for_transaction(decision: Decision, authorized: Decision | None) -> Decision:
+    """The decision a transaction's events carry: the one given for its start (or 2.0.1 TransactionEvent),
+    with the ``authorization_reference`` of a real-time Authorize of the same id tag just before it when both
+    were real-time answers (the reference the driver was let in with; else the start's own)."""
+    if (authorized is not None and authorized.authorization_reference is not None
+            and decision.auth_method == "AUTH_REQUEST" and authorized.auth_method == "AUTH_REQUEST"):
+        return replace(decision, authorization_reference=authorized.authorization_reference)
+    return decision

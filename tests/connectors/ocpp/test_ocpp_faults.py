@@ -52,7 +52,7 @@ async def test_transaction_end_meter_values_after_the_stop(server, reader, versi
         "connector_id": 1 if version == "1.6" else None, "evse_id": None if version == "1.6" else 1,
         "id_tag": None, "meter_wh": "3000", "seq_no": None, "trigger_reason": None, "charging_state": None,
         "stop_reason": None, "offline": False, "samples": [register], "flags": [],
-        "clock_skew_ms": (4 * 60 - 11) * 60 * 1000,
+        "clock_skew_ms": (4 * 60 - 11) * 60 * 1000, "auth_method": None, "authorization_reference": None,
     }  # fmt: skip
 
 
@@ -84,7 +84,7 @@ async def test_201_offline_queued_events_arrive_late_out_of_order_and_marked_off
         "received_at": NOW, "transaction_id": "SIM-0001-T0001", "connector_id": None, "evse_id": None,
         "id_tag": None, "meter_wh": "2818", "seq_no": 2, "trigger_reason": "MeterValuePeriodic",
         "charging_state": None, "stop_reason": None, "offline": True, "flags": [],
-        "clock_skew_ms": (4 * 60 - 10) * 60 * 1000,
+        "clock_skew_ms": (4 * 60 - 10) * 60 * 1000, "auth_method": None, "authorization_reference": None,
     }  # fmt: skip
     assert len(events[2]["samples"]) == 9
     assert [e["timestamp"] for e in events[2:]] == [START + timedelta(minutes=10), START + timedelta(minutes=5)]

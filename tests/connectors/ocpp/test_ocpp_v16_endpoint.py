@@ -44,6 +44,8 @@ async def test_a_16_transaction_becomes_exact_avro_events(server, reader):
         "charging_state": None,
         "offline": False,
         "flags": [],
+        "auth_method": None,  # only the events whose id tag was answered carry the decision
+        "authorization_reference": None,
     }
     assert started == {
         **base,
@@ -59,6 +61,7 @@ async def test_a_16_transaction_becomes_exact_avro_events(server, reader):
         "meter_wh": "1000",
         "stop_reason": None,
         "samples": [],
+        "auth_method": "WHITELIST",  # the answer to StartTransaction (the endpoint's token copy)
     }
     assert ended == {
         **base,

@@ -49,6 +49,7 @@ async def test_a_201_transaction_becomes_exact_avro_events(server, reader):
         "transaction_id": TX,
         "offline": False,
         "flags": [],
+        "authorization_reference": None,
     }
     stop = START + timedelta(minutes=11)
     assert started == {
@@ -67,6 +68,7 @@ async def test_a_201_transaction_becomes_exact_avro_events(server, reader):
         "charging_state": "Charging",
         "stop_reason": None,
         "samples": [sample(START, "Energy.Active.Import.Register", "1000", "Wh", context="Transaction.Begin")],
+        "auth_method": "WHITELIST",  # the answer to this TransactionEvent's idToken (the endpoint's token copy)
     }
     assert ended == {
         **base,
@@ -84,6 +86,7 @@ async def test_a_201_transaction_becomes_exact_avro_events(server, reader):
         "charging_state": "Idle",
         "stop_reason": "EVDisconnected",
         "samples": [sample(stop, "Energy.Active.Import.Register", "3000", "Wh", context="Transaction.End")],
+        "auth_method": "WHITELIST",
     }
     t5 = START + timedelta(minutes=5)
     assert {k: v for k, v in mv1.items() if k != "samples"} == {
@@ -101,6 +104,7 @@ async def test_a_201_transaction_becomes_exact_avro_events(server, reader):
         "trigger_reason": "MeterValuePeriodic",
         "charging_state": None,
         "stop_reason": None,
+        "auth_method": None,  # no idToken: nothing was answered
     }
     voltage = mv1["samples"][5]["value"]
     current = str((Decimal(11000) / (3 * Decimal(voltage))).quantize(Decimal("0.01")))
