@@ -49,7 +49,12 @@ def test_the_upgrade_keeps_every_record_once_in_each_charge_points_receive_order
     for (partition, key, value), n in old.items():
         topic = next(r.topic for r in recorded.records if (r.partition, r.key, r.value) == (partition, key, value))
         decoded_old[(partition, key, repr(SERDE.decode(topic, value)))] += n
-    decoded_new = Counter((r.partition, r.key, repr(events.decode(SERDE, r.value)))
+    added = {"auth_method", "authorization_reference"}  # fields the union's transaction branch gained since
+
+    def as_before(event: dict) -> dict:
+        return {k: v for k, v in event.items() if not (k in added and v is None)}
+
+    decoded_new = Counter((r.partition, r.key, repr(as_before(events.decode(SERDE, r.value))))
                           for r in upgraded.records if r.topic == events.TOPIC)
     assert decoded_new == decoded_old
     streams: dict[bytes, list[dict]] = defaultdict(list)
