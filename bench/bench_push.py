@@ -219,7 +219,16 @@ async def wait_cdrs(url: str, count: int, limit_s: float, worker: subprocess.Pop
     return None
 
 
-async def lanes_phase(base: Settings, url: str, n: int, tmp: Path) -> tuple[float, float]:
+def cpu_s(pid: int) -> float | None:
+    """CPU seconds (user + system) a process has used so far (Linux: /proc; elsewhere None)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def lanes_phase(base: Settings, url: str, n: int, tmp: Path) -> tuple[float, float, float | None]:
     settings = fresh(base, "pushbench")
     create_topics(settings)
     serde = serde_for(None)
@@ -232,12 +241,15 @@ async def lanes_phase(base: Settings, url: str, n: int, tmp: Path) -> tuple[floa
         messages = [(f"CP-{i % 500}", serde.encode("ocpi.cdrs.v1", cdr_record(f"B-{i}", party, f"CP-{i % 500}")))
                     for i in range(n)]
         before = await partner_count(url)
+        cpu0 = cpu_s(worker.pid)
         t0 = time.monotonic()
         produce(settings, "ocpi.cdrs.v1", messages)
         done = await wait_cdrs(url, before + n, 600, worker)
         if done is None:
             raise SystemExit(f"not every CDR delivered; see {tmp / 'worker-a.log'}")
-        return n / (done - t0), done - t0
+        cpu1 = cpu_s(worker.pid)
+        per_push = (cpu1 - cpu0) / n if cpu0 is not None and cpu1 is not None else None
+        return n / (done - t0), done - t0, per_push
     finally:
         worker.terminate()
         worker.wait(30)
@@ -318,6 +330,7 @@ async def latency_phase(base: Settings, url: str, rate: float, seconds: float, t
     from bench_pipeline import LATENCY_CPS, charge_points, latency_sessions, reference_records
 
     from ingest_api.records import object_record  # noqa: F401 - reference_records uses it
+    from roamstream import events as ocpp_events
     settings = fresh(base, "pushlat")
     create_topics(settings)
     serde = serde_for(None)
@@ -329,7 +342,7 @@ async def latency_phase(base: Settings, url: str, rate: float, seconds: float, t
     try:
         producer = Producer({"bootstrap.servers": settings.kafka.bootstrap_servers, "linger.ms": 1,
                              "partitioner": "murmur2_random"})
-        topic = settings.topic("ocpp.transaction.v1")
+        topic = settings.topic(ocpp_events.TOPIC)
         # warm-up: one session per charge point until the first CDR reaches the partner (group join, tables)
         streams = [latency_sessions(cp, i, serde, 20) for i, cp in enumerate(cps)]
         pending = [next(s) for s in streams]
@@ -382,6 +395,7 @@ async def run(args) -> None:
     ready.wait(30)
     await asyncio.sleep(0.5)
     url = f"http://127.0.0.1:{port.value}"
+    print("load average at the start: {:.2f} {:.2f} {:.2f} ({} CPUs)".format(*os.getloadavg(), os.cpu_count()))
     tmp = Path(tempfile.mkdtemp(prefix="bench-push-"))
     try:
         with EmbeddedBroker() as broker:
@@ -392,15 +406,17 @@ async def run(args) -> None:
             alone = await lanes_alone_phase(url, args.cdrs, in_flight)
             print(f"lanes alone ({args.cdrs:,} CDRs, {in_flight} in flight, HTTP only): {alone:,.0f} pushes/s "
                   f"({alone / baseline:.1f}x the baseline)")
-            rate, took = await lanes_phase(base, url, args.cdrs, tmp)
+            rate, took, per_push = await lanes_phase(base, url, args.cdrs, tmp)
+            cpu = f"; worker CPU {per_push * 1000:.2f} ms per push, every stage" if per_push is not None else ""
             print(f"lanes, worker end to end ({args.cdrs:,} CDRs in {took:.1f} s): {rate:,.0f} pushes/s "
-                  f"({rate / baseline:.1f}x the baseline)")
+                  f"({rate / baseline:.1f}x the baseline{cpu})")
             if args.latency_s > 0:
                 latencies, sent = await latency_phase(base, url, args.rate, args.latency_s, tmp)
                 print(f"stop-to-CDR-at-partner at {args.rate:.0f} events/s offered ({len(latencies)} of {sent} "
                       f"sessions): {percentiles(latencies)}")
     finally:
         receiver.terminate()
+        print("load average at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 def main() -> None:
