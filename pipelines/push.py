@@ -5,8 +5,8 @@
   changelog before it commits offsets, so the input offsets are never ahead of the pending state;
 - after a restart or a rebalance, the lanes take up what the table holds for the partitions assigned;
 - ``push.results.v1`` gets an intent record (acknowledged by the broker) before every request, and the
-  attempt's result after it (both through a confluent-kafka producer: ``KafkaJournal``); a final refusal
-  goes to ``deadletter.v1`` with the request and the response.
+  attempt's result after it (``pipelines.push_journal``: a confluent-kafka producer, intents acknowledged
+  by group commit); a final refusal goes to ``deadletter.v1`` with the request and the response.
 """
 
 from __future__ import annotations
@@ -21,19 +21,18 @@ from typing import Any
 import faust
 
 from pipelines.deadletter import DeadLetters
+from pipelines.push_journal import STAGE, KafkaJournal
 from pipelines.table_writes import in_partition
 from pipelines.tables import Tables
 from pipelines.topics import Topics
 from roamstream.avro import AvroSerde
 from roamstream.config import PartnerSettings, Settings
-from roamstream.kafka import AsyncProducer
 from roamstream.partners.delivery.lanes import Lanes, LaneSettings
 from roamstream.partners.delivery.pending import Pending, decode, ledger_key, pending_key
 from roamstream.partners.directory import PartnerDirectory
 from roamstream.partners.exceptions import PendingStateError
-from roamstream.partners.sender import Attempt, OcpiSender, Request, intent_record
+from roamstream.partners.sender import OcpiSender
 
-STAGE = "push"
 log = logging.getLogger(__name__)
 
 
@@ -50,6 +49,12 @@ class TableState:
         self._topic = source_topic
         #: key -> (stored bytes, decoded): a lane reads an object's state several times per request
         self._decoded: dict[bytes, tuple[bytes, Pending]] = {}
+
+    def put(self, item: Pending) -> None:
+        """Make ``item`` pending (in the caller's event context: the changelog record goes to its partition)."""
+        raw = item.encode()
+        self._tables.push_pending[item.key] = raw
+        self._decoded[item.key] = (raw, item)
 
     def pending(self, key: bytes) -> Pending | None:
         raw = self._tables.push_pending.get(key)
@@ -81,64 +86,6 @@ class TableState:
             self._decoded.pop(item.key, None)
 
 
-class KafkaJournal:
-    """The lanes' ``DeliveryLog``: ``push.results.v1`` and ``deadletter.v1``.
-
-    Intents and results go out through a confluent-kafka producer (librdkafka batches them in C, off the event
-    loop), not faust's per-record aiokafka path: at a thousand pushes a second their two records per push were
-    most of the worker's producer CPU. The producer is keyed by partner with the same partitioner as faust's
-    (murmur2), so a request's intent and result stay in one partition, in that order (the result is produced
-    only after the broker acknowledged the intent)."""
-
-    def __init__(self, settings: Settings, topics: Topics, serde: AvroSerde, dead: DeadLetters) -> None:
-        self._settings = settings
-        self._topics = topics
-        self._serde = serde
-        self._dead = dead
-        self._producer: AsyncProducer | None = None
-
-    @property
-    def producer(self) -> AsyncProducer:
-        if self._producer is None:  # made on first use: a worker that never pushes opens no connection for it
-            self._producer = AsyncProducer(self._settings)
-        return self._producer
-
-    def _value(self, record: dict[str, Any]) -> bytes:
-        return self._serde.encode("push.results.v1", record)
-
-    async def intent(self, item: Pending, request: Request, attempt: int) -> None:
-        record = intent_record(item.partner, request, attempt, item.event_time)
-        await self.producer.send("push.results.v1", self._value(record), item.partner.encode())
-
-    async def result(self, item: Pending, attempt: Attempt, delivered: bool) -> None:
-        record = attempt.record(item.event_time, delivered=delivered)
-        self.producer.produce("push.results.v1", self._value(record), item.partner.encode(), _result_delivered)
-
-    def close(self) -> None:
-        if self._producer is not None:
-            self._producer.close()
-            self._producer = None
-
-    async def final(self, item: Pending, attempt: Attempt) -> None:
-        r = attempt.request
-        document = {
-            "pending": json.loads(item.encode()),
-            "request": {"method": r.method, "url": attempt.final_url, "body": r.body.decode(errors="replace"),
-                        "x_request_id": r.request_id},
-            "response": {"http_status": attempt.http_status, "body": attempt.response_body,
-                         "ocpi_status_code": attempt.ocpi_status_code},
-        }
-        reason = f"{item.kind} {item.object_id} refused by {item.partner}: {attempt.error}"
-        await self._dead.send(STAGE, reason, event_time=item.event_time, key=item.charge_point_id.encode(),
-                              payload=json.dumps(document).encode())
-
-
-def _result_delivered(err: Any, msg: Any) -> None:
-    """librdkafka's delivery report of a result record (its poll thread): a refusal is logged, as faust did."""
-    if err is not None:
-        log.error("push.results.v1: a result record was not delivered: %s", err.str())
-
-
 def _iso(value: datetime) -> str:
     return value.isoformat()
 
@@ -159,8 +106,9 @@ class Delivery:
         self._app, self._topics, self._tables, self._serde, self._dead = app, topics, tables, serde, dead
         self._directory = directory
         self._source = settings.topic("ocpi.cdrs.v1")
-        self.journal = KafkaJournal(settings, topics, serde, dead)
-        self.lanes = Lanes(directory, sender, TableState(tables, self._source), self.journal,
+        self.journal = KafkaJournal(settings, serde, dead)
+        self._state = TableState(tables, self._source)
+        self.lanes = Lanes(directory, sender, self._state, self.journal,
                            lane_settings(settings.partners))
         app.agent(topics.cdrs, name="push-cdrs")(self._cdrs)
         app.agent(topics.sessions, name="push-sessions")(self._sessions)
@@ -170,7 +118,7 @@ class Delivery:
 
     def _make_pending(self, item: Pending) -> None:
         """In the event's context: the table write goes to the event's partition, before its offset."""
-        self._tables.push_pending[item.key] = item.encode()
+        self._state.put(item)
         self.lanes.add(item)
 
     async def _cdrs(self, stream: faust.StreamT) -> None:
