@@ -35,7 +35,7 @@ class GroupCommit:
     """A confluent-kafka producer whose ``send`` returns once the broker has the record, acknowledging every
     record produced meanwhile with one ``flush``."""
 
-    def __init__(self, settings: Settings, flush_timeout_s: float = 30.0) -> None:
+    def __init__(self, settings: Settings, flush_timeout_s: float = 5.0) -> None:
         self._settings = settings
         self._producer = Producer(producer_config(settings, **{"delivery.report.only.error": True}))
         self._timeout = flush_timeout_s
@@ -64,7 +64,10 @@ class GroupCommit:
         while self._waiting:
             batch, self._waiting = self._waiting, []
             try:
-                left = await asyncio.to_thread(self._producer.flush, self._timeout)
+                # until the broker has every record or librdkafka gave up on it (``message.timeout.ms``: then
+                # its report names the error); a broker away for a while only makes the intents wait
+                while await asyncio.to_thread(self._producer.flush, self._timeout):
+                    pass
             except BaseException as exc:  # cancelled with the worker: the waiting sends fail with it
                 for fut, _ in batch + self._waiting:
                     if not fut.done():
@@ -75,8 +78,6 @@ class GroupCommit:
                     continue
                 if errors:
                     fut.set_exception(DeliveryError(f"{TOPIC}: {errors[0].str()}"))
-                elif left:
-                    fut.set_exception(DeliveryError(f"{TOPIC}: {left} records not acknowledged in {self._timeout} s"))
                 else:
                     fut.set_result(None)
 

@@ -217,8 +217,18 @@ class Lane:
                 key = item.key
                 n = group.attempts[key] = group.attempts.get(key, 0) + 1
                 async with self._slots:
-                    await self._log.intent(item, request, n)
-                    attempt = await self._sender.send(self.endpoint, request, n)
+                    try:
+                        await self._log.intent(item, request, n)
+                    except Exception:  # the intent is not recorded, so nothing went out: try again later
+                        log.exception("delivery lane %s: intent of %s not recorded", self.key, item.object_id)
+                        attempt = None
+                    else:
+                        attempt = await self._sender.send(self.endpoint, request, n)
+                if attempt is None:
+                    group.attempts[key] -= 1
+                    failures += 1
+                    await self._back_off(failures, None)
+                    continue
                 outcome = attempt.outcome
                 if outcome is Outcome.ALREADY_EXISTS:
                     outcome = Outcome.OK if key in group.maybe_sent else Outcome.FINAL
