@@ -62,6 +62,8 @@ class LaneSettings:
     backoff_cap_s: float = 300.0
     #: a CDR waits at most this long (wall clock) for its Session's COMPLETED state to be acknowledged
     cdr_session_wait_s: float = 30.0
+    #: on stop, requests under way get this long to be answered and recorded (else: outcome unknown)
+    stop_grace_s: float = 5.0
 
 
 @dataclass
@@ -101,6 +103,9 @@ class Lane:
         self._groups: dict[str, _Group] = {}
         self._answering = asyncio.Event()
         self._failing = False
+        self._stopping = False
+        #: the groups with a request under way (from taking a slot to recording its outcome)
+        self._sending: set[asyncio.Task] = set()
         self.delivered = 0
 
     @property
@@ -146,6 +151,11 @@ class Lane:
                 del self._groups[name]
 
     async def stop(self) -> None:
+        """Send nothing more; give the requests under way ``stop_grace_s`` to be answered and their outcome
+        recorded (a partner that has an object then has it in the ledger too), then stop every group."""
+        self._stopping = True
+        if self._sending:
+            await asyncio.wait(set(self._sending), timeout=self._settings.stop_grace_s)
         tasks = [g.task for g in self._groups.values() if g.task is not None]
         for task in tasks:
             task.cancel()
@@ -197,8 +207,10 @@ class Lane:
 
     async def _drive(self, group: _Group) -> None:
         failures = 0
+        me = asyncio.current_task()
         try:
-            while True:
+            while not self._stopping:
+                self._sending.discard(me)
                 group.wake.clear()
                 if self.refresh() is None:
                     log.warning("delivery lane %s: the partner is gone; group %s stays pending", self.key, group.key)
@@ -217,6 +229,9 @@ class Lane:
                 key = item.key
                 n = group.attempts[key] = group.attempts.get(key, 0) + 1
                 async with self._slots:
+                    if self._stopping:
+                        break
+                    self._sending.add(me)
                     try:
                         await self._log.intent(item, request, n)
                     except Exception:  # the intent is not recorded, so nothing went out: try again later
@@ -248,13 +263,15 @@ class Lane:
                         if item.kind == "session":
                             group.put_whole.add(key)
                     failures += 1
-                    await self._back_off(failures, attempt.retry_after_s)
+                    if not self._stopping:
+                        await self._back_off(failures, attempt.retry_after_s)
         except asyncio.CancelledError:
             raise
         except Exception:  # a bug must not silently stop a partner's deliveries: log it and let it be seen
             log.exception("delivery lane %s, group %s failed", self.endpoint.key, group.key)
             raise
         finally:
+            self._sending.discard(me)
             # no await between the last look at the pending state and here: an ``add`` after this makes a
             # new group and task
             if self._groups.get(group.key) is group:
@@ -345,5 +362,4 @@ class Lanes:
         return sum(lane.busy for lane in self._lanes.values())
 
     async def stop(self) -> None:
-        for lane in self._lanes.values():
-            await lane.stop()
+        await asyncio.gather(*(lane.stop() for lane in self._lanes.values()))
