@@ -83,7 +83,7 @@ async def test_a_quiet_charge_points_session_completes_on_its_own_ticks_across_a
                             tx_event("STARTED", 38, tx="7", cp="CP-BUSY", meter="0")])
             table = worker.app.tables["session_state"]
             await eventually(lambda: table.get(b"CP-QUIET") is not None
-                             and b'"wm":%d' % to_us(at(38)) in table.get(b"CP-QUIET"),
+                             and b'"watermark":%d' % to_us(at(38)) in table.get(b"CP-QUIET"),
                              "CP-QUIET's state written back at its tick of minute 38")
         assert completed.ids() == []  # 38 < stop 35 + settle 5
         async with Worker(settings) as worker:
@@ -91,7 +91,7 @@ async def test_a_quiet_charge_points_session_completes_on_its_own_ticks_across_a
             # another charge point's time never completes CP-QUIET's session: only its own clock does
             send(settings, [tx_event("UPDATED", 90, tx="7", cp="CP-BUSY", samples=[sample(90, "300")]),
                             clock(39, cp="CP-QUIET")])
-            await eventually(lambda: b'"wm":%d' % to_us(at(39)) in (table.get(b"CP-QUIET") or b""),
+            await eventually(lambda: b'"watermark":%d' % to_us(at(39)) in (table.get(b"CP-QUIET") or b""),
                              "CP-QUIET's state at its tick of minute 39, after CP-BUSY's minute 90")
             assert completed.ids() == []
             send(settings, [clock(40.5, cp="CP-QUIET")])  # > 40: its own tick completes it
