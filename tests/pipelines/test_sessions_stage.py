@@ -5,13 +5,11 @@ from Kafka."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
-import time
-from collections.abc import Callable
 
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+from waiting import eventually
 
 from pipelines.worker import Worker
 from roamstream.avro import serde_for
@@ -54,14 +52,6 @@ class Completed:
         self._thread.join(5)
         self._consumer.close()
 
-
-async def eventually(condition: Callable[[], bool], what: str, limit_s: float = 60.0) -> None:
-    """A liveness bound, not a speed check."""
-    deadline = time.monotonic() + limit_s
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"never happened: {what}")
-        await asyncio.sleep(0.05)
 
 
 def send(settings: Settings, events: list[dict]) -> None:
