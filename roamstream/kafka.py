@@ -19,6 +19,19 @@ class DeliveryError(RoamstreamError):
     """The broker did not take a record."""
 
 
+#: how long a readiness check waits for a broker's answer
+READY_TIMEOUT_S = 2.0
+
+
+def broker_answers(client: Any, topic: str, timeout: float = READY_TIMEOUT_S) -> bool:
+    """Whether a broker answers ``client``'s metadata request for ``topic`` within ``timeout`` seconds: the
+    client is connected (blocking: call it in a thread). One topic, so that a large cluster is not listed."""
+    try:
+        return bool(client.list_topics(topic, timeout=timeout).brokers)
+    except KafkaException:
+        return False
+
+
 def create_topics(
     settings: Settings, specs: Iterable[TopicSpec] = CATALOG, timeout: float = 10.0, *, prefix: bool = True
 ) -> list[str]:
@@ -118,6 +131,10 @@ class AsyncProducer:
 
     def flush(self, timeout: float = 10.0) -> int:
         return self._producer.flush(timeout)
+
+    def connected(self) -> bool:
+        """Whether a broker answers now (blocking, at most ``READY_TIMEOUT_S``): readiness."""
+        return broker_answers(self._producer, self._settings.topic("deadletter.v1"))
 
     def close(self) -> None:
         self.flush()

@@ -30,6 +30,9 @@ class Producer(Protocol):
 
     def produce(self, topic: str, value: bytes, key: bytes | str | None = None) -> None: ...
 
+    def connected(self) -> bool:
+        """Whether a broker answers now (blocking, short: called in a thread)."""
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
