@@ -19,6 +19,7 @@ from typing import Any
 import faust
 
 from pipelines.deadletter import DeadLetters
+from pipelines.metrics import WorkerMetrics
 from pipelines.table_writes import in_partition
 from pipelines.tables import Tables
 from pipelines.topics import Topics
@@ -81,10 +82,11 @@ class TableState:
 class KafkaJournal:
     """The lanes' ``DeliveryLog``: ``push.results.v1`` and ``deadletter.v1``."""
 
-    def __init__(self, topics: Topics, serde: AvroSerde, dead: DeadLetters) -> None:
+    def __init__(self, topics: Topics, serde: AvroSerde, dead: DeadLetters, metrics: WorkerMetrics) -> None:
         self._topics = topics
         self._serde = serde
         self._dead = dead
+        self._metrics = metrics
 
     async def _send(self, partner: str, record: dict[str, Any]):
         return await self._topics.push_results.send(key=partner.encode(),
@@ -95,6 +97,8 @@ class KafkaJournal:
 
     async def result(self, item: Pending, attempt: Attempt, delivered: bool) -> None:
         await self._send(item.partner, attempt.record(item.event_time, delivered=delivered))
+        outcome = "delivered" if delivered else attempt.outcome.value
+        self._metrics.pushes.labels(item.partner, item.kind, outcome).inc()
 
     async def final(self, item: Pending, attempt: Attempt) -> None:
         r = attempt.request
@@ -126,11 +130,13 @@ class Delivery:
     """The push stage: agents that make objects pending, and the lanes that deliver them."""
 
     def __init__(self, app: faust.App, settings: Settings, topics: Topics, tables: Tables, serde: AvroSerde,
-                 dead: DeadLetters, sender: OcpiSender, directory: PartnerDirectory) -> None:
+                 dead: DeadLetters, sender: OcpiSender, directory: PartnerDirectory,
+                 metrics: WorkerMetrics | None = None) -> None:
         self._app, self._topics, self._tables, self._serde, self._dead = app, topics, tables, serde, dead
         self._directory = directory
         self._source = settings.topic("ocpi.cdrs.v1")
-        self.lanes = Lanes(directory, sender, TableState(tables, self._source), KafkaJournal(topics, serde, dead),
+        journal = KafkaJournal(topics, serde, dead, metrics if metrics is not None else WorkerMetrics())
+        self.lanes = Lanes(directory, sender, TableState(tables, self._source), journal,
                            lane_settings(settings.partners))
         app.agent(topics.cdrs, name="push-cdrs")(self._cdrs)
         app.agent(topics.sessions, name="push-sessions")(self._sessions)
@@ -211,5 +217,6 @@ class Delivery:
 
 
 def register(app: faust.App, settings: Settings, topics: Topics, tables: Tables, serde: AvroSerde,
-             dead: DeadLetters, sender: OcpiSender, directory: PartnerDirectory) -> Delivery:
-    return Delivery(app, settings, topics, tables, serde, dead, sender, directory)
+             dead: DeadLetters, sender: OcpiSender, directory: PartnerDirectory,
+             metrics: WorkerMetrics | None = None) -> Delivery:
+    return Delivery(app, settings, topics, tables, serde, dead, sender, directory, metrics)

@@ -143,6 +143,11 @@ class OcppServer:
     def url(self) -> str:
         return f"ws://{self.settings.ocpp.host}:{self.port}/ocpp"
 
+    @property
+    def http_url(self) -> str:
+        """The same port over plain HTTP: ``/metrics`` and ``/ready``."""
+        return f"http://{self.settings.ocpp.host}:{self.port}"
+
     # -- handshake --
 
     def _select_subprotocol(self, connection: ServerConnection, offered: Any) -> str | None:

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 
 
 def http_url(server: OcppServer) -> str:
-    return f"http://{server.settings.ocpp.host}:{server.port}"
+    return server.http_url
 
 
 async def scrape(server: OcppServer) -> Scraped:
