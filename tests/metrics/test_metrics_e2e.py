@@ -19,7 +19,8 @@ from roamstream.demo import seed
 from roamstream.demo.emsp import EmspStore, create_emsp_app
 from roamstream.demo.run import seed_reference
 from roamstream.kafka import AsyncProducer
-from roamstream.stack import RunningStack, running_stack
+from roamstream.lake import TABLES
+from roamstream.stack import running_stack
 
 pytestmark = pytest.mark.integration
 
@@ -40,13 +41,12 @@ async def emsp() -> AsyncIterator[tuple[EmspStore, str]]:
         yield store, served.url
 
 
-def stack_settings(settings: Settings, emsp_url: str) -> Settings:
+def stack_settings(settings: Settings, emsp_url: str, lake_flush_s: float) -> Settings:
     return settings.model_copy(update={
         "partners": settings.partners.model_copy(update={"emsps": [partner(emsp_url)], "backoff_s": 0.05}),
         "api": settings.api.model_copy(update={"port": 0}),
         "ocpp": settings.ocpp.model_copy(update={"port": 0}),
-        # the lake holds what it read for an hour: the group's committed offsets stay behind, a known lag
-        "lake": settings.lake.model_copy(update={"flush_interval_s": 3600.0}),
+        "lake": settings.lake.model_copy(update={"flush_interval_s": lake_flush_s}),
     })
 
 
@@ -85,7 +85,8 @@ def lag(scraped: Scraped, settings: Settings, stage: str, topic: str) -> float:
 
 async def test_one_session_priced_and_pushed_moves_every_service_counters(settings, emsp):
     store, emsp_url = emsp
-    async with running_stack(stack_settings(settings, emsp_url)) as stack:
+    # the lake holds what it read for an hour: the group's committed offsets stay behind, a known lag
+    async with running_stack(stack_settings(settings, emsp_url, lake_flush_s=3600.0)) as stack:
         api, ocpp, worker = stack.api_url, stack.ocpp_http_url, stack.worker.ops.url
         assert [await ready(url) for url in (api, ocpp, worker)] == [200, 200, 200]
         token = seed.token(("NL", "EMA"), 1)
@@ -137,3 +138,34 @@ async def test_one_session_priced_and_pushed_moves_every_service_counters(settin
         puts = 2 + len(seed.tokens(1))  # the tariff, the location, every token
         assert a.value("roamstream_api_requests_total", method="PUT", status="200") == puts
         assert a.value("roamstream_api_rejected_total") == 0
+
+
+async def test_a_partner_that_does_not_answer_leaves_deliveries_pending_and_bad_input_is_dead_lettered(settings):
+    closed = "http://127.0.0.1:9"  # discard port: nothing listens, every request is refused (transient)
+    async with running_stack(stack_settings(settings, closed, lake_flush_s=0.2)) as stack:
+        worker = stack.worker.ops.url
+        token = seed.token(("NL", "EMA"), 1)
+        await seed_reference(stack.api_url, stack.settings.api.tokens[0].get_secret_value(), [CP], 1)
+        async with connect(stack.ocpp_url, CP, "1.6") as station:
+            tx = (await station.call(call.StartTransaction(1, token["uid"], 1000, T0))).transaction_id
+            await station.call(call.MeterValues(1, [meter(30, 7500)], tx))
+            await station.call(call.StopTransaction(11000, "2026-11-02T09:45:00Z", tx, id_tag=token["uid"]))
+            await station.call(call.MeterValues(0, [meter(60, 11000, "Sample.Clock")]))
+        producer = AsyncProducer(stack.settings)
+        try:
+            await producer.send("ocpp.events.v1", b"not avro", key=CP)
+        finally:
+            producer.close()
+
+        def stuck(m: Scraped) -> bool:  # the Session (its latest state) and the CDR
+            return m.value("roamstream_pending_deliveries", partner="NL-EMA") == 2 and m.value(
+                "roamstream_dead_letters_total", stage="lake") == readers_of_events
+
+        readers_of_events = sum(1 for table in TABLES.values() if table.topic == "ocpp.events.v1")
+        w = await until(worker, stuck, "the session and the CDR pending, the bad record dead-lettered")
+        assert w.value("roamstream_pending_oldest_age_seconds", partner="NL-EMA") > 0
+        assert w.value("roamstream_pushes_total", partner="NL-EMA", kind="session", outcome="transient") >= 1
+        assert w.value("roamstream_pushes_total", outcome="delivered") == 0
+        assert w.value("roamstream_cdrs_priced_total", kind="cdr") == 1
+        assert w.value("roamstream_dead_letters_total", stage="sessions") == 1
+        assert w.value("roamstream_dead_letters_total") == 1 + readers_of_events
