@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from prometheus_client.parser import text_string_to_metric_families
 
+_SUFFIXES = {"counter": ("_total", "_created"), "histogram": ("_bucket", "_sum", "_count", "_created"),
+             "summary": ("", "_sum", "_count", "_created")}
+
 
 class Scraped:
     """One scrape: ``value(name, **labels)`` is the sum of the samples of ``name`` whose labels include
@@ -14,6 +17,15 @@ class Scraped:
         families = list(text_string_to_metric_families(text))
         self.families = {f.name for f in families}
         self.samples = [s for f in families for s in f.samples]
+
+    @property
+    def names(self) -> set[str]:
+        """Every series name a query may use: a counter ``c`` is queried as ``c_total``, a histogram as
+        ``h_bucket``, ``h_sum``, ``h_count`` (whether or not a sample was taken yet)."""
+        out = set()
+        for f in text_string_to_metric_families(self.text):
+            out |= {f"{f.name}{s}" for s in _SUFFIXES.get(f.type, ("",))}
+        return out
 
     def value(self, name: str, **labels: str) -> float:
         return sum(s.value for s in self.samples

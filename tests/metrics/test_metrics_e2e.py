@@ -1,5 +1,6 @@
 """Every service's /metrics and /ready scraped over HTTP after real traffic through the whole stack (embedded
-broker, worker, ingest API, OCPP endpoint, a demo eMSP over HTTP): the counters moved by the right amounts."""
+broker, worker, ingest API, OCPP endpoint, a demo eMSP over HTTP): the counters moved by the right amounts,
+and the example alerting rules and dashboard of ``deploy/`` use only metrics the services export."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 from ocpp.v16 import call
+from ops_files import SCRAPE_SERIES, dashboard_exprs, metric_names, used_names
 from scraped import Scraped
 
 from connectors.ocpp.simulator.client import connect
@@ -83,6 +85,14 @@ def lag(scraped: Scraped, settings: Settings, stage: str, topic: str) -> float:
     return scraped.value("roamstream_consumer_lag", stage=stage, topic=settings.topic(topic))
 
 
+def check_ops_files(exported: set[str]) -> None:
+    unknown = {(where, name) for where, name in used_names() if name not in exported | SCRAPE_SERIES}
+    assert not unknown, f"not exported by any service: {sorted(unknown)}"
+    on_dashboard = set().union(*map(metric_names, dashboard_exprs()))
+    missing = {n for n in exported if n.startswith("roamstream_") and not n.endswith("_created")} - on_dashboard
+    assert not missing, f"exported but on no dashboard panel: {sorted(missing)}"
+
+
 async def test_one_session_priced_and_pushed_moves_every_service_counters(settings, emsp):
     store, emsp_url = emsp
     # the lake holds what it read for an hour: the group's committed offsets stay behind, a known lag
@@ -138,6 +148,8 @@ async def test_one_session_priced_and_pushed_moves_every_service_counters(settin
         puts = 2 + len(seed.tokens(1))  # the tariff, the location, every token
         assert a.value("roamstream_api_requests_total", method="PUT", status="200") == puts
         assert a.value("roamstream_api_rejected_total") == 0
+
+        check_ops_files(a.names | o.names | w.names)
 
 
 async def test_a_partner_that_does_not_answer_leaves_deliveries_pending_and_bad_input_is_dead_lettered(settings):
