@@ -18,6 +18,7 @@ from typing import Any
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPartition
 
 from roamstream.config import Settings
+from roamstream.kafka import RDKAFKA_LOG
 from roamstream.topics import spec
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class CompactedTopicReader:
                 "enable.auto.commit": False,
                 "auto.offset.reset": "earliest",
                 "fetch.wait.max.ms": self._settings.kafka.fetch_max_wait_ms,
+                "logger": RDKAFKA_LOG,
             }
         )
 

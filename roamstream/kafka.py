@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -13,6 +14,10 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from roamstream.config import Settings
 from roamstream.exceptions import RoamstreamError
 from roamstream.topics import CATALOG, TopicSpec
+
+#: librdkafka's own log lines (connection errors, shutdown notes) go to Python logging, served by the clients'
+#: polls, instead of straight to stderr: a command decides where log records go (``roamstream demo``: a file)
+RDKAFKA_LOG = logging.getLogger("librdkafka")
 
 
 class DeliveryError(RoamstreamError):
@@ -37,7 +42,8 @@ def create_topics(
 ) -> list[str]:
     """Create every topic in ``specs`` (with the settings' prefix unless ``prefix`` is false: faust changelog
     names already carry it through the app id); existing ones are left as they are."""
-    admin = AdminClient({"bootstrap.servers": settings.kafka.bootstrap_servers, **security_config(settings)})
+    admin = AdminClient({"bootstrap.servers": settings.kafka.bootstrap_servers, **security_config(settings),
+                         "logger": RDKAFKA_LOG})
     new = [
         NewTopic(settings.topic(s.name) if prefix else s.name, s.partitions, settings.kafka.replication_factor,
                  config=s.config)
@@ -70,7 +76,8 @@ def security_config(settings: Settings) -> dict[str, Any]:
 
 def consumer_config(settings: Settings, **extra: Any) -> dict[str, Any]:
     """A confluent-kafka consumer's configuration: the brokers and their security settings, then ``extra``."""
-    return {"bootstrap.servers": settings.kafka.bootstrap_servers, **security_config(settings), **extra}
+    return {"bootstrap.servers": settings.kafka.bootstrap_servers, **security_config(settings), "logger": RDKAFKA_LOG,
+            **extra}
 
 
 def producer_config(settings: Settings, **extra: Any) -> dict[str, Any]:
@@ -86,6 +93,7 @@ def producer_config(settings: Settings, **extra: Any) -> dict[str, Any]:
         # the Java client's (and faust/aiokafka's) key hashing, so that every producer of a key agrees on its
         # partition: a charge point's events and the state derived from them stay co-partitioned
         "partitioner": "murmur2_random",
+        "logger": RDKAFKA_LOG,
         **extra,
     }
 
