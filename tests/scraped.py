@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import httpx
 from prometheus_client.parser import text_string_to_metric_families
+from waiting import eventually
 
 _SUFFIXES = {"counter": ("_total", "_created"), "histogram": ("_bucket", "_sum", "_count", "_created"),
              "summary": ("", "_sum", "_count", "_created")}
@@ -33,3 +37,16 @@ class Scraped:
 
     def labelled(self, name: str) -> list[dict[str, str]]:
         return [s.labels for s in self.samples if s.name == name]
+
+
+def scrape(url: str) -> Scraped:
+    """``url``/metrics, read as Prometheus reads it (blocking)."""
+    resp = httpx.get(f"{url}/metrics", timeout=10)
+    assert resp.status_code == 200, resp.text
+    assert resp.headers["content-type"].startswith("text/plain; version="), resp.headers["content-type"]
+    return Scraped(resp.text)
+
+
+async def scraped_when(url: str, check: Callable[[Scraped], bool], what: str) -> Scraped:
+    """Scrape ``url`` until ``check`` holds of the scrape, and return that scrape (``waiting.eventually``)."""
+    return await eventually(lambda: m if check(m := scrape(url)) else None, what, in_thread=True)

@@ -5,14 +5,13 @@ and the example alerting rules and dashboard of ``deploy/`` use only metrics the
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from ocpp.v16 import call
 from ops_files import SCRAPE_SERIES, dashboard_exprs, metric_names, used_names
-from scraped import Scraped
+from scraped import Scraped, scrape, scraped_when
 
 from connectors.ocpp.simulator.client import connect
 from roamstream.asgi import ServedApp
@@ -52,28 +51,9 @@ def stack_settings(settings: Settings, emsp_url: str, lake_flush_s: float) -> Se
     })
 
 
-async def scrape(url: str) -> Scraped:
-    async with httpx.AsyncClient(timeout=10) as http:
-        resp = await http.get(f"{url}/metrics")
-    assert resp.status_code == 200
-    return Scraped(resp.text)
-
-
 async def ready(url: str) -> int:
     async with httpx.AsyncClient(timeout=10) as http:
         return (await http.get(f"{url}/ready")).status_code
-
-
-async def until(url: str, check: Callable[[Scraped], bool], what: str, limit_s: float = 60.0) -> Scraped:
-    """Scrape ``url`` until ``check`` holds (a liveness bound, not a speed check)."""
-    deadline = time.monotonic() + limit_s
-    while True:
-        scraped = await scrape(url)
-        if check(scraped):
-            return scraped
-        if time.monotonic() > deadline:
-            pytest.fail(f"never happened: {what}\n{scraped.text}")
-        await asyncio.sleep(0.05)
 
 
 def meter(minutes: int, wh: int, context: str = "Sample.Periodic") -> dict:
@@ -105,7 +85,7 @@ async def test_one_session_priced_and_pushed_moves_every_service_counters(settin
         async with connect(stack.ocpp_url, CP, "1.6") as station:
             await station.call(call.BootNotification(charge_point_model="M", charge_point_vendor="V"))
             tx = (await station.call(call.StartTransaction(1, token["uid"], 1000, T0))).transaction_id
-            await until(worker, lambda m: m.value("roamstream_sessions_open") == 1, "one session open")
+            await scraped_when(worker, lambda m: m.value("roamstream_sessions_open") == 1, "one session open")
             await station.call(call.MeterValues(1, [meter(30, 7500)], tx))
             await station.call(call.StopTransaction(11000, "2026-11-02T09:45:00Z", tx, reason="EVDisconnected",
                                                     id_tag=token["uid"]))
@@ -114,7 +94,7 @@ async def test_one_session_priced_and_pushed_moves_every_service_counters(settin
         def pushed(m: Scraped) -> bool:
             return m.value("roamstream_pushes_total", partner="NL-EMA", kind="cdr", outcome="delivered") == 1
 
-        w = await until(worker, pushed, "the CDR delivered")
+        w = await scraped_when(worker, pushed, "the CDR delivered")
         assert len(store.cdrs) == 1
         assert w.value("roamstream_cdrs_priced_total", kind="cdr") == 1
         assert w.value("roamstream_cdrs_priced_total") == 1
@@ -124,7 +104,7 @@ async def test_one_session_priced_and_pushed_moves_every_service_counters(settin
         assert w.value("roamstream_sessions_open") == 0
         # CONNECTED, BOOT, STARTED, UPDATED, ENDED, the clock-aligned sample, DISCONNECTED; the completed
         # session is read by pricing alone, which has acknowledged it: its offset is committed
-        w = await until(worker, lambda m: m.value("roamstream_events_folded_total") == 7 and m.value(
+        w = await scraped_when(worker, lambda m: m.value("roamstream_events_folded_total") == 7 and m.value(
             "roamstream_consumer_lag", stage="pricing") == 0, "seven events folded, the completed session committed")
         assert lag(w, settings, "pricing", "sessions.completed.v1") == 0
         assert len([d for d in w.labelled("roamstream_consumer_lag") if d["stage"] == "pricing"]) == 4
@@ -138,13 +118,13 @@ async def test_one_session_priced_and_pushed_moves_every_service_counters(settin
         assert w.value("roamstream_dead_letters_total") == 0
         assert w.value("roamstream_ready") == 1
 
-        o = await scrape(ocpp)
+        o = await asyncio.to_thread(scrape, ocpp)
         for action, count in [("BootNotification", 1), ("StartTransaction", 1), ("MeterValues", 2),
                               ("StopTransaction", 1)]:
             assert o.value("roamstream_ocpp_messages_total", version="1.6", action=action) == count, action
         assert o.value("roamstream_ocpp_callerrors_total") == 0
 
-        a = await scrape(api)
+        a = await asyncio.to_thread(scrape, api)
         puts = 2 + len(seed.tokens(1))  # the tariff, the location, every token
         assert a.value("roamstream_api_requests_total", method="PUT", status="200") == puts
         assert a.value("roamstream_api_rejected_total") == 0
@@ -174,7 +154,7 @@ async def test_a_partner_that_does_not_answer_leaves_deliveries_pending_and_bad_
                 "roamstream_dead_letters_total", stage="lake") == readers_of_events
 
         readers_of_events = sum(1 for table in TABLES.values() if table.topic == "ocpp.events.v1")
-        w = await until(worker, stuck, "the session and the CDR pending, the bad record dead-lettered")
+        w = await scraped_when(worker, stuck, "the session and the CDR pending, the bad record dead-lettered")
         assert w.value("roamstream_pending_oldest_age_seconds", partner="NL-EMA") > 0
         assert w.value("roamstream_pushes_total", partner="NL-EMA", kind="session", outcome="transient") >= 1
         assert w.value("roamstream_pushes_total", outcome="delivered") == 0

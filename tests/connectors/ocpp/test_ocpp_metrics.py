@@ -9,7 +9,7 @@ import httpx
 import pytest
 import websockets
 from ocpp.v16 import call
-from scraped import Scraped
+from scraped import Scraped, scrape, scraped_when
 from wire import bare, exchange
 
 from connectors.ocpp.server import OcppServer
@@ -20,34 +20,14 @@ from roamstream.kafka import AsyncProducer
 pytestmark = pytest.mark.integration
 
 
-def http_url(server: OcppServer) -> str:
-    return server.http_url
-
-
-async def scrape(server: OcppServer) -> Scraped:
-    async with httpx.AsyncClient() as http:
-        resp = await http.get(f"{http_url(server)}/metrics")
-    assert resp.status_code == 200
-    assert resp.headers["content-type"].startswith("text/plain; version=")
-    return Scraped(resp.text)
-
-
-async def until(check, what: str) -> None:
-    for _ in range(500):
-        if await check():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"never: {what}")
-
-
 async def test_connections_messages_and_callerrors_are_counted_by_version_and_action(server):
-    before = await scrape(server)
+    before = await asyncio.to_thread(scrape, server.http_url)
     assert before.value("roamstream_ocpp_messages_total") == 0
     assert {"roamstream_ocpp_connections", "roamstream_ocpp_callerrors"} <= before.families
 
     async with connect(server.url, "CP-M1", "1.6") as station:
         await station.call(call.BootNotification(charge_point_model="M", charge_point_vendor="V"))
-        during = await scrape(server)
+        during = await asyncio.to_thread(scrape, server.http_url)
     assert during.value("roamstream_ocpp_messages_total", version="1.6", action="BootNotification") == 1
     assert during.value("roamstream_ocpp_connected", version="1.6") == 1
     assert during.value("roamstream_ocpp_connections_total", version="1.6") == 1
@@ -59,11 +39,8 @@ async def test_connections_messages_and_callerrors_are_counted_by_version_and_ac
         async with websockets.connect(f"{server.url}/"):
             pass
 
-    async def both_gone() -> bool:
-        return (await scrape(server)).value("roamstream_ocpp_connected") == 0
-
-    await until(both_gone, "both connections closed")
-    after = await scrape(server)
+    after = await scraped_when(server.http_url, lambda m: m.value("roamstream_ocpp_connected") == 0,
+                               "both connections closed")
     assert after.value("roamstream_ocpp_messages_total") == 2
     assert after.value("roamstream_ocpp_messages_total", version="2.0.1", action="unknown") == 1
     assert after.value("roamstream_ocpp_callerrors_total") == 1
@@ -78,7 +55,7 @@ async def test_connections_messages_and_callerrors_are_counted_by_version_and_ac
 
 async def test_ready_once_listening_with_the_broker_answering(server, ocpp_settings):
     async with httpx.AsyncClient() as http:
-        resp = await http.get(f"{http_url(server)}/ready")
+        resp = await http.get(f"{server.http_url}/ready")
     assert (resp.status_code, resp.text) == (200, "ready\n")
 
     nowhere = ocpp_settings.model_copy(update={"kafka": ocpp_settings.kafka.model_copy(
@@ -86,8 +63,8 @@ async def test_ready_once_listening_with_the_broker_answering(server, ocpp_setti
     producer = AsyncProducer(nowhere)  # a broker that never answers: not ready
     try:
         async with OcppServer(ocpp_settings, producer, AvroSerde()) as lost, httpx.AsyncClient() as http:
-            resp = await http.get(f"{http_url(lost)}/ready")
+            resp = await http.get(f"{lost.http_url}/ready")
             assert resp.status_code == 503
-            assert Scraped((await http.get(f"{http_url(lost)}/metrics")).text).value("roamstream_ready") == 0
+            assert Scraped((await http.get(f"{lost.http_url}/metrics")).text).value("roamstream_ready") == 0
     finally:
         producer.close()
