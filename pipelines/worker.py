@@ -9,7 +9,7 @@ import signal
 
 import faust
 
-from pipelines import compat, lake, pricing, push, reference, sessions
+from pipelines import compat, lake, pricing, push, push_reference, reference, sessions
 from pipelines.app import create_app
 from pipelines.deadletter import DeadLetters
 from pipelines.tables import changelog_specs, declare_tables
@@ -52,6 +52,7 @@ class Worker:
         sessions.register(self.app, topics, tables, serde, dead, p)
         pricing.register(self.app, topics, tables, serde, dead, p)
         self.delivery = push.register(self.app, settings, topics, tables, serde, dead, sender, directory)
+        push_reference.register(self.app, topics, tables, serde, dead, self.delivery, directory)
         lake.register(self.app, topics, serde, dead, settings.lake)
 
     async def start(self) -> Worker:
