@@ -11,7 +11,9 @@ down never delays another).
   newer one is made pending as a status PATCH of its Location's EVSE, in the Location's group.
 
 The reference topics have one partition; their pending records go to the ``push_pending`` partition a hash
-of the object's key picks (the lanes take up after a restart what the partitions assigned hold).
+of the object's key picks (the lanes take up after a restart what the partitions assigned hold). With several
+workers, the one that reads a reference topic delivers its objects; after a rebalance the owner of that
+``push_pending`` partition may send one again: a PUT, which the partner applies idempotently.
 """
 
 from __future__ import annotations
