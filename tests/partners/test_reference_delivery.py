@@ -3,7 +3,8 @@ broker; three eMSPs in their own processes, registered by the credentials handsh
 and Locations Receiver endpoints, C does not. The back office PUTs a Tariff and a Location; a real OCPP 1.6
 client reports its connector's status. A gets the Tariff and the Location PUT, then the status changes as EVSE
 PATCHes (mod_locations); B, down meanwhile (connections refused), gets them once it is back; C gets none. A
-PATCH for an EVSE the partner lost (404) is followed by the whole Location."""
+PATCH for an EVSE the partner lost (404) is followed by the whole Location. D, registered last, gets them as
+they are then."""
 
 from __future__ import annotations
 
@@ -59,6 +60,7 @@ async def test_tariffs_locations_and_evse_status_reach_the_partners_that_receive
     async with (receivers("tok-c-a", "--token-a", "tok-a-a", "--party", "NL-EMA") as a,
                 receivers("tok-c-b", "--token-a", "tok-a-b", "--party", "NL-EMB") as b,
                 receivers("tok-c-c", "--token-a", "tok-a-c", "--party", "DE-EMC", "--no-locations") as c,
+                receivers("tok-c-d", "--token-a", "tok-a-d", "--party", "NL-EMD") as d,
                 running_stack(settings) as stack):
         switch = await Switch(int(b.url.rsplit(":", 1)[1])).open()
         try:
@@ -90,6 +92,11 @@ async def test_tariffs_locations_and_evse_status_reach_the_partners_that_receive
                 await a.control(forget_locations=True)  # A loses its Locations: the next PATCH gets 404
                 await station.call(call.StatusNotification(1, "NoError", "Available", timestamp="2026-11-20T10:30:00Z"))
                 await until(has_status(a, "AVAILABLE", "2026-11-20T10:30:00Z"), "A has the whole Location again")
+
+            # D registers after all that: it gets the Tariff and the Location as they are now
+            await register(http, stack.api_url, f"{d.url}/ocpi/emsp/versions", "tok-a-d")
+            await until(has_documents(d), "D, registered later, has the Tariff and the Location")
+            await until(has_status(d, "AVAILABLE", "2026-11-20T10:30:00Z"), "D has the EVSE's latest status")
             at_a, at_b, at_c = await a.state(), await b.state(), await c.state()
         finally:
             await switch.close()
