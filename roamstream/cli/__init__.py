@@ -64,3 +64,6 @@ app.add_typer(_stations.app, name="stations")
 from roamstream.cli import deadletter as _deadletter  # noqa: E402
 
 app.add_typer(_deadletter.app, name="deadletter")
+from roamstream.cli import secrets as _secrets  # noqa: E402
+
+app.add_typer(_secrets.app, name="secrets")
