@@ -75,7 +75,8 @@ def test_an_exposed_worker_refuses_example_secrets_of_what_it_uses():
                       token=SecretStr("change-me"))
     worker = settings(profile="kafka", lake={"s3_secret_key": SecretStr("roamstream-secret")},
                       partners={"emsps": [partner]},
-                      kafka={"security_protocol": "SASL_SSL", "sasl_username": "rs", "sasl_password": SecretStr("password")})
+                      kafka={"security_protocol": "SASL_SSL", "sasl_username": "rs",
+                             "sasl_password": SecretStr("password")})
     with pytest.raises(InsecureSettings) as refused:
         check(worker, ["worker"])
     assert [p.split(" is ")[0] for p in refused.value.problems] == [
