@@ -14,7 +14,15 @@ app = typer.Typer(
 
 
 def main() -> None:
-    app()
+    from pydantic import ValidationError
+
+    try:
+        app()
+    except ValidationError as exc:  # a setting from the environment that cannot be: name it, no traceback
+        from roamstream.cli.startup import CONFIG_ERROR, invalid_settings
+
+        typer.echo(invalid_settings(exc), err=True)
+        raise SystemExit(CONFIG_ERROR) from None
 
 
 from roamstream.cli.api import api as _api  # noqa: E402

@@ -8,8 +8,10 @@ from collections.abc import Iterable
 from typing import NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
+from roamstream import config
 from roamstream.config import Settings
 from roamstream.profiles import KafkaTarget, ProfileError, kafka_target
 from roamstream.security import InsecureSettings, Service, check
@@ -34,6 +36,20 @@ def secure_or_exit(settings: Settings, services: Iterable[Service]) -> None:
         check(settings, services)
     except InsecureSettings as exc:
         _refuse(exc)
+
+
+def invalid_settings(exc: ValidationError) -> str:
+    """``exc`` of a settings concern as its environment variables: ``OCPP_TLS_CERTFILE: Path does not ...``."""
+    concern = getattr(config, exc.title, None)
+    prefix = concern.model_config.get("env_prefix", "") if isinstance(concern, type) else ""
+    lines = [f"invalid settings ({exc.title}):"]
+    for error in exc.errors():
+        message = error["msg"].removeprefix("Value error, ")
+        if error["loc"]:
+            lines.append(f"  {(prefix + str(error['loc'][0])).upper()}: {message}")
+        else:  # a rule across fields: its message names them
+            lines.append(f"  {message}")
+    return "\n".join(lines)
 
 
 def _refuse(exc: Exception) -> NoReturn:

@@ -74,3 +74,14 @@ def test_a_command_that_starts_no_broker_refuses_the_embedded_profile_without_an
     result = CliRunner().invoke(app, args, env={"ROAMSTREAM_PROFILE": "embedded", "KAFKA_BOOTSTRAP_SERVERS": None})
     assert result.exit_code == 2, result.output
     assert f"`roamstream {args[0]}` starts no broker" in " ".join(result.output.split())
+
+
+def test_a_certificate_that_is_not_there_or_without_its_key_is_named(tmp_path):
+    missing = run(["ocpp"], clean_env(OCPP_TLS_CERTFILE=str(tmp_path / "cert.pem"),
+                                      OCPP_TLS_KEYFILE=str(tmp_path / "key.pem")), tmp_path)
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr, missing.stderr
+    assert "OCPP_TLS_CERTFILE: Path does not point to a file" in missing.stderr
+    (tmp_path / "cert.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    alone = run(["api"], clean_env(API_TLS_CERTFILE=str(tmp_path / "cert.pem")), tmp_path)
+    assert alone.returncode == 2 and "Traceback" not in alone.stderr, alone.stderr
+    assert "API_TLS_CERTFILE and API_TLS_KEYFILE go together" in alone.stderr
