@@ -41,6 +41,10 @@ VIEWS: tuple[str, ...] = (
     "int_reconciliation_lines",
 )
 
+#: table macros (``analytics/sql/<name>.sql`` is the body; its parameters are named in the tuple), created after
+#: the views
+MACROS: dict[str, tuple[str, ...]] = {"reconciliation_scope": ("date_from", "date_to")}
+
 
 def table_glob(lake_uri: str, table: str, files: str = "*.parquet") -> str:
     root = lake_uri.removeprefix("file://").rstrip("/")
@@ -86,13 +90,17 @@ def open_lake(
                 con.table(f"stg_{view}_compacted").create_view(view, replace=True)
             else:
                 con.sql(load(view)).create_view(view, replace=True)
+        for macro, parameters in MACROS.items():
+            if wanted is None or macro in wanted:
+                con.execute(f"create or replace temp macro {macro}({', '.join(parameters)}) as table {load(macro)}")
     except duckdb.Error as exc:
         raise LakeOpenError(f"cannot open the lake at {lake_uri}: {exc}") from exc
     return con
 
 
-#: every name a view's SQL may read: the views, and per table its raw relation and compacted staging view
-_RELATIONS = frozenset(VIEWS) | {f"raw_{t}" for t in TABLES} | {f"stg_{t}_compacted" for t in TABLES}
+#: every name a view's SQL may read: the views, the macros, and per table its raw relation and compacted staging view
+_RELATIONS = (frozenset(VIEWS) | frozenset(MACROS) | {f"raw_{t}" for t in TABLES}
+              | {f"stg_{t}_compacted" for t in TABLES})
 _READS = re.compile(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)")
 _COMMENT = re.compile(r"--[^\n]*")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from roamstream.exceptions import RoamstreamError
+from roamstream.exceptions import AnsweredError
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,11 +18,8 @@ class Problem:
         return f"{self.field}: {self.message}"
 
 
-class IngestError(RoamstreamError):
+class IngestError(AnsweredError):
     """Base of the ingest API's errors."""
-
-    http_status = 500
-    ocpi_status = 3000
 
 
 class InvalidRequest(IngestError):

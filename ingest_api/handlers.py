@@ -8,10 +8,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from ingest_api.envelope import error_response
-from ingest_api.exceptions import IngestError, InvalidRequest, Problem, Unauthorized
+from ingest_api.exceptions import InvalidRequest, Problem, Unauthorized
 from ingest_api.middleware import endpoint_label
 from ingest_api.validation import field_path
-from roamstream.partners.exceptions import PartnerError
+from roamstream.exceptions import AnsweredError
 
 #: where FastAPI says a parameter came from; the field path alone names it for the sender
 _SOURCES = {"path", "query", "header", "cookie", "body"}
@@ -40,7 +40,7 @@ async def on_request_validation(request: Request, exc: RequestValidationError) -
     return await on_invalid_request(request, InvalidRequest(found))
 
 
-async def on_ingest_error(request: Request, exc: IngestError | PartnerError) -> JSONResponse:
+async def on_ingest_error(request: Request, exc: AnsweredError) -> JSONResponse:
     request.app.state.metrics.inc("rejected", endpoint_label(request.scope), exc.ocpi_status)
     headers = {"WWW-Authenticate": "Token"} if isinstance(exc, Unauthorized) else None
     return error_response(exc.http_status, exc.ocpi_status, str(exc), headers=headers)
@@ -54,6 +54,5 @@ async def on_http_exception(request: Request, exc: HTTPException) -> JSONRespons
 def install(app: FastAPI) -> None:
     app.add_exception_handler(InvalidRequest, on_invalid_request)
     app.add_exception_handler(RequestValidationError, on_request_validation)
-    app.add_exception_handler(IngestError, on_ingest_error)
-    app.add_exception_handler(PartnerError, on_ingest_error)
+    app.add_exception_handler(AnsweredError, on_ingest_error)
     app.add_exception_handler(HTTPException, on_http_exception)

@@ -26,7 +26,9 @@ from roamstream.config import Settings
 from roamstream.kafka import AsyncProducer
 from roamstream.partners.delivery.pending import Pending, decode
 from roamstream.partners.exceptions import PartnerError, PendingStateError
-from roamstream.topics import PARTITIONS
+from roamstream.partners.registry.store import TOPIC as REGISTRY_TOPIC
+from roamstream.partners.registry.store import Registry
+from roamstream.topics import PARTITIONS, spec
 
 READ_TIMEOUT_S = 60.0
 
@@ -102,6 +104,15 @@ async def dead_lettered(settings: Settings, serde: AvroSerde) -> list[tuple[Pend
         except (ValueError, KeyError, TypeError, PendingStateError):
             continue  # a push dead letter without a pending record (e.g. no partner configured)
     return out
+
+
+async def registered_partners(settings: Settings, serde: AvroSerde) -> list[str]:
+    """The partners registered by the credentials handshake (``ocpi.partners.v1``), pending pushes or not."""
+    registry = Registry(serde)
+    records = await read_all(settings, settings.topic(REGISTRY_TOPIC), spec(REGISTRY_TOPIC).partitions)
+    for key, raw in latest_values(records).items():
+        registry.apply_raw(key.decode(), raw)
+    return [r.key for r in registry.registered()]
 
 
 async def status(settings: Settings, serde: AvroSerde, partners: Iterable[str]) -> list[PartnerStatus]:

@@ -11,19 +11,16 @@ retention cannot be found.
 
 from __future__ import annotations
 
-import time
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka import Producer
 
 from pipelines.pricing import RETRY_HEADER
 from roamstream.avro import AvroSerde, SerdeError
 from roamstream.config import Settings
 from roamstream.exceptions import RoamstreamError
-from roamstream.kafka import consumer_config, producer_config
-from roamstream.topics import spec
+from roamstream.kafka import producer_config, read_to_end
 
 TOPIC = "sessions.completed.v1"
 
@@ -44,45 +41,19 @@ def find_completed(settings: Settings, serde: AvroSerde, session_ids: Iterable[s
                    limit_s: float = 60.0) -> dict[str, Found]:
     """The latest completed-session record of each of ``session_ids`` found on the topic."""
     wanted = set(session_ids)
-    name = settings.topic(TOPIC)
-    consumer = Consumer(consumer_config(
-        settings, **{"group.id": f"reprice-{uuid.uuid4().hex}", "enable.auto.commit": False,
-                     "enable.partition.eof": False},
-    ))
     found: dict[str, Found] = {}
-    try:
-        partitions = range(spec(TOPIC).partitions)
-        consumer.assign([TopicPartition(name, p, OFFSET_BEGINNING) for p in partitions])
+    for message in read_to_end(settings, TOPIC, error=RepriceError, group="reprice", idle_s=idle_s,
+                               limit_s=limit_s):
+        if any(k == RETRY_HEADER for k, _ in message.headers() or ()):
+            continue
         try:
-            ends = {p: consumer.get_watermark_offsets(TopicPartition(name, p), timeout=10)[1] for p in partitions}
-        except KafkaException as exc:
-            raise RepriceError(f"{name}: {exc.args[0].str() if exc.args else exc}") from None
-        position = dict.fromkeys(partitions, -1)
-        deadline = time.monotonic() + limit_s
-        idle_since = time.monotonic()
-        while time.monotonic() < deadline:
-            message = consumer.poll(0.1)
-            if message is None:
-                at_end = all(position[p] + 1 >= ends[p] for p in partitions)
-                if at_end and time.monotonic() - idle_since >= idle_s:
-                    return found
-                continue
-            if message.error():
-                raise RepriceError(f"{name}: {message.error().str()}")
-            idle_since = time.monotonic()
-            position[message.partition()] = message.offset()
-            if any(k == RETRY_HEADER for k, _ in message.headers() or ()):
-                continue
-            try:
-                record = serde.decode(TOPIC, message.value())
-            except SerdeError:
-                continue  # the pricing stage dead-lettered it when it came
-            if record["session_id"] in wanted:
-                found[record["session_id"]] = Found(record["session_id"], record["charge_point_id"],
-                                                    message.key(), message.value())
-        raise RepriceError(f"{name}: not read to its end within {limit_s:g} s")
-    finally:
-        consumer.close()
+            record = serde.decode(TOPIC, message.value())
+        except SerdeError:
+            continue  # the pricing stage dead-lettered it when it came
+        if record["session_id"] in wanted:
+            found[record["session_id"]] = Found(record["session_id"], record["charge_point_id"],
+                                                message.key(), message.value())
+    return found
 
 
 def send_again(settings: Settings, records: Iterable[Found]) -> int:

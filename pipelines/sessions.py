@@ -48,6 +48,8 @@ class SessionsStage:
         self.app, self.topics, self.tables, self.serde, self.dead, self.p = app, topics, tables, serde, dead, p
         self.table = tables.session_state
         self.waiting = tables.waiting_snapshots
+        #: session key -> (the table value, its decoded entry), for the values this stage stored
+        self.decoded_waiting: dict[bytes, tuple[bytes, Waiting]] = {}
         self.folder = SessionFolder(fold_params(p), self.table.get)
         self.refs = ParsedReferences()
         self.unacked: list[tuple[faust.StreamT, faust.EventT]] = []
@@ -124,6 +126,7 @@ class SessionsStage:
         events not written back are not acked, so they come again from the committed offset."""
         self.folder.forget()
         self.unacked.clear()
+        self.decoded_waiting.clear()
 
     # -- snapshots ----------------------------------------------------------------------------------------
 
@@ -136,8 +139,8 @@ class SessionsStage:
         wkey = session_key(snapshot)
         stored = self.waiting.get(wkey)
         if stored is not None:
-            entry = Waiting.from_bytes(stored)
-            entry.snapshots.append(snapshot)
+            entry = self.waiting_entry(wkey, stored)
+            entry.append(snapshot)
             self.keep_waiting(entry)
             return
         try:
@@ -156,8 +159,8 @@ class SessionsStage:
         ``reference_wait_s``."""
         async with self.lock:
             now = time.time()
-            for stored in list(self.waiting.values()):
-                entry = Waiting.from_bytes(stored)
+            for wkey, stored in list(self.waiting.items()):
+                entry = self.waiting_entry(wkey, stored)
                 waited = len(entry.snapshots)
                 key = entry.snapshots[0]["charge_point_id"].encode()  # the key of the charge point's records
                 while entry.snapshots:
@@ -172,19 +175,31 @@ class SessionsStage:
                         await self.give_up(key, snapshot, str(exc))
                     else:
                         await self.topics.sessions.send(key=key, value=value)
-                    entry.snapshots.pop(0)
+                    entry.pop_first()
                 if not entry.snapshots:
                     self.stop_waiting(entry)
                 elif len(entry.snapshots) != waited:
                     self.keep_waiting(entry)
 
+    def waiting_entry(self, wkey: bytes, stored: bytes) -> Waiting:
+        """The decoded entry of the table value ``stored``: the one this stage stored it from, else decoded
+        (a value recovered from the changelog)."""
+        cached = self.decoded_waiting.get(wkey)
+        if cached is not None and cached[0] is stored:
+            return cached[1]
+        entry = Waiting.from_bytes(stored)
+        self.decoded_waiting[wkey] = (stored, entry)
+        return entry
+
     def keep_waiting(self, entry: Waiting) -> None:
         value = entry.to_bytes()
         self.waiting.data[entry.key] = value
+        self.decoded_waiting[entry.key] = (value, entry)
         self.waiting.send_changelog(entry.partition, entry.key, value)
 
     def stop_waiting(self, entry: Waiting) -> None:
         self.waiting.data.pop(entry.key, None)
+        self.decoded_waiting.pop(entry.key, None)
         self.waiting.send_changelog(entry.partition, entry.key, None)
 
     async def give_up(self, key: bytes, snapshot: dict, reason: str) -> None:

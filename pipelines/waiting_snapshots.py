@@ -46,21 +46,41 @@ def snapshot_from_json(value: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
 @dataclass
 class Waiting:
-    """The snapshots of one session that wait, oldest first; since when (wall clock, seconds) and why."""
+    """The snapshots of one session that wait, oldest first; since when (wall clock, seconds) and why.
+
+    Each snapshot is kept decoded and as its JSON bytes, so that appending one to a long wait encodes only the
+    new one (the table value is the header and the snapshots' bytes joined); the stage keeps the decoded entry
+    of the value it stored, so it does not decode the whole wait again either."""
 
     since: float
     reason: str
     partition: int
     key: bytes
     snapshots: list[dict[str, Any]] = field(default_factory=list)
+    _encoded: list[bytes] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        if len(self._encoded) != len(self.snapshots):
+            self._encoded = [_dumps(snapshot_to_json(s)) for s in self.snapshots]
+
+    def append(self, snapshot: dict[str, Any]) -> None:
+        self.snapshots.append(snapshot)
+        self._encoded.append(_dumps(snapshot_to_json(snapshot)))
+
+    def pop_first(self) -> dict[str, Any]:
+        self._encoded.pop(0)
+        return self.snapshots.pop(0)
 
     def to_bytes(self) -> bytes:
-        return json.dumps({"v": _VERSION, "since": self.since, "reason": self.reason, "partition": self.partition,
-                           "key": self.key.decode("latin-1"),
-                           "snapshots": [snapshot_to_json(s) for s in self.snapshots]},
-                          separators=(",", ":")).encode()
+        head = _dumps({"v": _VERSION, "since": self.since, "reason": self.reason, "partition": self.partition,
+                       "key": self.key.decode("latin-1")})
+        return head[:-1] + b',"snapshots":[' + b",".join(self._encoded) + b"]}"
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> Waiting:
@@ -68,7 +88,7 @@ class Waiting:
         if value.get("v") != _VERSION:
             raise ValueError(f"waiting snapshots version {value.get('v')!r}, expected {_VERSION}")
         return cls(value["since"], value["reason"], value["partition"], value["key"].encode("latin-1"),
-                   [snapshot_from_json(s) for s in value["snapshots"]])
+                   [snapshot_from_json(s) for s in value["snapshots"]], [_dumps(s) for s in value["snapshots"]])
 
 
 def session_key(snapshot: dict[str, Any]) -> bytes:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterable
+import time
+import uuid
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from confluent_kafka import KafkaError, KafkaException, Producer
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from roamstream.config import Settings
 from roamstream.exceptions import RoamstreamError
-from roamstream.topics import CATALOG, TopicSpec
+from roamstream.topics import CATALOG, TopicSpec, spec
 
 
 class DeliveryError(RoamstreamError):
@@ -75,6 +77,41 @@ def producer_config(settings: Settings, **extra: Any) -> dict[str, Any]:
         "partitioner": "murmur2_random",
         **extra,
     }
+
+
+def read_to_end(settings: Settings, name: str, *, error: type[RoamstreamError], group: str = "read",
+                idle_s: float = 0.5, limit_s: float = 60.0) -> Iterator[Message]:
+    """Every record of catalog topic ``name``, from its start to its end, in a throwaway consumer group: the end
+    the broker reports, then until nothing came for ``idle_s`` (the embedded broker reports too low an end,
+    DESIGN.md). A broker error, or not reaching the end within ``limit_s``, raises ``error``."""
+    topic = settings.topic(name)
+    partitions = range(spec(name).partitions)
+    consumer = Consumer(consumer_config(settings, **{"group.id": f"{group}-{uuid.uuid4().hex}",
+                                                     "enable.auto.commit": False, "enable.partition.eof": False}))
+    try:
+        try:
+            ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in partitions}
+        except KafkaException as exc:
+            raise error(f"{topic}: {exc.args[0].str() if exc.args else exc}") from None
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+        position = dict.fromkeys(partitions, -1)
+        deadline = time.monotonic() + limit_s
+        idle_since = time.monotonic()
+        while time.monotonic() < deadline:
+            message = consumer.poll(0.1)
+            if message is None:
+                at_end = all(position[p] + 1 >= ends[p] for p in partitions)
+                if at_end and time.monotonic() - idle_since >= idle_s:
+                    return
+                continue
+            if message.error():
+                raise error(f"{topic}: {message.error().str()}")
+            idle_since = time.monotonic()
+            position[message.partition()] = message.offset()
+            yield message
+        raise error(f"{topic}: not read to its end within {limit_s:g} s")
+    finally:
+        consumer.close()
 
 
 class AsyncProducer:

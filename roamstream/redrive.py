@@ -14,20 +14,19 @@ topic: they cannot be redriven and are reported so.
 
 from __future__ import annotations
 
-import time
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Message, Producer, TopicPartition
+from confluent_kafka import Message, Producer
 
+from roamstream import kafka
 from roamstream.avro import AvroSerde, SerdeError
 from roamstream.config import Settings
 from roamstream.exceptions import RoamstreamError
-from roamstream.kafka import consumer_config, producer_config
-from roamstream.topics import BY_NAME, spec
+from roamstream.kafka import producer_config
+from roamstream.topics import BY_NAME
 
 LETTERS = "deadletter.v1"
 REDRIVEN = "deadletter.redriven.v1"
@@ -100,37 +99,9 @@ class Outcome:
 
 
 def read_to_end(settings: Settings, name: str, *, idle_s: float = 0.5, limit_s: float = 60.0) -> list[Message]:
-    """Every record of catalog topic ``name``, from its start to its end (the end the broker reports, then
-    until nothing came for ``idle_s``: the embedded broker reports too low an end, DESIGN.md)."""
-    topic = settings.topic(name)
-    partitions = range(spec(name).partitions)
-    consumer = Consumer(consumer_config(settings, **{"group.id": f"deadletter-{uuid.uuid4().hex}",
-                                                     "enable.auto.commit": False, "enable.partition.eof": False}))
-    try:
-        try:
-            ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in partitions}
-        except KafkaException as exc:
-            raise RedriveError(f"{topic}: {exc.args[0].str() if exc.args else exc}") from None
-        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
-        position = dict.fromkeys(partitions, -1)
-        read: list[Message] = []
-        deadline = time.monotonic() + limit_s
-        idle_since = time.monotonic()
-        while time.monotonic() < deadline:
-            message = consumer.poll(0.1)
-            if message is None:
-                at_end = all(position[p] + 1 >= ends[p] for p in partitions)
-                if at_end and time.monotonic() - idle_since >= idle_s:
-                    return read
-                continue
-            if message.error():
-                raise RedriveError(f"{topic}: {message.error().str()}")
-            idle_since = time.monotonic()
-            position[message.partition()] = message.offset()
-            read.append(message)
-        raise RedriveError(f"{topic}: not read to its end within {limit_s:g} s")
-    finally:
-        consumer.close()
+    """Every record of catalog topic ``name``, from its start to its end."""
+    return list(kafka.read_to_end(settings, name, error=RedriveError, group="deadletter", idle_s=idle_s,
+                                  limit_s=limit_s))
 
 
 def letters(settings: Settings, serde: AvroSerde) -> list[Letter]:

@@ -3,20 +3,8 @@
 -- range or its statement's period overlaps it. Rounding, as invoices do: every line's amount is rounded to cents
 -- (half away from zero) and the totals are sums of those cents, so lines that all match leave no difference.
 with
-lines as (
-    select * from int_reconciliation_lines
-),
-
 scoped as (
-    select *
-    from lines
-    where (
-        cdr_date between coalesce(cast($date_from as date), date '0001-01-01')
-            and coalesce(cast($date_to as date), date '9999-12-31')
-    ) or (
-        period_start <= coalesce(cast($date_to as date), date '9999-12-31')
-        and period_end >= coalesce(cast($date_from as date), date '0001-01-01')
-    )
+    select * from reconciliation_scope($date_from, $date_to)
 ),
 
 per_partner as (

@@ -1,20 +1,8 @@
 -- The reconciliation lines that need attention: not matched, or never acknowledged by the partner.
 -- Parameters: $date_from, $date_to as in report_reconciliation.
 with
-lines as (
-    select * from int_reconciliation_lines
-),
-
 scoped as (
-    select *
-    from lines
-    where (
-        cdr_date between coalesce(cast($date_from as date), date '0001-01-01')
-            and coalesce(cast($date_to as date), date '9999-12-31')
-    ) or (
-        period_start <= coalesce(cast($date_to as date), date '9999-12-31')
-        and period_end >= coalesce(cast($date_from as date), date '0001-01-01')
-    )
+    select * from reconciliation_scope($date_from, $date_to)
 ),
 
 final as (

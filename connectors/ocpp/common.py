@@ -6,7 +6,7 @@ from typing import Any
 
 from connectors.ocpp.exceptions import UninterpretableMessage
 from connectors.ocpp.measurands import decimal_text, read_decimal
-from connectors.ocpp.model import Received
+from connectors.ocpp.model import Received, StationEvent, StationKind, skew_ms
 from connectors.ocpp.timestamps import parse_timestamp
 
 MISSING = object()
@@ -52,3 +52,17 @@ def text(value: Any) -> str | None:
     if value is None:
         return None
     return value if isinstance(value, str) else str(value)
+
+
+def station_event(rx: Received, version: str, kind: StationKind, at: Any = None, **fields: Any) -> StationEvent:
+    """A station event received as ``rx``: at the station time ``at`` (with the clock skew it implies) when the
+    message gave one, else at its receive time."""
+    return StationEvent(
+        charge_point_id=rx.charge_point_id,
+        ocpp_version=version,
+        kind=kind,
+        timestamp=rx.received_at if at is None else at,
+        clock_skew_ms=None if at is None else skew_ms(rx.received_at, at),
+        received_at=rx.received_at,
+        **fields,
+    )

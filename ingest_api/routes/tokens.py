@@ -80,9 +80,7 @@ async def put_token(
     key = token_uid
     _check(caller, country_code, party_id, type, key)
     token = parse(Token, body, key=key)
-    require_match(key, country_code=(token.country_code, country_code), party_id=(token.party_id, party_id),
-                  uid=(token.uid, token_uid), type=(token.type.value, type))
-    return success(await _publish(request, publisher, key, token))
+    return success(await _publish(request, publisher, token, country_code, party_id, token_uid, type))
 
 
 @router.patch(
@@ -107,9 +105,7 @@ async def patch_token(
         raise InvalidRequest([Problem("last_updated", "a PATCH must carry last_updated")], key=key)
     current = _stored(request, country_code, party_id, token_uid, type)
     token = validate(Token, {**current.data(), **changes}, key=key)
-    require_match(key, country_code=(token.country_code, country_code), party_id=(token.party_id, party_id),
-                  uid=(token.uid, token_uid), type=(token.type.value, type))
-    return success(await _publish(request, publisher, key, token))
+    return success(await _publish(request, publisher, token, country_code, party_id, token_uid, type))
 
 
 @router.get("/{country_code}/{party_id}/{token_uid}")
@@ -126,8 +122,13 @@ async def get_token(
     return ocpi_json(_stored(request, country_code, party_id, token_uid, type).json)
 
 
-async def _publish(request: Request, publisher: Publisher, key: str, token: Token) -> ObjectReceipt:
-    """Publish the Token and keep it in this process's copy at once (GET and PATCH read that copy)."""
+async def _publish(request: Request, publisher: Publisher, token: Token, country_code: str, party_id: str,
+                   token_uid: str, type: str) -> ObjectReceipt:
+    """Check that the Token (a PUT's body, or a PATCH applied to our copy) is the one its URL names, publish it
+    and keep it in this process's copy at once (GET and PATCH read that copy)."""
+    key = token_uid
+    require_match(key, country_code=(token.country_code, country_code), party_id=(token.party_id, party_id),
+                  uid=(token.uid, token_uid), type=(token.type.value, type))
     record = object_record(token, token.uid)
     delivery = await publisher.publish(TOPIC, record, key)
     _tokens(request).remember(key, record)

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from roamstream.cdrs.authorization import authorized
+from roamstream.cdrs.authorization import authorized, cdr_token
 from roamstream.cdrs.resolve import cdr_id, evse_uid, find_connector
 from roamstream.ocpi import jsonio
 from roamstream.ocpi.cdr import CDR
@@ -92,13 +92,7 @@ def build_cdr(
         "start_date_time": start,
         "end_date_time": end,
         "session_id": completed["session_id"],
-        "cdr_token": {
-            "country_code": token.country_code,
-            "party_id": token.party_id,
-            "uid": completed["id_tag"],  # as the charge point read it (a CiString: the token's uid)
-            "type": token.type.value,
-            "contract_id": token.contract_id,
-        },
+        "cdr_token": cdr_token(token, completed["id_tag"]),
         **authorized(completed),
         "cdr_location": _cdr_location(location, evse, connector),
         "currency": compiled.currency,

@@ -1,8 +1,22 @@
-"""How a session was authorised, as its OCPI Session and CDR say it (pure)."""
+"""Who charged and how the session was authorised, as its OCPI Session and CDR say it (pure)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from roamstream.ocpi.token import Token
+
+
+def cdr_token(token: Token, id_tag: str) -> dict[str, Any]:
+    """The ``cdr_token`` of a Session or CDR: the token's party, type and contract, with the uid as the charge
+    point read it (a CiString: the token's uid, whatever its case there)."""
+    return {
+        "country_code": token.country_code,
+        "party_id": token.party_id,
+        "uid": id_tag,
+        "type": token.type.value,
+        "contract_id": token.contract_id,
+    }
 
 
 def authorized(record: dict[str, Any]) -> dict[str, Any]:

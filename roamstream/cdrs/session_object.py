@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from roamstream.cdrs.authorization import authorized
+from roamstream.cdrs.authorization import authorized, cdr_token
 from roamstream.cdrs.resolve import evse_uid, find_connector
 from roamstream.ocpi import jsonio
 from roamstream.ocpi.location import Location
@@ -33,13 +33,7 @@ def build_session(
     data.update(
         {
             "kwh": round4(snapshot["kwh"]),
-            "cdr_token": {
-                "country_code": token.country_code,
-                "party_id": token.party_id,
-                "uid": snapshot["id_tag"],  # as the charge point read it (a CiString: the token's uid)
-                "type": token.type.value,
-                "contract_id": token.contract_id,
-            },
+            "cdr_token": cdr_token(token, snapshot["id_tag"]),
             **authorized(snapshot),
             "location_id": location.id,
             "evse_uid": uid,

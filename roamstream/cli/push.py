@@ -39,9 +39,14 @@ def status(fmt: Annotated[Format, typer.Option("--format", help="table, json or 
     from roamstream.avro import serde_for
 
     settings = _settings()
+    serde = serde_for(settings.schema_registry.url)
+
+    async def rows_of_every_partner() -> list[dict]:
+        partners = {p.key for p in settings.partners.emsps} | set(await operator.registered_partners(settings, serde))
+        return [s.row() for s in await operator.status(settings, serde, sorted(partners))]
+
     try:
-        rows = [s.row() for s in asyncio.run(operator.status(
-            settings, serde_for(settings.schema_registry.url), [p.key for p in settings.partners.emsps]))]
+        rows = asyncio.run(rows_of_every_partner())
     except (RoamstreamError, OSError, TimeoutError) as exc:
         _fail(exc)
     if fmt is Format.json:

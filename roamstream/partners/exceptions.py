@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-from roamstream.exceptions import RoamstreamError
+from roamstream.exceptions import AnsweredError
 
 
-class PartnerError(RoamstreamError):
-    http_status = 500
-    ocpi_status = 3000
+class PartnerError(AnsweredError):
+    """Base of the partner side's errors."""
 
 
 class NotAllowed(PartnerError):

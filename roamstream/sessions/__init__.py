@@ -8,7 +8,7 @@ Pure (no faust, Kafka or HTTP imports). Per charge point, a faust agent keeps on
     table[cp] = json.dumps(state)               # write the value back
 
 The outcome is a function of the charge point's own events in the order the connector received them
-(``roamstream.events``): event time (``wm``) moves only with them (a transaction event's station time, a
+(``roamstream.events``): event time (``watermark``) moves only with them (a transaction event's station time, a
 heartbeat's, connection's or tick's receive time less the latest clock skew; ``Params``), and a session
 completes when it passes the session's due time. A charge point that goes quiet gets the connector's TICK
 events in its stream (``connectors.ocpp.ticks``), so its last session completes too, at the same place on

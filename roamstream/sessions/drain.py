@@ -13,7 +13,19 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from roamstream.sessions.ids import session_id
-from roamstream.sessions.state import DEFAULT, Params, Session, State, authorization, from_us, id_tag, span_us
+from roamstream.sessions.state import (
+    DEFAULT,
+    Params,
+    Reading,
+    Session,
+    Start,
+    State,
+    Stop,
+    authorization,
+    from_us,
+    id_tag,
+    span_us,
+)
 from roamstream.sessions.station import first_status_after, prune_connectors
 from roamstream.sessions.timeline import available_after_stop, complete, needs_available, samples_so_far
 
@@ -31,7 +43,7 @@ class Output(NamedTuple):
 def drain(state: State, params: Params = DEFAULT, *, close_all: bool = False) -> tuple[State, list[Output]]:
     """Complete the sessions that are ready (all of them with ``close_all``) and emit due snapshots."""
     outputs: list[Output] = []
-    wm = state["wm"]
+    wm = state["watermark"]
     if wm is None:
         return state, outputs
     done = [key for key, s in state["open"].items() if close_all or wm >= due(state, s, params)]
@@ -45,7 +57,7 @@ def drain(state: State, params: Params = DEFAULT, *, close_all: bool = False) ->
         outputs.append(Output(SNAPSHOT, {**_snapshot(state, session, record, kwh, "COMPLETED", "end"),
                                          "samples": record["samples"]}))
         outputs.append(Output(COMPLETED, record))
-        state["closed"][key] = session["stop"][0] if session["stop"] else session["last"]
+        state["closed"][key] = session["stop"][Stop.TIME] if session["stop"] else session["last"]
     if done:
         prune(state, params)
     return state, outputs
@@ -64,15 +76,15 @@ def due(state: State, session: Session, params: Params) -> int:
         if start is None:
             return session["last"] + span_us(params.close_grace)
         if needs_available(state, session) and available_after_stop(state, session) is None:
-            return stop[0] + span_us(params.parking_wait)
-        return stop[0] + span_us(params.settle)
+            return stop[Stop.TIME] + span_us(params.parking_wait)
+        return stop[Stop.TIME] + span_us(params.settle)
     at = session["last"] + span_us(params.horizon)
     if start is None:
         return at
-    next_start = state["ls"].get(session["ck"])
-    if next_start is not None and next_start > start[0]:
+    next_start = state["latest_starts"].get(session["connector_key"])
+    if next_start is not None and next_start > start[Start.TIME]:
         at = min(at, next_start + span_us(params.close_grace))
-    available = first_status_after(state, session["ck"], max(start[0] + 1, session["last"]))
+    available = first_status_after(state, session["connector_key"], max(start[Start.TIME] + 1, session["last"]))
     if available is not None:
         at = min(at, available + span_us(params.close_grace))
     return at
@@ -94,9 +106,9 @@ def _maybe_snapshot(state: State, session: Session, params: Params, outputs: lis
     held = session["snap"]
     if held is None:
         reason = "start"
-    elif session["last"] - held[0] >= span_us(params.snapshot_every):
+    elif session["last"] - held[Reading.TIME] >= span_us(params.snapshot_every):
         reason = "interval"
-    elif kwh - Decimal(held[1]) >= params.snapshot_kwh:
+    elif kwh - Decimal(held[Reading.VALUE]) >= params.snapshot_kwh:
         reason = "energy"
     else:
         return
@@ -106,13 +118,14 @@ def _maybe_snapshot(state: State, session: Session, params: Params, outputs: lis
 
 
 def _running_kwh(session: Session) -> Decimal:
-    latest = session["el"]
+    latest = session["energy_last"]
     if latest is None:
         return _ZERO
-    base = session["start"][1] or (session["ef"][1] if session["ef"] else None)
+    first = session["energy_first"]
+    base = session["start"][Start.METER_WH] or (first[Reading.VALUE] if first else None)
     if base is None:
         return _ZERO
-    return max(_ZERO, (Decimal(latest[1]) - Decimal(base)) / _THOUSAND)
+    return max(_ZERO, (Decimal(latest[Reading.VALUE]) - Decimal(base)) / _THOUSAND)
 
 
 def _snapshot(state: State, session: Session, record: dict[str, Any] | None, kwh: Decimal,
@@ -131,8 +144,8 @@ def _snapshot(state: State, session: Session, record: dict[str, Any] | None, kwh
     method, reference = authorization(session)
     return {
         "session_id": session_id(state["cp"], session["tx"]), "charge_point_id": state["cp"],
-        "transaction_id": session["tx"], "connector_id": start[4], "evse_id": start[5],
-        "id_tag": id_tag(session), "status": status, "start": from_us(start[0]), "end": None, "kwh": kwh,
+        "transaction_id": session["tx"], "connector_id": start[Start.CONNECTOR_ID], "evse_id": start[Start.EVSE_ID],
+        "id_tag": id_tag(session), "status": status, "start": from_us(start[Start.TIME]), "end": None, "kwh": kwh,
         "last_event": from_us(session["last"]), "estimated": False, "reason": reason,
         "auth_method": method, "authorization_reference": reference,
     }
@@ -140,7 +153,7 @@ def _snapshot(state: State, session: Session, record: dict[str, Any] | None, kwh
 
 def prune(state: State, params: Params) -> None:
     """Forget completed transactions past the retention (or beyond ``max_closed``) and old statuses."""
-    wm = state["wm"]
+    wm = state["watermark"]
     if wm is None:
         return
     closed = state["closed"]
@@ -151,7 +164,7 @@ def prune(state: State, params: Params) -> None:
         for key in sorted(closed, key=closed.__getitem__)[: len(closed) - params.max_closed]:
             del closed[key]
     known = closed.keys() | state["open"].keys()
-    for table in ("alias", "nk"):
+    for table in ("alias", "natural_keys"):
         mapping = state[table]
         for key in [k for k, target in mapping.items() if target not in known]:
             del mapping[key]

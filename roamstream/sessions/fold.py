@@ -35,8 +35,8 @@ def expire(state: State, now: datetime | int, params: Params = DEFAULT) -> State
     Sessions idle past ``params.horizon`` are then completed (as estimated) by the next ``drain``.
     """
     ts = to_us(now)
-    if state["wm"] is None or ts > state["wm"]:
-        state["wm"] = ts
+    if state["watermark"] is None or ts > state["watermark"]:
+        state["watermark"] = ts
     prune(state, params)
     return state
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from roamstream.sessions.state import Session, add_flag, to_us
+from roamstream.sessions.state import Reading, Session, add_flag, to_us
 
 ENERGY, POWER, CURRENT, STATE = "E", "P", "I", "S"
 MEASURANDS = {
@@ -138,9 +138,10 @@ def merge_into(session: Session, table: Samples) -> None:
 def track(session: Session, name: str, reading: list[Any], earliest: bool) -> None:
     """Keep the earliest (or latest) total register reading; at equal times the larger value."""
     held = session[name]
+    T, V = Reading.TIME, Reading.VALUE  # noqa: N806
     if (
         held is None
-        or (reading[0] < held[0] if earliest else reading[0] > held[0])
-        or (reading[0] == held[0] and Decimal(reading[1]) > Decimal(held[1]))
+        or (reading[T] < held[T] if earliest else reading[T] > held[T])
+        or (reading[T] == held[T] and Decimal(reading[V]) > Decimal(held[V]))
     ):
         session[name] = reading

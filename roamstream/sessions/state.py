@@ -16,7 +16,12 @@ from roamstream.sessions.exceptions import EventError
 
 #: 2: ``sk`` (the clock skew of the latest transaction event), with which station events advance event time
 #: 3: a session's ``au`` (how its id tag was authorised at the charger)
-VERSION = 3
+#: 4: keys named in full (``wm`` -> ``watermark``, ``ck`` -> ``connector_key``, ...: ``_RENAMED_IN_4``)
+VERSION = 4
+
+#: version 3's terse keys -> their names from version 4 on: of the state, and of each open session
+_RENAMED_IN_4 = {"wm": "watermark", "sk": "clock_skew", "nk": "natural_keys", "ls": "latest_starts"}
+_SESSION_RENAMED_IN_4 = {"ck": "connector_key", "ef": "energy_first", "el": "energy_last", "au": "decision"}
 
 State = dict[str, Any]
 Session = dict[str, Any]
@@ -29,9 +34,9 @@ _US = timedelta(microseconds=1)
 class Params:
     """Event-time rules of the fold (durations in event time, never the wall clock).
 
-    Event time (``state["wm"]``) is the latest station time of the charge point's own events: a
+    Event time (``state["watermark"]``) is the latest station time of the charge point's own events: a
     transaction event's timestamp; a clock station event's (heartbeat, connection, boot, the connector's
-    tick) receive time less the clock skew of the latest transaction event (``sk``); or the ``now`` given
+    tick) receive time less the clock skew of the latest transaction event (``clock_skew``); or the ``now`` given
     to ``expire``. Nothing else moves it, so completion is a function of the charge point's own stream.
     """
 
@@ -61,15 +66,16 @@ def initial(charge_point_id: str) -> State:
     return {
         "v": VERSION,
         "cp": charge_point_id,
-        "wm": None,  # watermark: latest event time seen (or given to expire)
-        "sk": None,  # received_at - timestamp of the latest transaction event (µs): station time of station events
+        "watermark": None,  # latest event time seen (or given to expire)
+        # received_at - timestamp of the latest transaction event (µs): the station time of station events
+        "clock_skew": None,
         "open": {},  # canonical transaction id -> Session
         "alias": {},  # other transaction id of the same start (1.6 retries) -> canonical id
-        "nk": {},  # 1.6 start natural key -> canonical transaction id
+        "natural_keys": {},  # 1.6 start natural key -> canonical transaction id
         "closed": {},  # completed canonical transaction id -> end time
         "status": {},  # ckey -> {time: {connector status: received_at}}
         "pool": {},  # ckey -> samples of events without transaction id, as Session["m"]
-        "ls": {},  # ckey -> latest start time seen on it
+        "latest_starts": {},  # ckey -> latest start time seen on it
         "stats": {"dup": 0, "late": 0, "orphan": 0},
     }
 
@@ -84,25 +90,66 @@ def upgrade(state: State) -> State:
         for session in state["open"].values():
             session["au"] = None
         state["v"] = 3
+    if state.get("v") == 3:
+        _rename(state, _RENAMED_IN_4)
+        for session in state["open"].values():
+            _rename(session, _SESSION_RENAMED_IN_4)
+        state["v"] = 4
     return state
+
+
+def _rename(data: dict[str, Any], names: dict[str, str]) -> None:
+    for old, new in names.items():
+        if old in data:
+            data[new] = data.pop(old)
+
+
+class Start:
+    """Positions in a session's ``start`` fact (a list, as JSON keeps it)."""
+
+    TIME, METER_WH, RECEIVED_AT, SEQ, CONNECTOR_ID, EVSE_ID, ID_TAG = range(7)
+
+
+class Stop:
+    """Positions in a session's ``stop`` fact."""
+
+    TIME, SEQ, METER_WH, REASON, ID_TAG = range(5)
+
+
+class Tag:
+    """Positions in a session's ``tag`` fact (the earliest event naming an id tag)."""
+
+    TIME, SEQ, ID_TAG = range(3)
+
+
+class Decision:
+    """Positions in a session's ``decision`` fact (the connector's decision for its id tag)."""
+
+    TIME, SEQ, RECEIVED_AT, AUTH_METHOD, REFERENCE = range(5)
+
+
+class Reading:
+    """Positions in an energy register reading (``energy_first``/``energy_last``) and in ``snap``."""
+
+    TIME, VALUE = range(2)
 
 
 def new_session(tx: str) -> Session:
     return {
         "tx": tx,
-        "ck": None,  # connector key, from the first event that names one
+        "connector_key": None,  # connector key, from the first event that names one
         "start": None,  # [time, meter_wh|None, received_at, seq|-1, connector, evse, id_tag]
         "stop": None,  # [time, seq|-1, meter_wh|None, stop_reason, id_tag]
         "tag": None,  # [time, seq|-1, id_tag] of the earliest event naming an id tag
         # [time, seq|-1, received_at, auth_method, authorization_reference|None] of the earliest event
         # carrying the connector's decision for its id tag
-        "au": None,
+        "decision": None,
         "first": None,
         "last": None,
         "seq": [],  # 2.0.1 seqNo seen
         "m": {},  # time -> "code|phase=value;..." (see samples)
-        "ef": None,  # [time, value] earliest total energy register, for snapshots
-        "el": None,  # [time, value] latest total energy register, for snapshots
+        "energy_first": None,  # [time, value] earliest total energy register, for snapshots
+        "energy_last": None,  # [time, value] latest total energy register, for snapshots
         "flags": [],
         "snap": None,  # [time, kwh] of the last snapshot sent
     }
@@ -148,13 +195,13 @@ def latest(values: dict[str, int]) -> str:
 def id_tag(session: Session) -> str:
     """The start's id tag, else the earliest one an event named (2.0.1 may authorise after Started)."""
     start, tag = session["start"], session["tag"]
-    return (start[6] if start else None) or (tag[2] if tag else None) or ""
+    return (start[Start.ID_TAG] if start else None) or (tag[Tag.ID_TAG] if tag else None) or ""
 
 
 def authorization(session: Session) -> tuple[str | None, str | None]:
     """(auth_method, authorization_reference) decided at the charger, (None, None) when no event said."""
-    au = session["au"]
-    return (au[3], au[4]) if au else (None, None)
+    decision = session["decision"]
+    return (decision[Decision.AUTH_METHOD], decision[Decision.REFERENCE]) if decision else (None, None)
 
 
 def add_flag(session: Session, flag: str) -> None:

@@ -28,11 +28,11 @@ def apply_station(state: State, event: dict[str, Any]) -> None:
     """
     kind = event["kind"]
     if kind in CLOCK_KINDS:
-        skew = state["sk"]
+        skew = state["clock_skew"]
         if skew is not None:
             at = to_us(event["received_at"]) - skew
-            if state["wm"] is None or at > state["wm"]:
-                state["wm"] = at
+            if state["watermark"] is None or at > state["watermark"]:
+                state["watermark"] = at
         return
     status = event.get("status")
     if kind != "STATUS" or status is None:
@@ -76,7 +76,7 @@ def prune_connectors(state: State, keep_from: int) -> None:
                 continue
             cutoff = keep_from
             for session in state["open"].values():
-                if session["ck"] == ck and session["first"] is not None:
+                if session["connector_key"] == ck and session["first"] is not None:
                     cutoff = min(cutoff, session["first"])
             for key in [k for k in entries if int(k.split("|", 1)[0]) < cutoff]:
                 del entries[key]

@@ -34,7 +34,7 @@ from roamstream.sessions.samples import (
     has_register_inside,
     readings,
 )
-from roamstream.sessions.state import Session, State, authorization, from_us, id_tag
+from roamstream.sessions.state import Session, Start, State, Stop, authorization, from_us, id_tag
 from roamstream.sessions.station import charging_changes, first_status_after
 
 CHARGING_STATES = {
@@ -49,8 +49,8 @@ _ZERO = Decimal(0)
 
 def span(session: Session) -> tuple[int, int]:
     """(start, end) before parking rule 3: the start and stop, else the first and last event times."""
-    start = session["start"][0] if session["start"] else session["first"]
-    end = session["stop"][0] if session["stop"] else session["last"]
+    start = session["start"][Start.TIME] if session["start"] else session["first"]
+    end = session["stop"][Stop.TIME] if session["stop"] else session["last"]
     return start, max(start, end)
 
 
@@ -59,16 +59,17 @@ def needs_available(state: State, session: Session) -> bool:
     start, stop = session["start"], session["stop"]
     if start is None or stop is None:
         return False
-    pooled = state["pool"].get(session["ck"], {})
-    if has_register_inside(session["m"], start[0], stop[0]) or has_register_inside(pooled, start[0], stop[0]):
+    pooled = state["pool"].get(session["connector_key"], {})
+    if has_register_inside(session["m"], start[Start.TIME], stop[Stop.TIME]) or has_register_inside(
+            pooled, start[Start.TIME], stop[Stop.TIME]):
         return False
-    return not charging_facts(state, session, start[0], stop[0])
+    return not charging_facts(state, session, start[Start.TIME], stop[Stop.TIME])
 
 
 def charging_facts(state: State, session: Session, start: int, end: int) -> dict[int, bool]:
     """Whether charging, at each time in [start, end) a charging state or connector status says so (the
     charging state wins when both speak at one time)."""
-    facts = charging_changes(state, session["ck"], start, end)
+    facts = charging_changes(state, session["connector_key"], start, end)
     for t, value in charging_states(session["m"]).items():
         if value in CHARGING_STATES and start <= t < end:
             facts[t] = CHARGING_STATES[value]
@@ -76,9 +77,9 @@ def charging_facts(state: State, session: Session, start: int, end: int) -> dict
 
 
 def available_after_stop(state: State, session: Session) -> int | None:
-    stop = session["stop"][0]
-    available = first_status_after(state, session["ck"], stop)
-    next_start = state["ls"].get(session["ck"], -1)
+    stop = session["stop"][Stop.TIME]
+    available = first_status_after(state, session["connector_key"], stop)
+    next_start = state["latest_starts"].get(session["connector_key"], -1)
     if available is None or stop < next_start < available:
         return None
     return available
@@ -88,7 +89,7 @@ def complete(state: State, session: Session) -> dict[str, Any]:
     """The ``sessions.completed.v1`` record of ``session`` (times as tz-aware datetimes)."""
     first, stop = session["start"], session["stop"]
     start, end = span(session)
-    pool = state["pool"].get(session["ck"])
+    pool = state["pool"].get(session["connector_key"])
     if pool:
         claim(pool, session, start, end)
     flags = set(session["flags"])
@@ -97,11 +98,11 @@ def complete(state: State, session: Session) -> dict[str, Any]:
         flags.add("missing_start")
     if stop is None:
         flags.add("missing_stop")
-    if stop is not None and first is not None and stop[0] < first[0]:
+    if stop is not None and first is not None and stop[Stop.TIME] < first[Start.TIME]:
         flags.add("stop_before_start")
     registers = sorted(t for t, r in read.items() if ENERGY in r and start <= t <= end)
-    meter_start = _meter(first[1] if first else None, read, registers[:1])
-    meter_stop = _meter(stop[2] if stop else None, read, registers[-1:])
+    meter_start = _meter(first[Start.METER_WH] if first else None, read, registers[:1])
+    meter_stop = _meter(stop[Stop.METER_WH] if stop else None, read, registers[-1:])
     if meter_start is None:
         flags.add("no_meter_start")
         meter_start = meter_stop if meter_stop is not None else _ZERO
@@ -150,8 +151,8 @@ def complete(state: State, session: Session) -> dict[str, Any]:
         "session_id": session_id(state["cp"], session["tx"]),
         "charge_point_id": state["cp"],
         "transaction_id": session["tx"],
-        "connector_id": first[4] if first else _from_ck(session["ck"], "c"),
-        "evse_id": first[5] if first else _from_ck(session["ck"], "e"),
+        "connector_id": first[Start.CONNECTOR_ID] if first else _from_ck(session["connector_key"], "c"),
+        "evse_id": first[Start.EVSE_ID] if first else _from_ck(session["connector_key"], "e"),
         "id_tag": id_tag(session),
         "start": from_us(start),
         "end": from_us(end),
@@ -170,7 +171,7 @@ def samples_so_far(state: State, session: Session) -> list[dict]:
     (the state is not changed). Points after that reading are left out: until the next reading, whether the
     vehicle charges after it is not known, and a later reading may say otherwise."""
     pool = state["pool"]
-    ck = session["ck"]
+    ck = session["connector_key"]
     view = {**state, "pool": {**pool, ck: dict(pool[ck])} if ck in pool else pool}
     copy = deepcopy(session)
     record = complete(view, copy)

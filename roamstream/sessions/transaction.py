@@ -11,7 +11,7 @@ from typing import Any
 
 from roamstream.sessions.exceptions import EventError
 from roamstream.sessions.samples import add_charging_state, add_samples, merge_into, track
-from roamstream.sessions.state import Session, State, add_flag, ckey, new_session, to_us
+from roamstream.sessions.state import Session, Start, State, Stop, add_flag, ckey, new_session, to_us
 
 _KINDS = ("STARTED", "UPDATED", "ENDED")
 
@@ -21,9 +21,9 @@ def apply_transaction(state: State, event: dict[str, Any]) -> None:
     if kind not in _KINDS:
         raise EventError(f"unknown transaction event kind {kind!r}")
     ts = to_us(event["timestamp"])
-    if state["wm"] is None or ts > state["wm"]:
-        state["wm"] = ts
-    state["sk"] = to_us(event["received_at"]) - ts
+    if state["watermark"] is None or ts > state["watermark"]:
+        state["watermark"] = ts
+    state["clock_skew"] = to_us(event["received_at"]) - ts
     ck = ckey(event.get("evse_id"), event.get("connector_id"))
     tx = event.get("transaction_id")
     if tx is None:
@@ -46,8 +46,8 @@ def apply_transaction(state: State, event: dict[str, Any]) -> None:
             state["stats"]["dup"] += 1
             return
         session["seq"].append(seq)
-    if session["ck"] is None:
-        session["ck"] = ck
+    if session["connector_key"] is None:
+        session["connector_key"] = ck
     if session["first"] is None or ts < session["first"]:
         session["first"] = ts
     if session["last"] is None or ts > session["last"]:
@@ -59,7 +59,7 @@ def apply_transaction(state: State, event: dict[str, Any]) -> None:
             session["tag"] = fact
     method = event.get("auth_method")
     if method is not None:
-        _keep_earliest(session, "au", [ts, -1 if seq is None else seq, to_us(event["received_at"]), method,
+        _keep_earliest(session, "decision", [ts, -1 if seq is None else seq, to_us(event["received_at"]), method,
                                        event.get("authorization_reference")])
     if kind == "STARTED":
         _set_start(state, session, event, ts, ck)
@@ -71,8 +71,8 @@ def apply_transaction(state: State, event: dict[str, Any]) -> None:
     samples = event.get("samples")
     if samples:
         for total in add_samples(session["m"], samples, session):
-            track(session, "ef", total, earliest=True)
-            track(session, "el", total, earliest=False)
+            track(session, "energy_first", total, earliest=True)
+            track(session, "energy_last", total, earliest=False)
 
 
 def _pool_samples(state: State, event: dict[str, Any], ck: str | None, ts: int) -> None:
@@ -85,7 +85,7 @@ def _pool_samples(state: State, event: dict[str, Any], ck: str | None, ts: int) 
     key = _open_on(state, ck, ts)
     if key is not None:
         for total in totals:
-            track(state["open"][key], "el", total, earliest=False)
+            track(state["open"][key], "energy_last", total, earliest=False)
 
 
 def _open_on(state: State, ck: str | None, ts: int) -> str | None:
@@ -93,13 +93,13 @@ def _open_on(state: State, ck: str | None, ts: int) -> str | None:
     best, best_start = None, None
     for key, session in state["open"].items():
         start = session["start"]
-        if start is None or start[0] > ts or (ck is not None and session["ck"] != ck):
+        if start is None or start[Start.TIME] > ts or (ck is not None and session["connector_key"] != ck):
             continue
         stop = session["stop"]
-        if stop is not None and stop[0] < ts:
+        if stop is not None and stop[Stop.TIME] < ts:
             continue
-        if best_start is None or start[0] > best_start:
-            best, best_start = key, start[0]
+        if best_start is None or start[Start.TIME] > best_start:
+            best, best_start = key, start[Start.TIME]
     return best
 
 
@@ -110,17 +110,17 @@ def _canonical_start(state: State, event: dict[str, Any], tx: str, ts: int) -> s
     id), so the choice does not depend on processing order.
     """
     natural = f"{event.get('connector_id')}|{event.get('id_tag')}|{ts}|{event.get('meter_wh')}"
-    canonical = state["nk"].get(natural)
+    canonical = state["natural_keys"].get(natural)
     if canonical is None or canonical == tx:
-        state["nk"][natural] = tx
+        state["natural_keys"][natural] = tx
         return tx
     if canonical not in state["closed"]:
         held = state["open"].get(canonical)
         held_start = held["start"] if held else None
         mine = (to_us(event["received_at"]), tx)
-        if held_start is not None and mine < (held_start[2], canonical):
+        if held_start is not None and mine < (held_start[Start.RECEIVED_AT], canonical):
             _merge(state, src=canonical, dst=tx)
-            state["nk"][natural] = tx
+            state["natural_keys"][natural] = tx
             return tx
     _merge(state, src=tx, dst=canonical)
     return canonical
@@ -147,14 +147,14 @@ def _merge(state: State, src: str, dst: str) -> None:
             _choose(into, fact, moved[fact])
     into["first"] = _min(into["first"], moved["first"])
     into["last"] = _max(into["last"], moved["last"])
-    into["ck"] = into["ck"] or moved["ck"]
+    into["connector_key"] = into["connector_key"] or moved["connector_key"]
     into["seq"].extend(s for s in moved["seq"] if s not in into["seq"])
     if moved["tag"] is not None and (into["tag"] is None or moved["tag"] < into["tag"]):
         into["tag"] = moved["tag"]
-    if moved["au"] is not None:
-        _keep_earliest(into, "au", moved["au"])
+    if moved["decision"] is not None:
+        _keep_earliest(into, "decision", moved["decision"])
     merge_into(into, moved["m"])
-    for name, earliest in (("ef", True), ("el", False)):
+    for name, earliest in (("energy_first", True), ("energy_last", False)):
         if moved[name] is not None:
             track(into, name, moved[name], earliest)
     for flag in moved["flags"]:
@@ -174,7 +174,7 @@ def _sortable(fact: list[Any]) -> tuple:
 
 def _set_start(state: State, session: Session, event: dict[str, Any], ts: int, ck: str | None) -> None:
     if ck is not None:
-        session["ck"] = ck
+        session["connector_key"] = ck
     seq = event.get("seq_no")
     fact = [
         ts,
@@ -186,8 +186,8 @@ def _set_start(state: State, session: Session, event: dict[str, Any], ts: int, c
         event.get("id_tag"),
     ]
     _choose(session, "start", fact)
-    if ck is not None and ts > state["ls"].get(ck, -1):
-        state["ls"][ck] = ts
+    if ck is not None and ts > state["latest_starts"].get(ck, -1):
+        state["latest_starts"][ck] = ts
 
 
 def _set_stop(session: Session, event: dict[str, Any], ts: int) -> None:
@@ -216,12 +216,12 @@ def _choose(session: Session, name: str, fact: list[Any]) -> None:
 
 def _substance(name: str, fact: list[Any]) -> list[Any]:
     """A start retried by a 1.6 charger differs only in when we received it: not a second start."""
-    return fact[:2] + fact[3:] if name == "start" else fact
+    return fact[:Start.RECEIVED_AT] + fact[Start.RECEIVED_AT + 1:] if name == "start" else fact
 
 
 def _order(name: str, fact: list[Any]) -> tuple:
     """Starts by (time, seqNo, received_at, rest), stops by (time, seqNo, rest); None sorts first."""
-    head = (fact[0], fact[3], fact[2]) if name == "start" else ()
+    head = (fact[Start.TIME], fact[Start.SEQ], fact[Start.RECEIVED_AT]) if name == "start" else ()
     return head + tuple((0, 0) if v is None else (1, v) for v in fact)
 
 

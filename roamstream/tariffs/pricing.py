@@ -31,6 +31,7 @@ Rules, in the order they apply:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Context, Decimal, localcontext
 
@@ -118,6 +119,20 @@ def moment_at(tariff: CompiledTariff, period: ChargingPeriod, tz: tzinfo, kwh: D
     return Moment(0, None, 0, kwh, duration, period.min_current, period.max_current, period.min_power, period.max_power)
 
 
+@dataclass(slots=True)
+class _Assigned:
+    """Step 1's result: each priced volume as a line (component, volume, period index), one list per dimension
+    (indexed ENERGY, TIME, PARKING, FLAT (unused), RESERVATION_TIME); the distinct FLAT components active in
+    some period with the first such period; and the session's totals."""
+
+    lines: tuple[list[tuple], ...]
+    flats: dict[int, tuple[Component, int]]
+    kwh: Decimal
+    total_time: Decimal
+    total_parking: Decimal
+    total_reservation: Decimal
+
+
 def _price(
     tariff: CompiledTariff,
     periods: Sequence[ChargingPeriod],
@@ -126,6 +141,47 @@ def _price(
     reservation_expired: bool | None,
     exempt: bool,
 ) -> PricedSession:
+    """Rules 1-3: give every period's volumes their components; rules 4-5: bill each dimension; rule 6: clamp
+    the total."""
+    assigned = _assign(tariff, periods, start, tz, reservation_expired)
+    breakdown: list[tuple] = []
+    energy, time, parking, reservation = _bill_dimensions(assigned.lines, exempt, breakdown)
+    fixed, reservation = _bill_flats(tariff, assigned.flats, reservation, exempt, breakdown)
+    costs = (energy, time, parking, reservation, fixed)
+    total_excl = energy.excl_vat + time.excl_vat + parking.excl_vat + reservation.excl_vat + fixed.excl_vat
+    total_incl = (
+        None
+        if any(c.incl_vat is None for c in costs)
+        else energy.incl_vat + time.incl_vat + parking.incl_vat + reservation.incl_vat + fixed.incl_vat
+    )
+    total, min_applied, max_applied = _clamp(tariff, total_excl, total_incl)
+    return PricedSession(
+        total_cost=total,
+        total_energy_cost=energy,
+        total_time_cost=time,
+        total_parking_cost=parking,
+        total_fixed_cost=fixed,
+        total_reservation_cost=reservation,
+        total_energy=assigned.kwh,
+        total_charging_time=assigned.total_time,
+        total_parking_time=assigned.total_parking,
+        total_reservation_time=assigned.total_reservation,
+        breakdown=breakdown,
+        min_price_applied=min_applied,
+        max_price_applied=max_applied,
+        vat_exempt_when_omitted=exempt,
+    )
+
+
+def _assign(
+    tariff: CompiledTariff,
+    periods: Sequence[ChargingPeriod],
+    start: datetime,
+    tz: tzinfo,
+    reservation_expired: bool | None,
+) -> _Assigned:
+    """Rules 1-3: the component of each period's volume per dimension, and the FLAT components that apply.
+    The dimensions stay unrolled: this loop runs once per charging period of every CDR."""
     session_start = next((p.start for p in periods if not p.reservation), None)
     if reservation_expired is None:
         reservation_expired = session_start is None and any(p.reservation for p in periods)
@@ -141,7 +197,6 @@ def _price(
         session_candidates[TIME],
         session_candidates[PARKING],
     )
-    # lines: (component, volume, period); one list per step_size dimension
     lines: tuple[list[tuple], ...] = ([], [], [], [], [])
     energy_lines, time_lines, parking_lines = lines[ENERGY], lines[TIME], lines[PARKING]
     flats: dict[int, tuple[Component, int]] = {}
@@ -189,12 +244,25 @@ def _price(
             if component is not None:
                 parking_lines.append((component, volume, i))
             total_parking += volume
+    return _Assigned(lines, flats, kwh, total_time, total_parking, total_reservation)
 
-    breakdown: list[tuple] = []
-    energy = _bill(energy_lines, energy_extra, "ENERGY", exempt, breakdown)
-    time = _bill(time_lines, None if parking_lines else time_extra, "TIME", exempt, breakdown)
+
+def _bill_dimensions(lines: tuple[list[tuple], ...], exempt: bool, breakdown: list[tuple]
+                     ) -> tuple[Cost, Cost, Cost, Cost]:
+    """Rules 4-5 for the volume dimensions: (energy, time, parking, reservation time) costs. The charging time
+    is not rounded up when parking follows it."""
+    parking_lines = lines[PARKING]
+    energy = _bill(lines[ENERGY], energy_extra, "ENERGY", exempt, breakdown)
+    time = _bill(lines[TIME], None if parking_lines else time_extra, "TIME", exempt, breakdown)
     parking = _bill(parking_lines, time_extra, "PARKING_TIME", exempt, breakdown)
     reservation = _bill(lines[RESERVATION_TIME], time_extra, "RESERVATION_TIME", exempt, breakdown)
+    return energy, time, parking, reservation
+
+
+def _bill_flats(tariff: CompiledTariff, flats: dict[int, tuple[Component, int]], reservation: Cost, exempt: bool,
+                breakdown: list[tuple]) -> tuple[Cost, Cost]:
+    """Rule 3: each FLAT once; a reservation element's FLAT adds to the reservation cost, the others make the
+    fixed cost. (fixed, reservation)."""
     fixed_flats, reservation_flats = [], []
     for component, i in flats.values():
         is_reservation = tariff.elements[component.element].reservation is not None
@@ -207,30 +275,7 @@ def _price(
             reservation.excl_vat + flat.excl_vat,
             None if reservation.incl_vat is None or flat.incl_vat is None else reservation.incl_vat + flat.incl_vat,
         )
-    costs = (energy, time, parking, reservation, fixed)
-    total_excl = energy.excl_vat + time.excl_vat + parking.excl_vat + reservation.excl_vat + fixed.excl_vat
-    total_incl = (
-        None
-        if any(c.incl_vat is None for c in costs)
-        else energy.incl_vat + time.incl_vat + parking.incl_vat + reservation.incl_vat + fixed.incl_vat
-    )
-    total, min_applied, max_applied = _clamp(tariff, total_excl, total_incl)
-    return PricedSession(
-        total_cost=total,
-        total_energy_cost=energy,
-        total_time_cost=time,
-        total_parking_cost=parking,
-        total_fixed_cost=fixed,
-        total_reservation_cost=reservation,
-        total_energy=kwh,
-        total_charging_time=total_time,
-        total_parking_time=total_parking,
-        total_reservation_time=total_reservation,
-        breakdown=breakdown,
-        min_price_applied=min_applied,
-        max_price_applied=max_applied,
-        vat_exempt_when_omitted=exempt,
-    )
+    return fixed, reservation
 
 
 def _bill(lines: list[tuple], extra, name: str, exempt: bool, breakdown: list[tuple]) -> Cost:

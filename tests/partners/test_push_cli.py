@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import sys
+from datetime import UTC, datetime
 
 from objects import PARTNER_A, life
 from test_delivery import delivered, publish, session_calls, until
@@ -81,3 +82,26 @@ async def test_status_redrive_and_resend(with_partners, topics, receivers):
             assert code == 1 and "no cdr 'NOPE' for partner NL-EMA" in err
             code, _, err = await cli(settings, "resend", "--partner", "NL-EMA")
             assert code == 2 and "exactly one of --cdr ID or --session ID" in err
+
+
+async def test_status_lists_a_partner_registered_by_the_handshake_before_anything_was_pushed_to_it(
+        with_partners, topics):
+    from confluent_kafka import Producer
+
+    from roamstream.avro import serde_for
+    from roamstream.partners.registry import PartnerRecord, PartnerState
+    from roamstream.partners.registry.store import SCHEMA, TOPIC
+
+    settings = with_partners([])
+    serde = serde_for(None)
+    producer = Producer({"bootstrap.servers": settings.kafka.bootstrap_servers})
+    for key, state in (("DE-NEW", PartnerState.REGISTERED), ("pending-7", PartnerState.PENDING)):
+        record = PartnerRecord(key=key, state=state, country_code=key[:2], party_id=key[3:],
+                               updated_at=datetime(2026, 12, 1, tzinfo=UTC))
+        producer.produce(settings.topic(TOPIC), key=key.encode(), value=serde.encode(SCHEMA, record.to_avro()))
+    assert producer.flush(10) == 0
+    code, out, err = await cli(settings, "status", "--format", "json")
+    assert code == 0, err
+    rows = json.loads(out)
+    assert [r["partner"] for r in rows] == ["DE-NEW"]  # registered, nothing pending; not the pending handshake
+    assert rows[0]["pending"] == 0 and rows[0]["last_success_at"] is None

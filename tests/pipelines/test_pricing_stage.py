@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+from waiting import eventually
 
 from pipelines.reprice import reprice
 from pipelines.worker import Worker
@@ -99,14 +99,6 @@ class Stage:
     def table(self, name: str) -> dict:
         return self.worker.app.tables[name]
 
-
-async def eventually(condition: Callable[[], bool], what: str, limit_s: float = 60.0) -> None:
-    """A liveness bound, not a speed check."""
-    deadline = time.monotonic() + limit_s
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"never happened: {what}")
-        await asyncio.sleep(0.05)
 
 
 def session(tx: str, uid: str = "EMA000001") -> dict:

@@ -172,7 +172,7 @@ async def test_at_most_one_changelog_write_per_charge_point_per_batch(harness: H
     for item in items(events):
         await harness.put(item.key, harness.encode(item.record))
     await harness.until(lambda: harness.sent.changelog, "a changelog write")
-    await harness.until(lambda: json.loads(harness.tables.session_state.data[b"CP-A"])["wm"] is not None
+    await harness.until(lambda: json.loads(harness.tables.session_state.data[b"CP-A"])["watermark"] is not None
                         and len(harness.sent.snapshots) >= 1, "the events folded")
     writes = [k for _, k, _ in harness.sent.changelog if k == b"CP-A"]
     assert len(writes) < len(events) / 3  # batches of up to 50: a handful of writes, not one per event
@@ -200,7 +200,7 @@ async def test_an_event_the_fold_refuses_is_dead_lettered_with_the_state_unchang
         await harness.put(b"CP-A", value)
     await harness.until(lambda: harness.sent.dead, "a dead letter")
     assert "CP-OTHER" in harness.sent.dead[0]["reason"]
-    await harness.until(lambda: json.loads(harness.tables.session_state.data.get(b"CP-A", b"{}")).get("wm")
+    await harness.until(lambda: json.loads(harness.tables.session_state.data.get(b"CP-A", b"{}")).get("watermark")
                         == fold.state.to_us(max(e["timestamp"] for e in events if "action" in e)),
                         "every other event folded")
     assert json.loads(harness.tables.session_state.data[b"CP-A"])["cp"] == "CP-A"
@@ -221,7 +221,7 @@ async def test_written_back_events_are_acked(harness: Harness):
     put = [await harness.put(b"CP-A", harness.encode(e)) for e in events]
     await harness.until(lambda: all(event.message.acked for event in put), "every event acked")
     last_tx = max(e["timestamp"] for e in events if "action" in e)
-    assert json.loads(harness.tables.session_state.data[b"CP-A"])["wm"] == fold.state.to_us(last_tx)
+    assert json.loads(harness.tables.session_state.data[b"CP-A"])["watermark"] == fold.state.to_us(last_tx)
 
 
 @pytest.mark.parametrize("flush_interval_s", [3600.0])
@@ -231,7 +231,7 @@ async def test_a_worker_that_keeps_up_writes_back_after_every_batch(harness: Har
     put = [await harness.put(b"CP-A", harness.encode(e)) for e in events]
     await harness.until(lambda: all(event.message.acked for event in put), "every event acked")
     last_tx = max(e["timestamp"] for e in events if "action" in e)
-    assert json.loads(harness.tables.session_state.data[b"CP-A"])["wm"] == fold.state.to_us(last_tx)
+    assert json.loads(harness.tables.session_state.data[b"CP-A"])["watermark"] == fold.state.to_us(last_tx)
 
 
 @pytest.mark.parametrize("token_known", [False])

@@ -5,13 +5,11 @@ from Kafka."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
-import time
-from collections.abc import Callable
 
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+from waiting import eventually
 
 from pipelines.worker import Worker
 from roamstream.avro import serde_for
@@ -55,14 +53,6 @@ class Completed:
         self._consumer.close()
 
 
-async def eventually(condition: Callable[[], bool], what: str, limit_s: float = 60.0) -> None:
-    """A liveness bound, not a speed check."""
-    deadline = time.monotonic() + limit_s
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"never happened: {what}")
-        await asyncio.sleep(0.05)
-
 
 def send(settings: Settings, events: list[dict]) -> None:
     """Events of ocpp.events.v1 to partition 0 (both charge points share it), in order."""
@@ -83,7 +73,7 @@ async def test_a_quiet_charge_points_session_completes_on_its_own_ticks_across_a
                             tx_event("STARTED", 38, tx="7", cp="CP-BUSY", meter="0")])
             table = worker.app.tables["session_state"]
             await eventually(lambda: table.get(b"CP-QUIET") is not None
-                             and b'"wm":%d' % to_us(at(38)) in table.get(b"CP-QUIET"),
+                             and b'"watermark":%d' % to_us(at(38)) in table.get(b"CP-QUIET"),
                              "CP-QUIET's state written back at its tick of minute 38")
         assert completed.ids() == []  # 38 < stop 35 + settle 5
         async with Worker(settings) as worker:
@@ -91,7 +81,7 @@ async def test_a_quiet_charge_points_session_completes_on_its_own_ticks_across_a
             # another charge point's time never completes CP-QUIET's session: only its own clock does
             send(settings, [tx_event("UPDATED", 90, tx="7", cp="CP-BUSY", samples=[sample(90, "300")]),
                             clock(39, cp="CP-QUIET")])
-            await eventually(lambda: b'"wm":%d' % to_us(at(39)) in (table.get(b"CP-QUIET") or b""),
+            await eventually(lambda: b'"watermark":%d' % to_us(at(39)) in (table.get(b"CP-QUIET") or b""),
                              "CP-QUIET's state at its tick of minute 39, after CP-BUSY's minute 90")
             assert completed.ids() == []
             send(settings, [clock(40.5, cp="CP-QUIET")])  # > 40: its own tick completes it

@@ -9,11 +9,10 @@ import json
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 
 import httpx
 import pytest
+from waiting import eventually
 
 from roamstream.avro import serde_for
 from roamstream.config import Settings
@@ -28,15 +27,6 @@ UID = "EMA000009"
 SESSION = f"{CP}-44"
 HEADERS = {"Authorization": "Token dev-token", "Content-Type": "application/json"}
 
-
-async def eventually(condition: Callable[[], object], what: str, limit_s: float = 60.0) -> object:
-    """A liveness bound, not a speed check; ``condition`` runs in a thread (it may read Kafka)."""
-    deadline = time.monotonic() + limit_s
-    while not (found := await asyncio.to_thread(condition)):
-        if time.monotonic() > deadline:
-            pytest.fail(f"never happened: {what}")
-        await asyncio.sleep(0.1)
-    return found
 
 
 async def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess:
@@ -72,7 +62,7 @@ async def test_a_dead_lettered_session_is_priced_after_its_token_comes_and_a_red
         finally:
             producer.close()
         [letter] = await eventually(lambda: [x for x in letters(settings, serde) if x.stage == "pricing"],
-                                    "the session is dead-lettered")
+                                    "the session is dead-lettered", in_thread=True)
         assert f"unknown token '{UID}'" in letter.reason
 
         listed = await cli(settings, "list", "--stage", "pricing", "--reason", "UNKNOWN TOKEN")
@@ -95,7 +85,7 @@ async def test_a_dead_lettered_session_is_priced_after_its_token_comes_and_a_red
         first = await cli(settings, "redrive", "--stage", "pricing")
         assert first.returncode == 0, first.stderr
         assert f"redriven: {letter.letter_id} (pricing) to {settings.topic('sessions.completed.v1')}[" in first.stdout
-        await eventually(lambda: SESSION in cdr_sessions(settings), "the CDR of the redriven session")
+        await eventually(lambda: SESSION in cdr_sessions(settings), "the CDR of the redriven session", in_thread=True)
 
         again = await cli(settings, "redrive", "--letter", letter.letter_id)
         assert again.returncode == 0, again.stderr
@@ -130,7 +120,8 @@ async def test_selection_and_what_cannot_be_redriven(topics: Settings):
             await producer.send("deadletter.v1", serde.encode("deadletter.v1", record), b"CP-1")
     finally:
         producer.close()
-    found = await eventually(lambda: (got := letters(topics, serde)) and len(got) == 2 and got, "two letters")
+    found = await eventually(lambda: (got := letters(topics, serde)) and len(got) == 2 and got, "two letters",
+                               in_thread=True)
     assert [x.letter_id for x in found] == ["edge", "lake"]  # oldest first
     pick = lambda s: [x.letter_id for x in found if s(x)]  # noqa: E731
     assert pick(Selection(stage="lake")) == ["lake"]

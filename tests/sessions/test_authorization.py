@@ -58,17 +58,46 @@ def test_of_two_decisions_the_earliest_event_wins_whatever_the_order_of_arrival(
         assert (record["auth_method"], record["authorization_reference"]) == ("AUTH_REQUEST", "REF-A")
 
 
-def test_a_state_stored_by_the_previous_version_is_upgraded_and_keeps_folding():
-    start, *rest = session_16()
-    state = apply(initial(CP), start)
+def as_version_3_wrote_it(state: dict) -> dict:
+    """``state`` as version 3 stored it: the terse keys version 4 named in full."""
     stored = json.loads(json.dumps(state))
+    for old, new in {"wm": "watermark", "sk": "clock_skew", "nk": "natural_keys", "ls": "latest_starts"}.items():
+        stored[old] = stored.pop(new)
+    for session in stored["open"].values():
+        for old, new in {"ck": "connector_key", "ef": "energy_first", "el": "energy_last", "au": "decision"}.items():
+            session[old] = session.pop(new)
+    stored["v"] = 3
+    return stored
+
+
+def test_a_state_stored_by_version_2_is_upgraded_and_keeps_folding():
+    start, *rest = session_16()
+    stored = as_version_3_wrote_it(apply(initial(CP), start))
     stored["v"] = 2  # as version 2 wrote it: no "au" on sessions
     for session in stored["open"].values():
         del session["au"]
     stored = apply(stored, authorised(rest[0], "AUTH_REQUEST", "REF-UP"))
-    assert stored["v"] == VERSION == 3
+    assert stored["v"] == VERSION == 4
     for event in rest[1:]:
         stored = apply(stored, event)
     _, outputs = drain(stored, close_all=True)
     [record] = [o.record for o in outputs if o.kind == COMPLETED]
     assert (record["auth_method"], record["authorization_reference"]) == ("AUTH_REQUEST", "REF-UP")
+
+
+def test_a_state_stored_by_version_3_folds_on_to_what_an_uninterrupted_fold_gives():
+    events = session_16()
+    events[1] = authorised(events[1], "AUTH_REQUEST", "REF-3")
+    half = len(events) // 2
+    state = initial(CP)
+    for event in events[:half]:
+        state = apply(state, event)
+    resumed = as_version_3_wrote_it(state)
+    assert "wm" in resumed and "watermark" not in resumed
+    for event in events[half:]:
+        state = apply(state, event)
+        resumed = apply(resumed, event)
+    assert resumed == state
+    _, outputs = drain(resumed, close_all=True)
+    _, expected = drain(state, close_all=True)
+    assert outputs == expected and any(o.kind == COMPLETED for o in outputs)

@@ -99,7 +99,7 @@ def test_station_events_are_kept_as_statuses_and_do_not_advance_event_time():
     assert state["status"] == {}
     state = apply(state, status(3, "Charging"))
     assert [list(s) for s in state["status"]["c1"].values()] == [["Charging"]]
-    assert state["wm"] is None
+    assert state["watermark"] is None
 
 
 def test_finish_closes_everything():

@@ -58,7 +58,7 @@ def test_a_snapshot_leaves_out_what_came_after_the_latest_reading():
     events.append(tx_event("UPDATED", 25, samples=[sample(25, "6000", "Power.Active.Import")]))  # no register
     state, _, _ = run_stepwise(events, now=at(25))
     session = state["open"]["1"]
-    assert session["last"] > session["el"][0]
+    assert session["last"] > session["energy_last"][0]
     before = json.dumps(state, sort_keys=True)
     assert [p["timestamp"] for p in samples_so_far(state, session)] == [at(0), at(10), at(20)]
     assert json.dumps(state, sort_keys=True) == before  # the state is not changed

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call_result
-from ocpp.v16.enums import Action, AuthorizationStatus, DataTransferStatus, GenericStatus, RegistrationStatus
+from ocpp.v16.enums import Action, AuthorizationStatus, DataTransferStatus, GenericStatus
 
 from connectors.ocpp.connection import ConnectorChargePoint
 from connectors.ocpp.kept import keeping
-from connectors.ocpp.timestamps import format_timestamp
+from connectors.ocpp.station_handlers import StationHandlers
 from connectors.ocpp.v16 import normalise
 
 ACCEPTED = {"status": AuthorizationStatus.accepted.value}
@@ -27,30 +27,10 @@ KEPT = {
 
 
 @keeping(KEPT)
-class V16ChargePoint(ConnectorChargePoint, ChargePoint):
+class V16ChargePoint(StationHandlers, ConnectorChargePoint, ChargePoint):
     transaction_actions = frozenset({"StartTransaction", "StopTransaction", "MeterValues"})
-
-    def _now(self) -> str:
-        return format_timestamp(self.publisher.clock())
-
-    @on(Action.boot_notification)
-    async def on_boot_notification(self, **payload):
-        await self.publisher.station(self.interpret(normalise.boot, payload))
-        return call_result.BootNotification(
-            current_time=self._now(),
-            interval=self.options.heartbeat_interval_s,
-            status=RegistrationStatus.accepted,
-        )
-
-    @on(Action.heartbeat)
-    async def on_heartbeat(self, **payload):
-        await self.publisher.station(self.interpret(normalise.heartbeat, payload))
-        return call_result.Heartbeat(current_time=self._now())
-
-    @on(Action.status_notification)
-    async def on_status_notification(self, **payload):
-        await self.publisher.station(self.interpret(normalise.status, payload))
-        return call_result.StatusNotification()
+    call_result = call_result
+    normalise = normalise
 
     @on(Action.authorize)
     async def on_authorize(self, **payload):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from connectors.ocpp.common import decimal_string, field, integer, optional_int, station_time, text
+from connectors.ocpp.common import decimal_string, field, integer, optional_int, station_event, station_time, text
 from connectors.ocpp.measurands import RawSample, energy_register_wh, normalise, sample_key
 from connectors.ocpp.model import (
     Received,
@@ -121,37 +121,18 @@ def meter_values(payload: dict[str, Any], rx: Received) -> TransactionEvent:
 
 
 def boot(payload: dict[str, Any], rx: Received) -> StationEvent:
-    return StationEvent(
-        charge_point_id=rx.charge_point_id,
-        ocpp_version=VERSION,
-        kind=StationKind.BOOT,
-        timestamp=rx.received_at,
-        received_at=rx.received_at,
-        vendor=text(payload.get("charge_point_vendor")),
-        model=text(payload.get("charge_point_model")),
-    )
+    return station_event(rx, VERSION, StationKind.BOOT, vendor=text(payload.get("charge_point_vendor")),
+                         model=text(payload.get("charge_point_model")))
 
 
 def heartbeat(payload: dict[str, Any], rx: Received) -> StationEvent:
-    return StationEvent(
-        charge_point_id=rx.charge_point_id,
-        ocpp_version=VERSION,
-        kind=StationKind.HEARTBEAT,
-        timestamp=rx.received_at,
-        received_at=rx.received_at,
-    )
+    return station_event(rx, VERSION, StationKind.HEARTBEAT)
 
 
 def status(payload: dict[str, Any], rx: Received) -> StationEvent:
     stamp = payload.get("timestamp")
-    at = None if stamp is None else station_time(stamp, rx)
-    return StationEvent(
-        charge_point_id=rx.charge_point_id,
-        ocpp_version=VERSION,
-        kind=StationKind.STATUS,
-        timestamp=rx.received_at if at is None else at,
-        clock_skew_ms=None if at is None else skew_ms(rx.received_at, at),
-        received_at=rx.received_at,
+    return station_event(
+        rx, VERSION, StationKind.STATUS, None if stamp is None else station_time(stamp, rx),
         connector_id=integer(field(payload, "connector_id"), "connectorId"),
         status=text(field(payload, "status")),
         error_code=text(payload.get("error_code")),

@@ -11,12 +11,11 @@ from ocpp.v201.enums import (
     GetCertificateStatusEnumType,
     Iso15118EVCertificateStatusEnumType,
     NotifyEVChargingNeedsStatusEnumType,
-    RegistrationStatusEnumType,
 )
 
 from connectors.ocpp.connection import ConnectorChargePoint
 from connectors.ocpp.kept import keeping
-from connectors.ocpp.timestamps import format_timestamp
+from connectors.ocpp.station_handlers import StationHandlers
 from connectors.ocpp.v201 import normalise
 
 #: why a request is refused: this CSMS has no certificate service, no smart charging, no vendor extension
@@ -52,30 +51,10 @@ KEPT = {
 
 
 @keeping(KEPT)
-class V201ChargePoint(ConnectorChargePoint, ChargePoint):
+class V201ChargePoint(StationHandlers, ConnectorChargePoint, ChargePoint):
     transaction_actions = frozenset({"TransactionEvent", "MeterValues"})
-
-    def _now(self) -> str:
-        return format_timestamp(self.publisher.clock())
-
-    @on(Action.boot_notification)
-    async def on_boot_notification(self, **payload):
-        await self.publisher.station(self.interpret(normalise.boot, payload))
-        return call_result.BootNotification(
-            current_time=self._now(),
-            interval=self.options.heartbeat_interval_s,
-            status=RegistrationStatusEnumType.accepted,
-        )
-
-    @on(Action.heartbeat)
-    async def on_heartbeat(self, **payload):
-        await self.publisher.station(self.interpret(normalise.heartbeat, payload))
-        return call_result.Heartbeat(current_time=self._now())
-
-    @on(Action.status_notification)
-    async def on_status_notification(self, **payload):
-        await self.publisher.station(self.interpret(normalise.status, payload))
-        return call_result.StatusNotification()
+    call_result = call_result
+    normalise = normalise
 
     @on(Action.authorize)
     async def on_authorize(self, **payload):

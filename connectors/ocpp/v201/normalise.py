@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.ocpp.common import field, integer, optional_int, station_time, text
+from connectors.ocpp.common import field, integer, optional_int, station_event, station_time, text
 from connectors.ocpp.exceptions import UninterpretableMessage
 from connectors.ocpp.measurands import RawSample, energy_register_wh, normalise, sample_key
 from connectors.ocpp.model import (
@@ -107,36 +107,17 @@ def meter_values(payload: dict[str, Any], rx: Received) -> TransactionEvent:
 
 def boot(payload: dict[str, Any], rx: Received) -> StationEvent:
     station = field(payload, "charging_station")
-    return StationEvent(
-        charge_point_id=rx.charge_point_id,
-        ocpp_version=VERSION,
-        kind=StationKind.BOOT,
-        timestamp=rx.received_at,
-        received_at=rx.received_at,
-        vendor=text(station.get("vendor_name")),
-        model=text(station.get("model")),
-    )
+    return station_event(rx, VERSION, StationKind.BOOT, vendor=text(station.get("vendor_name")),
+                         model=text(station.get("model")))
 
 
 def heartbeat(payload: dict[str, Any], rx: Received) -> StationEvent:
-    return StationEvent(
-        charge_point_id=rx.charge_point_id,
-        ocpp_version=VERSION,
-        kind=StationKind.HEARTBEAT,
-        timestamp=rx.received_at,
-        received_at=rx.received_at,
-    )
+    return station_event(rx, VERSION, StationKind.HEARTBEAT)
 
 
 def status(payload: dict[str, Any], rx: Received) -> StationEvent:
-    at = station_time(field(payload, "timestamp"), rx)
-    return StationEvent(
-        charge_point_id=rx.charge_point_id,
-        ocpp_version=VERSION,
-        kind=StationKind.STATUS,
-        timestamp=at,
-        clock_skew_ms=skew_ms(rx.received_at, at),
-        received_at=rx.received_at,
+    return station_event(
+        rx, VERSION, StationKind.STATUS, station_time(field(payload, "timestamp"), rx),
         connector_id=integer(field(payload, "connector_id"), "connectorId"),
         evse_id=integer(field(payload, "evse_id"), "evseId"),
         status=text(field(payload, "connector_status")),

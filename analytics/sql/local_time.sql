@@ -1,8 +1,10 @@
--- sessions (sessions: the latest snapshot of each) in the local time of their location: its time zone is that of
--- the location version valid at the start (else the location's first version); null when the location is unknown.
+-- A relation of sessions or CDRs (the one ``facts`` reads: the views ``cdrs_local`` and ``sessions_local`` are this
+-- template over ``cdrs`` and ``sessions_current``, see analytics/queries.py) in the local time of their location:
+-- its time zone is that of the location version valid at the start (else the location's first version); null
+-- when the location is unknown.
 with
 facts as (
-    select * from sessions_current
+    select * from facts_relation
 ),
 
 zones as (
