@@ -15,6 +15,7 @@ import typer.main
 import yaml
 from dotenv import dotenv_values
 from pydantic_settings import BaseSettings
+from typer.testing import CliRunner
 
 from roamstream.cli import app
 from roamstream.config import Settings
@@ -112,10 +113,10 @@ def test_secrets_init_writes_every_secret_compose_reads_and_the_deployment_passe
     assert len(token) >= 40 and len(values["MINIO_ROOT_PASSWORD"]) >= 32
 
     kept = env_file.read_text()
-    again = subprocess.run(command, capture_output=True, text=True, timeout=60)
-    assert again.returncode == 1 and "--force" in again.stderr and env_file.read_text() == kept
-    rotated = subprocess.run([*command, "--force"], capture_output=True, text=True, timeout=60)
-    assert rotated.returncode == 0, rotated.stderr
+    again = CliRunner().invoke(app, command[3:])  # in this process: the child process above was the real run
+    assert again.exit_code == 1 and "--force" in again.output and env_file.read_text() == kept
+    rotated = CliRunner().invoke(app, [*command[3:], "--force"])
+    assert rotated.exit_code == 0, rotated.output
     assert all(dotenv_values(env_file)[name] != value for name, value in values.items())
 
     # each roamstream service as compose starts it, its references filled from the generated file
