@@ -103,7 +103,7 @@ async def serve(settings: Settings, producer: Producer, serde: AvroSerde) -> Ser
     await asyncio.gather(*(asyncio.to_thread(r.wait_caught_up, READ_WAIT_S) for r in readers))
     http = httpx.AsyncClient()
     handle = await serve_app(create_app(settings, producer, serde, registry, http, views),
-                             settings.api.host, settings.api.port)
+                             settings.api.host, settings.api.port, settings.api)
     for reader in readers:
         handle.on_stop(reader.stop)
     handle.on_stop(http.aclose)

@@ -144,7 +144,12 @@ class Delivery:
         tables.push_pending.on_recover(self._take_up)
         app.on_partitions_revoked.connect(self._revoked)
 
-    def _make_pending(self, item: Pending) -> None:
+    @property
+    def source_topic(self) -> str:
+        """The topic whose partitions the pending state follows (``push_pending`` is co-partitioned with it)."""
+        return self._source
+
+    def make_pending(self, item: Pending) -> None:
         """In the event's context: the table write goes to the event's partition, before its offset."""
         self._tables.push_pending[item.key] = item.encode()
         self.lanes.add(item)
@@ -152,7 +157,7 @@ class Delivery:
     async def _cdrs(self, stream: faust.StreamT) -> None:
         async for event, cdr in self._dead.decoded(stream, "ocpi.cdrs.v1", STAGE):
             partner = self._directory.get(cdr["partner"])
-            if partner is None:
+            if partner is None or partner.url("cdrs") is None:
                 await self._dead.send(STAGE, f"no partner configured for {cdr['partner']} (CDR {cdr['id']})",
                                       event, event_time=cdr["last_updated"])
                 continue
@@ -161,7 +166,7 @@ class Delivery:
             existing = self._tables.push_pending.get(pending_key(partner.key, "cdr", cdr["id"]))
             if existing is not None:
                 continue  # pending already (a CDR never changes under its id)
-            self._make_pending(Pending(
+            self.make_pending(Pending(
                 "cdr", partner.key, cdr["id"], cdr["session_id"], cdr["ocpi_json"], _iso(cdr["last_updated"]),
                 event.message.partition, cdr["charge_point_id"], time.time()))
 
@@ -177,7 +182,7 @@ class Delivery:
                     session["last_updated"]):
                 continue  # the partner has, or will get, this state or a later one
             since = decode(existing).since if existing else time.time()
-            self._make_pending(Pending(
+            self.make_pending(Pending(
                 "session", partner.key, session["id"], session["id"], session["ocpi_json"],
                 _iso(session["last_updated"]), event.message.partition, session["charge_point_id"], since))
 
@@ -192,7 +197,7 @@ class Delivery:
                 await self._dead.send(STAGE, f"no partner configured for {item.partner} ({request['action']})",
                                       event)
                 continue
-            self._make_pending(item.with_(partition=event.message.partition, since=time.time(),
+            self.make_pending(item.with_(partition=event.message.partition, since=time.time(),
                                           force=request["action"] == "resend"))
 
     async def _take_up(self) -> None:

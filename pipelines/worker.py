@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import faust
 
-from pipelines import compat, lake, pricing, push, reference, sessions
+from pipelines import compat, lake, pricing, push, push_reference, reference, sessions
 from pipelines.app import create_app
 from pipelines.deadletter import DeadLetters
 from pipelines.metrics import WorkerMetrics, stages_by_topic
@@ -56,6 +56,7 @@ class Worker:
         sessions.register(self.app, topics, tables, serde, dead, p, metrics)
         pricing.register(self.app, topics, tables, serde, dead, p, metrics)
         self.delivery = push.register(self.app, settings, topics, tables, serde, dead, sender, directory, metrics)
+        push_reference.register(self.app, topics, tables, serde, dead, self.delivery, directory)
         lake.register(self.app, topics, serde, dead, settings.lake)
         metrics.watch(self.app, tables)
         self.ops = OpsServer(metrics, self.ready, settings.metrics.worker_host, settings.metrics.worker_port)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, Field, FilePath, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -83,7 +83,37 @@ class LakeSettings(BaseSettings):
     s3_secret_key: SecretStr | None = None
 
 
-class ApiSettings(BaseSettings):
+# -- TLS of the listeners: HTTPS for the ingest API, OCPP-J security profile 2 (wss://) for the OCPP endpoint --
+
+
+class ServesTls(BaseSettings):
+    """A listener's certificate (PEM, the chain after it) and private key (PEM): both set, it serves TLS
+    (``https://``, ``wss://``); neither, plain text (security profile 1 for OCPP: Basic auth in clear)."""
+
+    tls_certfile: FilePath | None = None
+    tls_keyfile: FilePath | None = None
+
+    @field_validator("tls_certfile", "tls_keyfile", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _certificate_and_key_together(self) -> ServesTls:
+        if (self.tls_certfile is None) != (self.tls_keyfile is None):
+            prefix = self.model_config.get("env_prefix", "").upper()
+            raise ValueError(f"{prefix}TLS_CERTFILE and {prefix}TLS_KEYFILE go together: set both or neither")
+        return self
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.tls_certfile is not None
+
+
+# -- end of TLS --
+
+
+class ApiSettings(ServesTls):
     model_config = SettingsConfigDict(env_prefix="API_")
 
     host: str = "127.0.0.1"
@@ -101,7 +131,7 @@ class ApiSettings(BaseSettings):
     page_limit_max: int = 100
 
 
-class OcppSettings(BaseSettings):
+class OcppSettings(ServesTls):
     model_config = SettingsConfigDict(env_prefix="OCPP_")
 
     host: str = "127.0.0.1"

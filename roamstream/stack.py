@@ -13,9 +13,9 @@ from connectors.ocpp.server import OcppServer
 from ingest_api.app import serve as serve_api
 from pipelines.worker import Worker
 from roamstream.avro import serde_for
-from roamstream.broker import EmbeddedBroker
 from roamstream.config import Settings
 from roamstream.kafka import AsyncProducer, create_topics
+from roamstream.profiles import KafkaTarget, connected
 
 
 @dataclass
@@ -31,14 +31,8 @@ class RunningStack:
 @contextlib.asynccontextmanager
 async def embedded_settings(settings: Settings) -> AsyncIterator[Settings]:
     """``settings`` as they are for a real cluster; with the embedded profile, a broker started for them."""
-    if settings.profile != "embedded":
-        yield settings
-        return
-    broker = EmbeddedBroker(settings.embedded).start()
-    try:
-        yield settings.for_embedded(broker.bootstrap_servers)
-    finally:
-        broker.stop()
+    async with connected(KafkaTarget(settings, start_broker=settings.profile == "embedded")) as started:
+        yield started
 
 
 @contextlib.asynccontextmanager

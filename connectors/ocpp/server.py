@@ -1,4 +1,5 @@
-"""The OCPP-J endpoint ``ws://HOST:PORT/ocpp/{charge_point_id}``: one handler object per connection.
+"""The OCPP-J endpoint ``ws://HOST:PORT/ocpp/{charge_point_id}`` (``wss://`` with ``OCPP_TLS_CERTFILE`` and
+``OCPP_TLS_KEYFILE``: security profile 2, TLS with HTTP Basic): one handler object per connection.
 
 A second connection for the same identity wins: the older one is closed and its DISCONNECTED published
 before the new one's CONNECTED.
@@ -41,6 +42,7 @@ from roamstream.partners.pull.objects import ObjectsView
 from roamstream.partners.registry import Registry
 from roamstream.partners.registry.store import TOPIC as PARTNERS_TOPIC
 from roamstream.partners.tokens.authorizer import TokenAuthorizer
+from roamstream.tls import server_context
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +115,7 @@ class OcppServer:
             select_subprotocol=self._select_subprotocol,
             process_request=self._process_request,
             compression=None,
+            ssl=server_context(self.settings.ocpp),
         )
         self.ticker.start()
         return self
@@ -141,12 +144,14 @@ class OcppServer:
 
     @property
     def url(self) -> str:
-        return f"ws://{self.settings.ocpp.host}:{self.port}/ocpp"
+        scheme = "wss" if self.settings.ocpp.uses_tls else "ws"
+        return f"{scheme}://{self.settings.ocpp.host}:{self.port}/ocpp"
 
     @property
     def http_url(self) -> str:
-        """The same port over plain HTTP: ``/metrics`` and ``/ready``."""
-        return f"http://{self.settings.ocpp.host}:{self.port}"
+        """The same port over HTTP (HTTPS with TLS): ``/metrics`` and ``/ready``."""
+        scheme = "https" if self.settings.ocpp.uses_tls else "http"
+        return f"{scheme}://{self.settings.ocpp.host}:{self.port}"
 
     # -- handshake --
 
