@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 INTEROP := .venv-interop
 INTEROP_STAMP := $(INTEROP)/.installed
 
-.PHONY: demo notebooks test lint bench venv interop clean
+.PHONY: demo notebooks test lint bench venv interop clean secrets
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ $(DEMO_LAKE)/.roamstream-demo: | $(STAMP)
 
 notebooks: $(STAMP) $(DEMO_LAKE)/.roamstream-demo
 	$(BIN)/roamstream notebooks export --lake $(DEMO_LAKE) --out data/notebooks
+
+# the env file docker-compose.yml takes every secret from (.env, gitignored, mode 0600); kept if it exists
+secrets: $(STAMP)
+	@if [ -e .env ]; then echo ".env exists: kept (rotate with: $(BIN)/roamstream secrets init --force)"; \
+	else $(BIN)/roamstream secrets init --env-file .env; fi
 
 test: $(STAMP) $(INTEROP_STAMP)
 	$(BIN)/python -m pytest -q

@@ -59,6 +59,7 @@ def create_app(settings: Settings, producer: Producer, serde: AvroSerde, registr
     app = FastAPI(title="roamstream ingest API", version="2.2.1", description=DESCRIPTION)
     app.state.settings = settings
     app.state.metrics = metrics
+    app.state.producer = producer
     app.state.publisher = Publisher(producer, serde, metrics)
     app.state.registry = registry = registry if registry is not None else Registry(serde)
     app.state.http = http = http if http is not None else httpx.AsyncClient()
@@ -102,7 +103,7 @@ async def serve(settings: Settings, producer: Producer, serde: AvroSerde) -> Ser
     await asyncio.gather(*(asyncio.to_thread(r.wait_caught_up, READ_WAIT_S) for r in readers))
     http = httpx.AsyncClient()
     handle = await serve_app(create_app(settings, producer, serde, registry, http, views),
-                             settings.api.host, settings.api.port)
+                             settings.api.host, settings.api.port, settings.api)
     for reader in readers:
         handle.on_stop(reader.stop)
     handle.on_stop(http.aclose)

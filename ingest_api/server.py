@@ -11,6 +11,8 @@ from contextlib import contextmanager
 import uvicorn
 from starlette.types import ASGIApp
 
+from roamstream.config import ServesTls
+
 
 class _Server(uvicorn.Server):
     """uvicorn without its signal handlers: whoever runs the loop owns SIGINT/SIGTERM."""
@@ -50,10 +52,13 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-async def serve_app(app: ASGIApp, host: str, port: int) -> ServerHandle:
-    """Start serving ``app`` on ``host``/``port`` (0: a free port); return once it accepts requests."""
+async def serve_app(app: ASGIApp, host: str, port: int, tls: ServesTls | None = None) -> ServerHandle:
+    """Start serving ``app`` on ``host``/``port`` (0: a free port); return once it accepts requests. With a
+    certificate and key in ``tls`` (``API_TLS_CERTFILE``, ``API_TLS_KEYFILE``): HTTPS only."""
+    https = tls is not None and tls.uses_tls
     sock = _bind(host, port)
-    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off")
+    files = {"ssl_certfile": str(tls.tls_certfile), "ssl_keyfile": str(tls.tls_keyfile)} if https else {}
+    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off", **files)
     server = _Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:
@@ -64,4 +69,4 @@ async def serve_app(app: ASGIApp, host: str, port: int) -> ServerHandle:
         await asyncio.sleep(0.01)
     bound_host, bound_port = sock.getsockname()[:2]
     url_host = f"[{bound_host}]" if ":" in bound_host else bound_host
-    return ServerHandle(f"http://{url_host}:{bound_port}", server, task)
+    return ServerHandle(f"{'https' if https else 'http'}://{url_host}:{bound_port}", server, task)

@@ -21,6 +21,7 @@ from typing import Any
 import faust
 
 from pipelines.deadletter import DeadLetters
+from pipelines.metrics import WorkerMetrics
 from pipelines.push_journal import STAGE, KafkaJournal
 from pipelines.table_writes import in_partition
 from pipelines.tables import Tables
@@ -102,11 +103,12 @@ class Delivery:
     """The push stage: agents that make objects pending, and the lanes that deliver them."""
 
     def __init__(self, app: faust.App, settings: Settings, topics: Topics, tables: Tables, serde: AvroSerde,
-                 dead: DeadLetters, sender: OcpiSender, directory: PartnerDirectory) -> None:
+                 dead: DeadLetters, sender: OcpiSender, directory: PartnerDirectory,
+                 metrics: WorkerMetrics | None = None) -> None:
         self._app, self._topics, self._tables, self._serde, self._dead = app, topics, tables, serde, dead
         self._directory = directory
         self._source = settings.topic("ocpi.cdrs.v1")
-        self.journal = KafkaJournal(settings, serde, dead)
+        self.journal = KafkaJournal(settings, serde, dead, metrics if metrics is not None else WorkerMetrics())
         self._state = TableState(tables, self._source)
         self.lanes = Lanes(directory, sender, self._state, self.journal,
                            lane_settings(settings.partners))
@@ -116,7 +118,12 @@ class Delivery:
         tables.push_pending.on_recover(self._take_up)
         app.on_partitions_revoked.connect(self._revoked)
 
-    def _make_pending(self, item: Pending) -> None:
+    @property
+    def source_topic(self) -> str:
+        """The topic whose partitions the pending state follows (``push_pending`` is co-partitioned with it)."""
+        return self._source
+
+    def make_pending(self, item: Pending) -> None:
         """In the event's context: the table write goes to the event's partition, before its offset."""
         self._state.put(item)
         self.lanes.add(item)
@@ -124,7 +131,7 @@ class Delivery:
     async def _cdrs(self, stream: faust.StreamT) -> None:
         async for event, cdr in self._dead.decoded(stream, "ocpi.cdrs.v1", STAGE):
             partner = self._directory.get(cdr["partner"])
-            if partner is None:
+            if partner is None or partner.url("cdrs") is None:
                 await self._dead.send(STAGE, f"no partner configured for {cdr['partner']} (CDR {cdr['id']})",
                                       event, event_time=cdr["last_updated"])
                 continue
@@ -133,7 +140,7 @@ class Delivery:
             existing = self._tables.push_pending.get(pending_key(partner.key, "cdr", cdr["id"]))
             if existing is not None:
                 continue  # pending already (a CDR never changes under its id)
-            self._make_pending(Pending(
+            self.make_pending(Pending(
                 "cdr", partner.key, cdr["id"], cdr["session_id"], cdr["ocpi_json"], _iso(cdr["last_updated"]),
                 event.message.partition, cdr["charge_point_id"], time.time()))
 
@@ -149,7 +156,7 @@ class Delivery:
                     session["last_updated"]):
                 continue  # the partner has, or will get, this state or a later one
             since = decode(existing).since if existing else time.time()
-            self._make_pending(Pending(
+            self.make_pending(Pending(
                 "session", partner.key, session["id"], session["id"], session["ocpi_json"],
                 _iso(session["last_updated"]), event.message.partition, session["charge_point_id"], since))
 
@@ -164,7 +171,7 @@ class Delivery:
                 await self._dead.send(STAGE, f"no partner configured for {item.partner} ({request['action']})",
                                       event)
                 continue
-            self._make_pending(item.with_(partition=event.message.partition, since=time.time(),
+            self.make_pending(item.with_(partition=event.message.partition, since=time.time(),
                                           force=request["action"] == "resend"))
 
     async def _take_up(self) -> None:
@@ -190,5 +197,6 @@ class Delivery:
 
 
 def register(app: faust.App, settings: Settings, topics: Topics, tables: Tables, serde: AvroSerde,
-             dead: DeadLetters, sender: OcpiSender, directory: PartnerDirectory) -> Delivery:
-    return Delivery(app, settings, topics, tables, serde, dead, sender, directory)
+             dead: DeadLetters, sender: OcpiSender, directory: PartnerDirectory,
+             metrics: WorkerMetrics | None = None) -> Delivery:
+    return Delivery(app, settings, topics, tables, serde, dead, sender, directory, metrics)

@@ -20,6 +20,7 @@ from typing import Any
 from confluent_kafka import KafkaError, Producer
 
 from pipelines.deadletter import DeadLetters
+from pipelines.metrics import WorkerMetrics
 from roamstream.avro import AvroSerde
 from roamstream.config import Settings
 from roamstream.kafka import DeliveryError, producer_config
@@ -88,10 +89,11 @@ class GroupCommit:
 class KafkaJournal:
     """The lanes' ``DeliveryLog``."""
 
-    def __init__(self, settings: Settings, serde: AvroSerde, dead: DeadLetters) -> None:
+    def __init__(self, settings: Settings, serde: AvroSerde, dead: DeadLetters, metrics: WorkerMetrics) -> None:
         self._settings = settings
         self._serde = serde
         self._dead = dead
+        self._metrics = metrics
         self._producer: GroupCommit | None = None
 
     @property
@@ -107,6 +109,8 @@ class KafkaJournal:
     async def result(self, item: Pending, attempt: Attempt, delivered: bool) -> None:
         record = attempt.record(item.event_time, delivered=delivered)
         self.producer.produce(TOPIC, self._serde.encode(TOPIC, record), item.partner.encode(), _result_refused)
+        outcome = "delivered" if delivered else attempt.outcome.value
+        self._metrics.pushes.labels(item.partner, item.kind, outcome).inc()
 
     async def final(self, item: Pending, attempt: Attempt) -> None:
         r = attempt.request

@@ -19,6 +19,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from pipelines.app import aiokafka_auth
 from pipelines.compat import true_end_offsets
 from roamstream.avro import AvroSerde
 from roamstream.config import Settings
@@ -39,13 +40,13 @@ class NothingToSend(PartnerError):
 async def read_all(settings: Settings, topic: str, partitions: int = PARTITIONS) -> list[Any]:
     """Every record of ``topic`` (a full name) up to its end now, in partition order."""
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka.bootstrap_servers, group_id=None,
-                                enable_auto_commit=False, auto_offset_reset="earliest")
+                                enable_auto_commit=False, auto_offset_reset="earliest", **aiokafka_auth(settings))
     await consumer.start()
     try:
         tps = [TopicPartition(topic, p) for p in range(partitions)]
         ends = await consumer.end_offsets(tps)
         if settings.profile == "embedded":
-            ends = await true_end_offsets(settings.kafka.bootstrap_servers, ends)
+            ends = await true_end_offsets(settings.kafka.bootstrap_servers, ends, auth=aiokafka_auth(settings))
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         records: list[Any] = []

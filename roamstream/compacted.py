@@ -18,6 +18,7 @@ from typing import Any
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPartition
 
 from roamstream.config import Settings
+from roamstream.kafka import consumer_config
 from roamstream.topics import spec
 
 log = logging.getLogger(__name__)
@@ -56,15 +57,12 @@ class CompactedTopicReader:
         return self._caught_up.wait(timeout)
 
     def _consumer(self) -> Consumer:
-        return Consumer(
-            {
-                "bootstrap.servers": self._settings.kafka.bootstrap_servers,
-                "group.id": f"{self._settings.kafka.topic_prefix}reader-{uuid.uuid4().hex}",
-                "enable.auto.commit": False,
-                "auto.offset.reset": "earliest",
-                "fetch.wait.max.ms": self._settings.kafka.fetch_max_wait_ms,
-            }
-        )
+        return Consumer(consumer_config(self._settings, **{
+            "group.id": f"{self._settings.kafka.topic_prefix}reader-{uuid.uuid4().hex}",
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+            "fetch.wait.max.ms": self._settings.kafka.fetch_max_wait_ms,
+        }))
 
     def _run(self) -> None:
         name = self._settings.topic(self._topic)

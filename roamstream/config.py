@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, Field, FilePath, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -83,7 +83,37 @@ class LakeSettings(BaseSettings):
     s3_secret_key: SecretStr | None = None
 
 
-class ApiSettings(BaseSettings):
+# -- TLS of the listeners: HTTPS for the ingest API, OCPP-J security profile 2 (wss://) for the OCPP endpoint --
+
+
+class ServesTls(BaseSettings):
+    """A listener's certificate (PEM, the chain after it) and private key (PEM): both set, it serves TLS
+    (``https://``, ``wss://``); neither, plain text (security profile 1 for OCPP: Basic auth in clear)."""
+
+    tls_certfile: FilePath | None = None
+    tls_keyfile: FilePath | None = None
+
+    @field_validator("tls_certfile", "tls_keyfile", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _certificate_and_key_together(self) -> ServesTls:
+        if (self.tls_certfile is None) != (self.tls_keyfile is None):
+            prefix = self.model_config.get("env_prefix", "").upper()
+            raise ValueError(f"{prefix}TLS_CERTFILE and {prefix}TLS_KEYFILE go together: set both or neither")
+        return self
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.tls_certfile is not None
+
+
+# -- end of TLS --
+
+
+class ApiSettings(ServesTls):
     model_config = SettingsConfigDict(env_prefix="API_")
 
     host: str = "127.0.0.1"
@@ -101,7 +131,7 @@ class ApiSettings(BaseSettings):
     page_limit_max: int = 100
 
 
-class OcppSettings(BaseSettings):
+class OcppSettings(ServesTls):
     model_config = SettingsConfigDict(env_prefix="OCPP_")
 
     host: str = "127.0.0.1"
@@ -210,6 +240,17 @@ class PipelineSettings(BaseSettings):
     gc_threshold: int = 50_000
 
 
+class MetricsSettings(BaseSettings):
+    """Where the worker serves ``/metrics`` and ``/ready`` (the API and the OCPP endpoint serve both on their
+    own port)."""
+
+    model_config = SettingsConfigDict(env_prefix="METRICS_")
+
+    worker_host: str = "127.0.0.1"
+    #: 0: a free port, printed at start (give Prometheus a fixed one: docker-compose.yml uses 9102)
+    worker_port: int = 0
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ROAMSTREAM_")
 
@@ -222,6 +263,7 @@ class Settings(BaseSettings):
     ocpp: OcppSettings = Field(default_factory=OcppSettings)
     partners: PartnerSettings = Field(default_factory=PartnerSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
 
     def for_embedded(self, bootstrap_servers: str) -> Settings:
         """The settings for an embedded broker at ``bootstrap_servers``: the tansu deviations applied."""

@@ -13,9 +13,9 @@ from connectors.ocpp.server import OcppServer
 from ingest_api.app import serve as serve_api
 from pipelines.worker import Worker
 from roamstream.avro import serde_for
-from roamstream.broker import EmbeddedBroker
 from roamstream.config import Settings
 from roamstream.kafka import AsyncProducer, create_topics
+from roamstream.profiles import KafkaTarget, connected
 
 
 @dataclass
@@ -24,19 +24,15 @@ class RunningStack:
     api_url: str
     ocpp_url: str
     worker: Worker
+    #: the OCPP endpoint's port over plain HTTP (its /metrics and /ready)
+    ocpp_http_url: str
 
 
 @contextlib.asynccontextmanager
 async def embedded_settings(settings: Settings) -> AsyncIterator[Settings]:
     """``settings`` as they are for a real cluster; with the embedded profile, a broker started for them."""
-    if settings.profile != "embedded":
-        yield settings
-        return
-    broker = EmbeddedBroker(settings.embedded).start()
-    try:
-        yield settings.for_embedded(broker.bootstrap_servers)
-    finally:
-        broker.stop()
+    async with connected(KafkaTarget(settings, start_broker=settings.profile == "embedded")) as started:
+        yield started
 
 
 @contextlib.asynccontextmanager
@@ -51,4 +47,4 @@ async def running_stack(settings: Settings) -> AsyncIterator[RunningStack]:
         api = await serve_api(settings, producer, serde)
         stack.push_async_callback(api.stop)
         ocpp = await stack.enter_async_context(OcppServer(settings, producer, serde))
-        yield RunningStack(settings, api.url, ocpp.url, worker)
+        yield RunningStack(settings, api.url, ocpp.url, worker, ocpp.http_url)

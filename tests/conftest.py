@@ -72,3 +72,22 @@ def cli_service(tmp_path):
             log.close()
 
     return start
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory):
+    """A test CA (``trustme``) and a server certificate it signed for 127.0.0.1 and localhost, as PEM files:
+    ``.ca`` (to verify with), ``.cert`` (the chain), ``.key``."""
+    import types
+
+    import trustme
+
+    ca = trustme.CA()
+    server = ca.issue_cert("127.0.0.1", "localhost")
+    where = tmp_path_factory.mktemp("tls")
+    files = types.SimpleNamespace(ca=where / "ca.pem", cert=where / "cert.pem", key=where / "key.pem")
+    ca.cert_pem.write_to_path(str(files.ca))
+    server.private_key_pem.write_to_path(str(files.key))
+    for i, blob in enumerate(server.cert_chain_pems):
+        blob.write_to_path(str(files.cert), append=i > 0)
+    return files

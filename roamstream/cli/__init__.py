@@ -14,7 +14,15 @@ app = typer.Typer(
 
 
 def main() -> None:
-    app()
+    from pydantic import ValidationError
+
+    try:
+        app()
+    except ValidationError as exc:  # a setting from the environment that cannot be: name it, no traceback
+        from roamstream.cli.startup import CONFIG_ERROR, invalid_settings
+
+        typer.echo(invalid_settings(exc), err=True)
+        raise SystemExit(CONFIG_ERROR) from None
 
 
 from roamstream.cli.api import api as _api  # noqa: E402
@@ -64,3 +72,6 @@ app.add_typer(_stations.app, name="stations")
 from roamstream.cli import deadletter as _deadletter  # noqa: E402
 
 app.add_typer(_deadletter.app, name="deadletter")
+from roamstream.cli import secrets as _secrets  # noqa: E402
+
+app.add_typer(_secrets.app, name="secrets")

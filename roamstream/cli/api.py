@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from roamstream.cli.startup import kafka_settings_or_exit, secure_or_exit
 from roamstream.config import Settings
 
 
@@ -21,14 +22,16 @@ def api(
     ] = True,
 ) -> None:
     """Serve the ingest API (OCPI 2.2.1 style, /docs for OpenAPI) until interrupted."""
-    from ingest_api.app import serve
-    from roamstream import kafka
-    from roamstream.avro import serde_for
-
     logging.basicConfig(level=logging.INFO)
     settings = Settings()
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = settings.model_copy(update={"api": settings.api.model_copy(update=overrides)})
+    secure_or_exit(settings, ["api"])
+    settings = kafka_settings_or_exit(settings, "api")
+
+    from ingest_api.app import serve
+    from roamstream import kafka
+    from roamstream.avro import serde_for
     console = Console()
 
     async def main() -> None:
@@ -43,6 +46,7 @@ def api(
             handle = await serve(settings, producer, serde_for(settings.schema_registry.url))
             console.print(f"Ingest API {handle.url}/ocpi/2.2.1  (docs {handle.url}/docs)")
             console.print(f"OCPI       {handle.url}/ocpi/versions  (partners: roamstream partners invite|register)")
+            console.print(f"Metrics    {handle.url}/metrics  (ready: {handle.url}/ready)")
             console.print(f"Kafka      {settings.kafka.bootstrap_servers}")
             console.print("Ctrl-C to stop.")
             await stop.wait()

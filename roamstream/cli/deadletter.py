@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from roamstream.cli.startup import kafka_settings_or_exit
 from roamstream.config import Settings
 
 app = typer.Typer(help="Dead letters: list them, show one, send their records through their stage again.",
@@ -32,14 +33,7 @@ UntilOpt = Annotated[str | None, typer.Option("--until", help="only letters writ
 
 
 def _settings() -> Settings:
-    settings = Settings()
-    if settings.profile == "embedded":
-        if "bootstrap_servers" not in settings.kafka.model_fields_set:
-            Console(stderr=True).print("ROAMSTREAM_PROFILE=embedded: set KAFKA_BOOTSTRAP_SERVERS to the running "
-                                       "embedded broker")
-            raise typer.Exit(FAILED)
-        settings = settings.for_embedded(settings.kafka.bootstrap_servers)
-    return settings
+    return kafka_settings_or_exit(Settings(), "deadletter")
 
 
 def _moment(option: str, value: str | None) -> datetime | None:

@@ -18,7 +18,7 @@ app = typer.Typer(help="Onboard roaming partners by the OCPI credentials handsha
                   no_args_is_help=True)
 
 ApiUrl = Annotated[str | None, typer.Option(
-    "--api-url", help="the API (default: API_PUBLIC_URL, else http://API_HOST:API_PORT)")]
+    "--api-url", help="the API (default: API_PUBLIC_URL, else http(s)://API_HOST:API_PORT)")]
 ApiToken = Annotated[str | None, typer.Option(
     "--api-token", help="a back-office token (default: the first of API_TOKENS)")]
 Json = Annotated[bool, typer.Option("--json", help="print JSON for machines")]
@@ -26,7 +26,8 @@ Json = Annotated[bool, typer.Option("--json", help="print JSON for machines")]
 
 def _call(method: str, path: str, api_url: str | None, api_token: str | None, body: Any = None) -> Any:
     settings = Settings()
-    base = (api_url or settings.api.public_url or f"http://{settings.api.host}:{settings.api.port}").rstrip("/")
+    scheme = "https" if settings.api.uses_tls else "http"
+    base = (api_url or settings.api.public_url or f"{scheme}://{settings.api.host}:{settings.api.port}").rstrip("/")
     token = api_token or settings.api.tokens[0].get_secret_value()
     try:
         response = httpx.request(method, base + path, json=body, headers={"Authorization": f"Token {token}"},

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from roamstream.cli.report import Format
+from roamstream.cli.startup import kafka_settings_or_exit
 from roamstream.config import Settings
 from roamstream.exceptions import RoamstreamError
 
@@ -23,10 +24,7 @@ PartnerOption = Annotated[str, typer.Option("--partner", help="the partner, CC-P
 
 
 def _settings() -> Settings:
-    settings = Settings()
-    if settings.profile == "embedded":
-        settings = settings.for_embedded(settings.kafka.bootstrap_servers)
-    return settings
+    return kafka_settings_or_exit(Settings(), "push")
 
 
 def _fail(exc: Exception) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from roamstream.cli.startup import target_or_exit
 from roamstream.config import Settings
 
 
@@ -32,9 +34,9 @@ def replay(
     """Replay a recording into fresh topics (embedded broker by default, or the Kafka of the settings), run a
     pipeline worker until every session has its CDR, and write the CDRs. The same recording always gives
     byte-identical CDRs."""
+    from roamstream.profiles import connected
     from roamstream.replay import RecordingError, ReplayError, read_recording, to_jsonl
     from roamstream.replay import replay as run_replay
-    from roamstream.stack import embedded_settings
 
     logging.basicConfig(level=logging.WARNING)
     console = Console(stderr=True)
@@ -43,13 +45,15 @@ def replay(
     except RecordingError as exc:
         raise typer.BadParameter(str(exc), param_hint="--input") from None
 
+    target = target_or_exit(Settings(), "replay", starts_broker=True)
+
     async def main(lake_dir: Path):
-        settings = Settings()
+        settings = target.settings
         settings = settings.model_copy(update={"lake": settings.lake.model_copy(update={"uri": str(lake_dir)})})
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=console, transient=True) as progress:
             task = progress.add_task("sessions priced or dead-lettered", total=expect or recording.sessions)
-            async with embedded_settings(settings) as settings:
+            async with connected(replace(target, settings=settings)) as settings:
                 return await run_replay(settings, recording, expect=expect, timeout_s=timeout, land=lake is not None,
                                         on_progress=lambda done, total: progress.update(task, completed=done))
 

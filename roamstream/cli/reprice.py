@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from roamstream.cli.startup import kafka_settings_or_exit
 from roamstream.config import Settings
 
 NOT_FOUND = 1
@@ -30,13 +31,8 @@ def reprice(
     from pipelines.reprice import reprice as send
     from roamstream.avro import serde_for
 
-    settings = Settings()
+    settings = kafka_settings_or_exit(Settings(), "reprice")
     errors = Console(stderr=True)
-    if settings.profile == "embedded":
-        if "bootstrap_servers" not in settings.kafka.model_fields_set:
-            errors.print("ROAMSTREAM_PROFILE=embedded: set KAFKA_BOOTSTRAP_SERVERS to the running embedded broker")
-            raise typer.Exit(FAILED)
-        settings = settings.for_embedded(settings.kafka.bootstrap_servers)
     console = Console()
     try:
         sent, missing = send(settings, serde_for(settings.schema_registry.url), session)

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from roamstream.cli.startup import kafka_settings_or_exit
 from roamstream.config import Settings
 
 INVALID = 1
@@ -55,7 +56,7 @@ def load(
             raise typer.Exit(INVALID)
         Console().print(f"{file}: {len(statements)} statement(s), {sum(len(s.lines) for s in statements)} lines")
         return
-    settings = _kafka_settings(errors)
+    settings = kafka_settings_or_exit(Settings(), "statements load")
     try:
         published = asyncio.run(_publish(settings, file, statements, problems))
     except Exception as exc:  # noqa: BLE001 - any broker failure: say so, exit 2
@@ -68,16 +69,6 @@ def load(
             f"published {records} line(s) of statement {statement.statement_id} ({statement.partner}) "
             "to partner.statements.v1"
         )
-
-
-def _kafka_settings(errors: Console) -> Settings:
-    settings = Settings()
-    if settings.profile == "embedded":
-        if "bootstrap_servers" not in settings.kafka.model_fields_set:
-            errors.print("ROAMSTREAM_PROFILE=embedded: set KAFKA_BOOTSTRAP_SERVERS to the running embedded broker")
-            raise typer.Exit(FAILED)
-        settings = settings.for_embedded(settings.kafka.bootstrap_servers)
-    return settings
 
 
 async def _publish(settings: Settings, file: Path, statements: list, problems: list | None) -> list:

@@ -9,6 +9,7 @@ import signal
 import typer
 from rich.console import Console
 
+from roamstream.cli.startup import kafka_settings_or_exit, secure_or_exit, target_or_exit
 from roamstream.config import Settings
 
 
@@ -21,53 +22,52 @@ def worker() -> None:
     fixes (DESIGN.md). KAFKA_BOOTSTRAP_SERVERS without an explicit ROAMSTREAM_PROFILE is refused: the default
     profile is the embedded one, whose timings and fixes a real cluster must not get.
     """
+    logging.basicConfig(level=logging.INFO)
+    err = Console(stderr=True)
+    settings = Settings()
+    secure_or_exit(settings, ["worker"])
+    settings = kafka_settings_or_exit(settings, "worker")
+
     from pipelines.compat import CompatError
     from pipelines.worker import run_until_signalled
     from roamstream.broker import BrokerError
+    console = Console()
 
-    logging.basicConfig(level=logging.INFO)
-    settings = Settings()
-    err = Console(stderr=True)
-    if "bootstrap_servers" in settings.kafka.model_fields_set and "profile" not in settings.model_fields_set:
-        err.print(
-            f"KAFKA_BOOTSTRAP_SERVERS is set ({settings.kafka.bootstrap_servers}) but ROAMSTREAM_PROFILE is not: "
-            "set ROAMSTREAM_PROFILE=kafka for a Kafka cluster, or ROAMSTREAM_PROFILE=embedded for a running "
-            "embedded broker", soft_wrap=True,
-        )
-        raise typer.Exit(2)
-    if settings.profile == "embedded":
-        if "bootstrap_servers" not in settings.kafka.model_fields_set:
-            err.print(
-                "ROAMSTREAM_PROFILE=embedded: a worker alone starts no broker; use `roamstream up`, set "
-                "KAFKA_BOOTSTRAP_SERVERS to a running embedded broker, or set ROAMSTREAM_PROFILE=kafka"
-            )
-            raise typer.Exit(2)
-        settings = settings.for_embedded(settings.kafka.bootstrap_servers)
+    def started(worker) -> None:
+        console.print(f"Metrics    {worker.ops.url}/metrics  (ready: {worker.ops.url}/ready)", soft_wrap=True)
+
     try:
-        asyncio.run(run_until_signalled(settings))
+        asyncio.run(run_until_signalled(settings, started))
     except (CompatError, BrokerError) as exc:
         err.print(str(exc), soft_wrap=True, markup=False)
         raise typer.Exit(1) from None
 
 
 def up() -> None:
-    """Run the whole stack (embedded broker with the default profile, worker, ingest API, OCPP endpoint),
-    print the URLs it serves, and run until interrupted."""
-    from roamstream.stack import embedded_settings, running_stack
-
+    """Run the whole stack (worker, ingest API, OCPP endpoint) and an embedded broker with the default profile
+    (or the running one at an explicit KAFKA_BOOTSTRAP_SERVERS), print the URLs it serves, and run until
+    interrupted."""
     logging.basicConfig(level=logging.WARNING)
     console = Console()
+    settings = Settings()
+    secure_or_exit(settings, ["api", "ocpp", "worker"])
+    target = target_or_exit(settings, "up", starts_broker=True)
+
+    from roamstream.profiles import connected
+    from roamstream.stack import running_stack
 
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        async with embedded_settings(Settings()) as settings, running_stack(settings) as stack:
+        async with connected(target) as settings, running_stack(settings) as stack:
             console.print(f"Kafka      {settings.kafka.bootstrap_servers} ({settings.profile})")
             console.print(f"Ingest API {stack.api_url}/ocpi/2.2.1  (docs {stack.api_url}/docs)")
             console.print(f"OCPI       {stack.api_url}/ocpi/versions  (partners: roamstream partners invite|register)")
             console.print(f"OCPP       {stack.ocpp_url}/{{charge_point_id}}")
+            console.print(f"Metrics    api {stack.api_url}/metrics, ocpp {stack.ocpp_http_url}/metrics, "
+                          f"worker {stack.worker.ops.url}/metrics  (each also /ready)", soft_wrap=True)
             console.print(f"Lake       {settings.lake.uri}")
             console.print("Ctrl-C to stop.")
             await stop.wait()

@@ -10,7 +10,7 @@ import time
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 
 from roamstream.config import Settings
-from roamstream.kafka import producer_config
+from roamstream.kafka import consumer_config, producer_config
 from roamstream.lake import TABLES as LAKE_TABLES
 from roamstream.replay.exceptions import ReplayError
 from roamstream.replay.recording import Record
@@ -48,8 +48,8 @@ def produce(settings: Settings, records: list[Record]) -> dict[tuple[str, int], 
 
 async def consumed(settings: Settings, ends: dict[tuple[str, int], int], timeout_s: float) -> None:
     """Wait until the worker's consumer group has committed every offset up to ``ends``."""
-    consumer = Consumer({"bootstrap.servers": settings.kafka.bootstrap_servers,
-                         "group.id": settings.pipeline.app_id, "enable.auto.commit": False})
+    consumer = Consumer(consumer_config(settings, **{"group.id": settings.pipeline.app_id,
+                                                     "enable.auto.commit": False}))
     wanted = [TopicPartition(settings.topic(topic), p) for topic, p in ends]
     deadline = time.monotonic() + timeout_s
     try:
@@ -71,10 +71,10 @@ async def end_offsets(settings: Settings, names: tuple[str, ...]) -> dict[tuple[
     its low ListOffsets answer (``pipelines.compat``)."""
     from faust.types import TP
 
+    from pipelines.app import aiokafka_auth
     from pipelines.compat import true_end_offsets
 
-    consumer = Consumer({"bootstrap.servers": settings.kafka.bootstrap_servers,
-                         "group.id": f"{settings.kafka.topic_prefix}replay-ends"})
+    consumer = Consumer(consumer_config(settings, **{"group.id": f"{settings.kafka.topic_prefix}replay-ends"}))
     try:
         reported = {
             TP(settings.topic(name), p): consumer.get_watermark_offsets(
@@ -84,7 +84,7 @@ async def end_offsets(settings: Settings, names: tuple[str, ...]) -> dict[tuple[
     finally:
         consumer.close()
     if settings.profile == "embedded":
-        reported = await true_end_offsets(settings.kafka.bootstrap_servers, reported)
+        reported = await true_end_offsets(settings.kafka.bootstrap_servers, reported, auth=aiokafka_auth(settings))
     return {(tp.topic.removeprefix(settings.kafka.topic_prefix), tp.partition): end for tp, end in reported.items()}
 
 

@@ -29,6 +29,7 @@ from rich.console import Console
 from connectors.ocpp.simulator import simulate
 from roamstream.avro import serde_for
 from roamstream.config import Settings
+from roamstream.kafka import consumer_config
 from roamstream.ocpi import jsonio
 from roamstream.replay import fixture
 from roamstream.replay.exceptions import RecordingError
@@ -52,12 +53,11 @@ def read_topics(settings: Settings, names: tuple[str, ...], idle_s: float = 3.0)
 
     (The embedded broker's high watermark cannot be trusted, see DESIGN.md, so the end is an idle gap.)
     """
-    consumer = Consumer({
-        "bootstrap.servers": settings.kafka.bootstrap_servers,
+    consumer = Consumer(consumer_config(settings, **{
         "group.id": f"{settings.kafka.topic_prefix}recorder",
         "enable.auto.commit": False,
         "fetch.wait.max.ms": 50,
-    })
+    }))
     by_full = {settings.topic(name): name for name in names}
     consumer.assign([TopicPartition(full, p, OFFSET_BEGINNING)
                      for full, name in by_full.items() for p in range(spec(name).partitions)])

@@ -24,7 +24,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartiti
 from roamstream import events
 from roamstream.avro import AvroSerde, SerdeError, serde_for
 from roamstream.config import Settings
-from roamstream.kafka import create_topics
+from roamstream.kafka import consumer_config, create_topics
 from roamstream.replay.exceptions import ReplayError
 from roamstream.replay.legacy import upgrade
 from roamstream.replay.plumbing import consumed, landed, produce
@@ -87,12 +87,11 @@ class _Outputs:
     def __init__(self, settings: Settings, serde: AvroSerde) -> None:
         self._serde = serde
         self._cdrs_topic = settings.topic(CDRS)
-        self._consumer = Consumer({
-            "bootstrap.servers": settings.kafka.bootstrap_servers,
+        self._consumer = Consumer(consumer_config(settings, **{
             "group.id": f"{settings.kafka.topic_prefix}replay-reader",
             "enable.auto.commit": False,
             "fetch.wait.max.ms": 50,
-        })
+        }))
         self._consumer.assign([
             TopicPartition(settings.topic(name), p, OFFSET_BEGINNING)
             for name in (CDRS, DEADLETTER) for p in range(spec(name).partitions)

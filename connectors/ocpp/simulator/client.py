@@ -7,6 +7,7 @@ import base64
 import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from ssl import SSLContext
 from typing import Any
 from urllib.parse import quote
 
@@ -32,16 +33,20 @@ class Station:
 
 @asynccontextmanager
 async def connect(
-    url: str, charge_point_id: str, version: str, *, password: str | None = None, validate: bool = True
+    url: str, charge_point_id: str, version: str, *, password: str | None = None, validate: bool = True,
+    ssl: SSLContext | None = None,
 ) -> AsyncIterator[Station]:
+    """A station connected to ``url`` (``ws://`` or ``wss://``; ``ssl``: the context that verifies the server,
+    else the system's CAs), with HTTP Basic when ``password`` is given."""
     cls, subprotocol = CLIENTS[version]
     headers = {}
     if password is not None:
         token = base64.b64encode(f"{charge_point_id}:{password}".encode()).decode()
         headers["Authorization"] = f"Basic {token}"
     endpoint = url.rstrip("/") + "/" + quote(charge_point_id, safe="")
+    tls = {"ssl": ssl} if ssl is not None else {}
     async with websockets.connect(
-        endpoint, subprotocols=[subprotocol], additional_headers=headers, open_timeout=30, compression=None
+        endpoint, subprotocols=[subprotocol], additional_headers=headers, open_timeout=30, compression=None, **tls
     ) as ws:
         client = cls(charge_point_id, ws, response_timeout=60)
         reader = asyncio.create_task(client.start())

@@ -44,8 +44,9 @@ async def test_roamstream_simulate_refuses_an_unknown_fault(server):
 
 
 async def test_roamstream_ocpp_serves_until_interrupted(ocpp_settings, reader, cli_service):
+    # the embedded profile, attached to the running broker, on loopback: station authentication may stay off
     env = {
-        "ROAMSTREAM_PROFILE": "kafka",
+        "ROAMSTREAM_PROFILE": "embedded",
         "KAFKA_BOOTSTRAP_SERVERS": ocpp_settings.kafka.bootstrap_servers,
         "KAFKA_TOPIC_PREFIX": ocpp_settings.kafka.topic_prefix,
     }
