@@ -108,7 +108,9 @@ class Delivery:
         self._app, self._topics, self._tables, self._serde, self._dead = app, topics, tables, serde, dead
         self._directory = directory
         self._source = settings.topic("ocpi.cdrs.v1")
-        self.journal = KafkaJournal(settings, serde, dead, metrics if metrics is not None else WorkerMetrics())
+        # an intent is acknowledged once faust's producer (the push_pending changelog) is flushed too
+        self.journal = KafkaJournal(settings, serde, dead, metrics if metrics is not None else WorkerMetrics(),
+                                    flush_state=lambda: app.producer.flush())
         self._state = TableState(tables, self._source)
         self.lanes = Lanes(directory, sender, self._state, self.journal,
                            lane_settings(settings.partners))

@@ -6,6 +6,11 @@ while one flush is under way waits for the next flush, and one flush (in a threa
 delivery report is made for a record the broker took (``delivery.report.only.error``): a push costs two
 ``produce`` calls and a share of one flush, not a report and a thread hand-over per record.
 
+Before a request goes out, the pending state it delivers must be at the broker too (else a worker killed after
+the request would read its input again as new, and a partner's "already exists" would look final): the same
+flush also flushes faust's producer (``flush_state``), which holds the ``push_pending`` changelog records. So an
+acknowledged intent means: the intent and every pending record written before it are durable.
+
 The records are keyed by partner with faust's partitioner (murmur2), so a request's intent and result land in one
 partition, in that order: the result is produced only after the flush that acknowledged the intent.
 """
@@ -15,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from confluent_kafka import KafkaError, Producer
@@ -36,8 +42,10 @@ class GroupCommit:
     """A confluent-kafka producer whose ``send`` returns once the broker has the record, acknowledging every
     record produced meanwhile with one ``flush``."""
 
-    def __init__(self, settings: Settings, flush_timeout_s: float = 5.0) -> None:
+    def __init__(self, settings: Settings, flush_state: Callable[[], Awaitable[None]] | None = None,
+                 flush_timeout_s: float = 5.0) -> None:
         self._settings = settings
+        self._flush_state = flush_state
         self._producer = Producer(producer_config(settings, **{"delivery.report.only.error": True}))
         self._timeout = flush_timeout_s
         self._waiting: list[tuple[asyncio.Future, list[KafkaError]]] = []
@@ -67,8 +75,15 @@ class GroupCommit:
             try:
                 # until the broker has every record or librdkafka gave up on it (``message.timeout.ms``: then
                 # its report names the error); a broker away for a while only makes the intents wait
-                while await asyncio.to_thread(self._producer.flush, self._timeout):
-                    pass
+                waits = [asyncio.to_thread(self._drain)]
+                if self._flush_state is not None:
+                    waits.append(self._flush_state())
+                await asyncio.gather(*waits)
+            except Exception as exc:  # these intents are not known to be durable: their lanes try again
+                for fut, _ in batch:
+                    if not fut.done():
+                        fut.set_exception(DeliveryError(f"{TOPIC}: flush failed: {exc!r}"))
+                continue
             except BaseException as exc:  # cancelled with the worker: the waiting sends fail with it
                 for fut, _ in batch + self._waiting:
                     if not fut.done():
@@ -82,6 +97,10 @@ class GroupCommit:
                 else:
                     fut.set_result(None)
 
+    def _drain(self) -> None:
+        while self._producer.flush(self._timeout):
+            pass
+
     def close(self, timeout: float = 10.0) -> None:
         self._producer.flush(timeout)
 
@@ -89,8 +108,10 @@ class GroupCommit:
 class KafkaJournal:
     """The lanes' ``DeliveryLog``."""
 
-    def __init__(self, settings: Settings, serde: AvroSerde, dead: DeadLetters, metrics: WorkerMetrics) -> None:
+    def __init__(self, settings: Settings, serde: AvroSerde, dead: DeadLetters, metrics: WorkerMetrics,
+                 flush_state: Callable[[], Awaitable[None]] | None = None) -> None:
         self._settings = settings
+        self._flush_state = flush_state
         self._serde = serde
         self._dead = dead
         self._metrics = metrics
@@ -99,7 +120,7 @@ class KafkaJournal:
     @property
     def producer(self) -> GroupCommit:
         if self._producer is None:  # made on first use: a worker that never pushes opens no connection for it
-            self._producer = GroupCommit(self._settings)
+            self._producer = GroupCommit(self._settings, self._flush_state)
         return self._producer
 
     async def intent(self, item: Pending, request: Request, attempt: int) -> None:
