@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import signal
 from collections.abc import Callable
 
 import faust
@@ -25,6 +24,7 @@ from roamstream.partners.registry import Registry
 from roamstream.partners.registry.directory import PartnerDirectory
 from roamstream.partners.registry.store import TOPIC as PARTNERS_TOPIC
 from roamstream.partners.sender import OcpiSender
+from roamstream.signals import stop_on_signals
 
 log = logging.getLogger(__name__)
 
@@ -108,10 +108,7 @@ def tune_gc(threshold: int) -> None:
 async def run_until_signalled(settings: Settings, on_started: Callable[[Worker], object] = lambda worker: None
                               ) -> None:
     """Run a worker until SIGINT/SIGTERM; ``on_started`` is called once it runs (the CLI prints its URLs)."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     async with Worker(settings) as worker:
         tune_gc(settings.pipeline.gc_threshold)
         log.info("worker %s running against %s", settings.pipeline.app_id, settings.kafka.bootstrap_servers)

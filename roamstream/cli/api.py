@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from typing import Annotated
 
 import typer
@@ -12,6 +11,7 @@ from rich.console import Console
 
 from roamstream.cli.startup import kafka_settings_or_exit, secure_or_exit
 from roamstream.config import Settings
+from roamstream.signals import stop_on_signals
 
 
 def api(
@@ -35,10 +35,7 @@ def api(
     console = Console()
 
     async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+        stop = stop_on_signals()
         if create_topics:
             kafka.create_topics(settings)
         producer = kafka.AsyncProducer(settings)

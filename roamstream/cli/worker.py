@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 
 import typer
 from rich.console import Console
 
 from roamstream.cli.startup import kafka_settings_or_exit, secure_or_exit, target_or_exit
 from roamstream.config import Settings
+from roamstream.signals import stop_on_signals
 
 
 def worker() -> None:
@@ -57,10 +57,7 @@ def up() -> None:
     from roamstream.stack import running_stack
 
     async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+        stop = stop_on_signals()
         async with connected(target) as settings, running_stack(settings) as stack:
             console.print(f"Kafka      {settings.kafka.bootstrap_servers} ({settings.profile})")
             console.print(f"Ingest API {stack.api_url}/ocpi/2.2.1  (docs {stack.api_url}/docs)")
