@@ -130,6 +130,10 @@ class Delivery:
         self._state.put(item)
         self.lanes.add(item)
 
+    def drop(self, item: Pending) -> None:
+        """``item`` is not to be sent any more (unless a newer state replaced it meanwhile)."""
+        self._state.drop(item)
+
     async def _cdrs(self, stream: faust.StreamT) -> None:
         async for event, cdr in self._dead.decoded(stream, "ocpi.cdrs.v1", STAGE):
             partner = self._directory.get(cdr["partner"])

@@ -5,7 +5,14 @@ down never delays another).
 
 - ``ocpi.tariffs.v1`` / ``ocpi.locations.v1``: the new version is made pending for each such partner unless
   it has it (acknowledged or pending already); a Location carries the latest status of its EVSEs
-  (``roamstream.partners.locations.documents``). A deleted Tariff or Location is not sent.
+  (``roamstream.partners.locations.documents``).
+- a deletion (``deleted`` true) goes to each partner that has the object or has it pending (others never had
+  it: nothing is sent), in the object's group, after what is pending for it: a Tariff is DELETEd (a partner
+  answering 404 / OCPI 2003/2004 does not have it: delivered); a Location, which OCPI cannot delete, is PUT as
+  the partner's last version of it with every EVSE REMOVED at the deletion's time, and the status PATCHes
+  still pending for its EVSEs are dropped. The last version comes from the partner's pending record or ledger,
+  not from the ``locations`` table, which the reference stage empties on its own agent (no ordering between
+  the two).
 - a partner that registers later (or whose Tariffs/Locations Receiver is new) gets every Tariff and Location
   the worker holds (``sync``, a timer on the worker that reads the reference topic): each (partner, object)
   it never had and has not pending is offered once per process.
@@ -36,9 +43,10 @@ from pipelines.topics import Topics
 from roamstream import events
 from roamstream.avro import AvroSerde, SerdeError
 from roamstream.ocpi.timefmt import parse_datetime
+from roamstream.partners.delivery.objects import is_deletion, tariff_deletion
 from roamstream.partners.delivery.pending import Kind, Pending, decode, ledger_key, pending_key
 from roamstream.partners.directory import PartnerDirectory
-from roamstream.partners.locations.documents import with_statuses
+from roamstream.partners.locations.documents import evse_uids, removed, with_statuses
 from roamstream.partners.locations.status import EvseStatus, from_event
 from roamstream.topics import PARTITIONS
 
@@ -78,15 +86,47 @@ class ReferencePush:
             return
         self._delivery.make_pending(item)
 
+    def _held(self, partner: str, kind: Kind, object_id: str) -> str | None:
+        """The version of an object the partner will get (pending) or has (acknowledged); None: neither, or
+        it is deleted there (or will be)."""
+        raw = self._tables.push_pending.get(pending_key(partner, kind, object_id))
+        if raw is not None:
+            body = decode(raw).body
+        else:
+            acknowledged = self._tables.push_ledger.get(ledger_key(partner, kind, object_id))
+            body = acknowledged.decode() if acknowledged is not None else None
+        return None if body is None or is_deletion(body) else body
+
+    def _deleted(self, kind: Kind, partner: str, record: dict, group: str, partition: int) -> None:
+        """Offer ``partner`` the deletion of a Tariff or Location it has (or will get)."""
+        held = self._held(partner, kind, record["id"])
+        if held is None:
+            return  # it never had it
+        at = record["last_updated"]
+        if kind == "tariff":
+            body = tariff_deletion(record["country_code"], record["party_id"], record["id"], at)
+        else:
+            body = removed(held, at)
+            if body is None:
+                return  # every EVSE is REMOVED there already
+            for uid in evse_uids(held):  # a status PATCH after the REMOVED Location would revive its EVSE
+                raw = self._tables.push_pending.get(pending_key(partner, "evse", uid))
+                if raw is not None and (status := decode(raw)).group == group:
+                    self._delivery.drop(status)
+        self._offer(kind, partner, record["id"], group, body, at.isoformat(), partition)
+
     async def _documents(self, stream: faust.StreamT, kind: Kind, module: str) -> None:
         async for _, record in self._dead.decoded(stream, "ocpi.object.v1", STAGE):
-            if record["deleted"]:
-                continue
             key = object_key(record).decode()
+            partition = zlib.crc32(key.encode()) % PARTITIONS
+            if record["deleted"]:
+                with in_partition(self._delivery.source_topic, partition):
+                    for partner in self._partners(module):
+                        self._deleted(kind, partner, record, f"{kind}:{key}", partition)
+                continue
             body = record["ocpi_json"]
             if kind == "location":
                 body = with_statuses(body, self.status_of)
-            partition = zlib.crc32(key.encode()) % PARTITIONS
             with in_partition(self._delivery.source_topic, partition):
                 for partner in self._partners(module):
                     self._offer(kind, partner, record["id"], f"{kind}:{key}", body,
@@ -117,9 +157,9 @@ class ReferencePush:
                     self._offered.add((partner, kind, key))
                     body = raw.decode()
                     object_id = json.loads(body)["id"]
-                    if (self._tables.push_ledger.get(ledger_key(partner, kind, object_id)) is not None
-                            or self._tables.push_pending.get(pending_key(partner, kind, object_id)) is not None):
-                        continue
+                    if (self._tables.push_pending.get(pending_key(partner, kind, object_id)) is not None
+                            or self._held(partner, kind, object_id) is not None):
+                        continue  # pending (a deletion too), or it has it (not only had it: a deleted Tariff)
                     if kind == "location":
                         body = with_statuses(body, self.status_of)
                     partition = zlib.crc32(key) % PARTITIONS

@@ -3,7 +3,8 @@ it receives (Locations with the EVSE status PATCHes applied, mod_locations).
 
 It checks the token (``Authorization: Token <base64>``), validates every object with the OCPI models and
 answers as the spec says: an envelope with status 1000, ``Location`` for a created CDR, 2001 for an invalid
-object, and 2xxx for a CDR id it already has (CDRs are immutable).
+object, and 2xxx for a CDR id it already has (CDRs are immutable). A DELETE of a Tariff removes it (mod_tariffs);
+of one it does not have, HTTP 404.
 
 With a ``token_a`` it can be registered at by the credentials handshake: it publishes its versions and
 endpoints, and a POST of credentials with token A makes it read the CPO's versions with the CPO's token B
@@ -214,6 +215,16 @@ def create_emsp_app(token: str, store: EmspStore | None = None, *, flaky_every: 
             if (refused := document(Tariff, body, (country_code, party_id, tariff_id))) is not None:
                 return refused
             store.tariffs[f"{country_code}/{party_id}/{tariff_id}"] = body
+            return envelope(1000, "Success")
+
+        @app.delete("/ocpi/emsp/2.2.1/tariffs/{country_code}/{party_id}/{tariff_id}")
+        async def delete_tariff(country_code: str, party_id: str, tariff_id: str,
+                                authorization: Annotated[str | None, Header()] = None):
+            if (denied := unauthorized(authorization)) is not None:
+                return denied
+            key = f"{country_code}/{party_id}/{tariff_id}"
+            if store.tariffs.pop(key, None) is None:
+                return envelope(2000, f"Unknown Tariff {key}", http_status=404)
             return envelope(1000, "Success")
 
         @app.put("/ocpi/emsp/2.2.1/locations/{country_code}/{party_id}/{location_id}")

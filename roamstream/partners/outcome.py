@@ -5,6 +5,7 @@
   HTTP 429 (``Retry-After`` honoured), OCPI 3xxx (server errors), hub 4002/4003 (the receiver could not be
   reached or did not answer in time);
 - not found: a PATCH answered HTTP 404 or OCPI 2003 (unknown object): the partner lost the object, PUT it again;
+  a DELETE answered HTTP 404 or OCPI 2003/2004 (unknown object): the partner does not have it, as the DELETE wants;
 - already exists: a CDR POST answered HTTP 409, or 4xx/OCPI 2xxx saying the id exists already;
 - final: anything else (HTTP 4xx, OCPI 2xxx): dead-lettered with the request and the response.
 """
@@ -41,6 +42,8 @@ def classify(method: str, module: str, http_status: int | None, ocpi_code: int |
     if ocpi_code is not None and (3000 <= ocpi_code <= 3999 or ocpi_code in TRANSIENT_HUB_CODES):
         return Outcome.TRANSIENT
     if method == "PATCH" and (http_status == 404 or ocpi_code == 2003):
+        return Outcome.NOT_FOUND
+    if method == "DELETE" and (http_status == 404 or ocpi_code in (2003, 2004)):
         return Outcome.NOT_FOUND
     if module == "cdrs" and method == "POST" and (http_status == 409 or _EXISTS.search(message or "")):
         return Outcome.ALREADY_EXISTS

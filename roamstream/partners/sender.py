@@ -64,10 +64,12 @@ class Attempt:
 
     def record(self, event_time: datetime, *, delivered: bool | None = None) -> dict:
         """The ``push.results.v1`` record of this attempt; ``delivered`` overrides ``ok`` (a CDR the partner
-        says it has already, after an attempt whose outcome was unknown, is delivered)."""
+        says it has already, after an attempt whose outcome was unknown, is delivered; so is a DELETE of an
+        object the partner does not have)."""
         r = self.request
         ok = self.ok if delivered is None else delivered
-        error = self.error if not ok else (None if self.ok else f"delivered: {self.error} (after an unknown outcome)")
+        why = "the partner does not have it" if self.outcome is Outcome.NOT_FOUND else "after an unknown outcome"
+        error = self.error if not ok else (None if self.ok else f"delivered: {self.error} ({why})")
         return {
             "partner": self.partner, "module": r.module, "object_id": r.object_id, "method": r.method,
             "url": self.final_url, "attempt": self.attempt, "http_status": self.http_status,

@@ -1,5 +1,6 @@
 """The pure part of Tariffs/Locations delivery: OCPP status -> OCPI EVSE status, a Location with the live status of
-its EVSEs, and the request that brings a partner to the latest Tariff, Location or EVSE status."""
+its EVSEs, and the request that brings a partner to the latest Tariff, Location or EVSE status (a deleted Tariff
+DELETEd, a deleted Location PUT with its EVSEs REMOVED)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from datetime import UTC, datetime
 from roamstream.demo import seed
 from roamstream.ocpi import jsonio
 from roamstream.ocpi.location import Location
-from roamstream.partners.delivery.objects import acknowledged_value, reference_change
-from roamstream.partners.locations.documents import evse_patch, with_statuses
+from roamstream.partners.delivery.objects import acknowledged_value, is_deletion, reference_change, tariff_deletion
+from roamstream.partners.locations.documents import evse_patch, evse_uids, removed, with_statuses
 from roamstream.partners.locations.status import EvseStatus, from_event
 
 BASE = "https://emsp.example/ocpi/2.2.1/locations/"
@@ -87,3 +88,38 @@ def test_an_evse_status_is_patched_and_put_whole_when_the_partner_lacks_it():
     assert reference_change("evse", "CP-1-1", body, patch.decode(), BASE) is None  # acknowledged already
     method, url, whole = reference_change("evse", "CP-1-1", body, patch.decode(), BASE, whole=True)  # after a 404
     assert (method, url, whole) == ("PUT", f"{BASE.rstrip('/')}/NL/RST/{seed.LOCATION_ID}", body.encode())
+
+
+def test_a_deleted_tariff_is_deleted_and_a_tariff_created_again_is_put_again():
+    tariff = json.dumps(seed.tariff())
+    tariffs = "https://emsp.example/ocpi/2.2.1/tariffs/"
+    gone = tariff_deletion("NL", "RST", seed.TARIFF_ID, at(15))
+    assert json.loads(gone) == {"country_code": "NL", "party_id": "RST", "id": seed.TARIFF_ID, "deleted": True,
+                                "last_updated": "2026-11-20T10:15:00Z"}
+    assert is_deletion(gone) and not is_deletion(tariff) and not is_deletion(None)
+    # the partner has the Tariff (or may: nothing acknowledged), it is DELETEd on the Tariff's URL, no body
+    assert reference_change("tariff", seed.TARIFF_ID, gone, tariff, tariffs) == (
+        "DELETE", f"https://emsp.example/ocpi/2.2.1/tariffs/NL/RST/{seed.TARIFF_ID}", b"")
+    assert reference_change("tariff", seed.TARIFF_ID, gone, None, tariffs)[0] == "DELETE"
+    assert acknowledged_value("tariff", seed.TARIFF_ID, gone) == gone  # the ledger keeps the deletion
+    assert reference_change("tariff", seed.TARIFF_ID, gone, gone, tariffs) is None  # deleted there already
+    # created again, even exactly as before: the ledger holds the deletion, so it is PUT
+    assert reference_change("tariff", seed.TARIFF_ID, tariff, gone, tariffs)[0] == "PUT"
+
+
+def test_a_deleted_location_is_put_with_every_evse_removed_at_the_deletion_time():
+    live = with_statuses(LOCATION, {"CP-1-1": from_event(status_event("Charging", 7))}.get)
+    body = removed(live, at(20))
+    location = json.loads(body)
+    assert {(e["uid"], e["status"], e["last_updated"]) for e in location["evses"]} == {
+        ("CP-1-1", "REMOVED", "2026-11-20T10:20:00Z"), ("CP-2-1", "REMOVED", "2026-11-20T10:20:00Z")}
+    assert location["last_updated"] == "2026-11-20T10:20:00Z"
+    before = json.loads(live)  # all else as the partner had it
+    assert {k: v for k, v in location.items() if k not in ("evses", "last_updated")} == {
+        k: v for k, v in before.items() if k not in ("evses", "last_updated")}
+    assert [e["connectors"] for e in location["evses"]] == [e["connectors"] for e in before["evses"]]
+    Location.model_validate_json(body)
+    assert removed(body, at(20)) is None and removed(body, at(30)) is None  # removed already: nothing to say
+    assert evse_uids(body) == ["CP-1-1", "CP-2-1"]
+    assert reference_change("location", seed.LOCATION_ID, body, live, BASE) == (
+        "PUT", f"{BASE.rstrip('/')}/NL/RST/{seed.LOCATION_ID}", body.encode())

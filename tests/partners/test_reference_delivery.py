@@ -4,10 +4,14 @@ and Locations Receiver endpoints, C does not. The back office PUTs a Tariff and 
 client reports its connector's status. A gets the Tariff and the Location PUT, then the status changes as EVSE
 PATCHes (mod_locations); B, down meanwhile (connections refused), gets them once it is back; C gets none. A
 PATCH for an EVSE the partner lost (404) is followed by the whole Location. D, registered last, gets them as
-they are then."""
+they are then. Deletions: a second Tariff, PUT then deleted while B is down, is DELETEd at A after its PUT; B,
+which never had it, gets the DELETE once back, answered 404 and counted as delivered; PUT again (the same
+document), both get it again. The Location, deleted while B is down with an EVSE status PATCH pending, is PUT to
+A, B and D with every EVSE REMOVED at the deletion's time, and B gets no PATCH after it."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from conftest import Switch
@@ -15,14 +19,21 @@ from ocpp.v16 import call
 from test_delivery import until
 
 from connectors.ocpp.simulator.client import connect
+from roamstream.avro import serde_for
 from roamstream.demo import seed
 from roamstream.demo.run import seed_reference
+from roamstream.exceptions import RoamstreamError
+from roamstream.kafka import read_to_end
+from roamstream.ocpi.timefmt import format_datetime
+from roamstream.partners.delivery.objects import is_deletion
 from roamstream.stack import running_stack
 
 CP = "REF-CP-1"
 EVSE = f"{CP}-1"
 LOCATION = f"NL/RST/{seed.LOCATION_ID}"
 TARIFF = f"NL/RST/{seed.TARIFF_ID}"
+GONE = "DEMO-GONE"  # a Tariff deleted, then created again
+BACK_OFFICE = {"Authorization": "Token dev-token"}
 
 
 def evse_at(state: dict) -> dict | None:
@@ -44,6 +55,45 @@ def has_documents(receiver):
         state = await receiver.state()
         return TARIFF in state["tariffs"] and LOCATION in state["locations"]
     return check
+
+
+def holds_tariff(receiver, tariff_id: str, wanted: bool = True):
+    async def check() -> bool:
+        return (f"NL/RST/{tariff_id}" in (await receiver.state())["tariffs"]) is wanted
+    return check
+
+
+def all_removed(receiver, at: str):
+    async def check() -> bool:
+        location = (await receiver.state())["locations"].get(LOCATION)
+        if location is None:
+            return False
+        location = json.loads(location)
+        return location["last_updated"] == at and all(
+            (e["status"], e["last_updated"]) == ("REMOVED", at) for e in location["evses"])
+    return check
+
+
+def reference_calls(state: dict) -> list[tuple[str, str, int]]:
+    return [(e["method"], e["path"].split("/ocpi/emsp/2.2.1/")[1], e["status"]) for e in state["log"]
+            if "/ocpi/emsp/2.2.1/tariffs/" in e["path"] or "/ocpi/emsp/2.2.1/locations/" in e["path"]]
+
+
+async def back_office(http, method: str, url: str, body: dict | None = None) -> dict:
+    r = await http.request(method, url, headers=BACK_OFFICE, json=body)
+    assert r.json()["status_code"] == 1000, r.text
+    return r.json()["data"]
+
+
+async def record_time(settings, receipt: dict) -> str:
+    """The ``last_updated`` of the record the API published (its receipt: topic, partition, offset)."""
+    serde = serde_for(settings.schema_registry.url)
+    messages = await asyncio.to_thread(lambda: list(read_to_end(settings, "ocpi.locations.v1",
+                                                                  error=RoamstreamError)))
+    [message] = [m for m in messages if (m.partition(), m.offset()) == (receipt["partition"], receipt["offset"])]
+    record = serde.decode("ocpi.object.v1", message.value())
+    assert record["deleted"] is True
+    return format_datetime(record["last_updated"])
 
 
 async def register(http, api_url: str, versions_url: str, token_a: str) -> None:
@@ -73,6 +123,11 @@ async def test_tariffs_locations_and_evse_status_reach_the_partners_that_receive
             await seed_reference(stack.api_url, "dev-token", [CP], 1)
             await until(has_documents(a), "A has the Tariff and the Location")
             assert evse_at(await a.state())["status"] == "AVAILABLE"  # as the back office PUT it
+            gone_url = f"{stack.api_url}/ocpi/2.2.1/tariffs/NL/RST/{GONE}"
+            await back_office(http, "PUT", gone_url, {**seed.tariff(), "id": GONE})
+            await until(holds_tariff(a, GONE), "A has the second Tariff")
+            await back_office(http, "DELETE", gone_url)
+            await until(holds_tariff(a, GONE, False), "A no longer has the deleted Tariff")
             async with connect(stack.ocpp_url, CP, "1.6") as station:
                 await station.call(call.BootNotification(charge_point_model="T", charge_point_vendor="roamstream"))
                 await station.call(call.StatusNotification(0, "NoError", "Available",  # the charge point
@@ -88,6 +143,12 @@ async def test_tariffs_locations_and_evse_status_reach_the_partners_that_receive
                 await switch.open()  # B is back: it gets what it missed
                 await until(has_documents(b), "B has the Tariff and the Location after its outage")
                 await until(has_status(b, "OUTOFORDER", "2026-11-20T10:05:00Z"), "B has the latest EVSE status")
+                await until(deletion_acknowledged(stack.worker, "NL-EMB", GONE),
+                            "B's DELETE of the Tariff it never had is delivered (in the ledger)")
+                assert ("DELETE", f"tariffs/NL/RST/{GONE}", 404) in reference_calls(await b.state())
+                await back_office(http, "PUT", gone_url, {**seed.tariff(), "id": GONE})  # created again
+                await until(holds_tariff(a, GONE), "A has the Tariff created again")
+                await until(holds_tariff(b, GONE), "B has the Tariff created again")
 
                 await a.control(forget_locations=True)  # A loses its Locations: the next PATCH gets 404
                 await station.call(call.StatusNotification(1, "NoError", "Available", timestamp="2026-11-20T10:30:00Z"))
@@ -98,6 +159,22 @@ async def test_tariffs_locations_and_evse_status_reach_the_partners_that_receive
             await until(has_documents(d), "D, registered later, has the Tariff and the Location")
             await until(has_status(d, "AVAILABLE", "2026-11-20T10:30:00Z"), "D has the EVSE's latest status")
             at_a, at_b, at_c = await a.state(), await b.state(), await c.state()
+
+            # B down again, with a status PATCH pending, when the Location is deleted
+            await switch.close()
+            async with connect(stack.ocpp_url, CP, "1.6") as station:
+                await station.call(call.BootNotification(charge_point_model="T", charge_point_vendor="roamstream"))
+                await station.call(call.StatusNotification(1, "NoError", "Charging", timestamp="2026-11-20T10:40:00Z"))
+                await until(has_status(a, "CHARGING", "2026-11-20T10:40:00Z"), "A has the EVSE CHARGING again")
+            receipt = await back_office(http, "DELETE",
+                                        f"{stack.api_url}/ocpi/2.2.1/locations/NL/RST/{seed.LOCATION_ID}")
+            deleted_at = await record_time(stack.settings, receipt)
+            await until(all_removed(a, deleted_at), "A has the Location with every EVSE REMOVED")
+            await until(all_removed(d, deleted_at), "D has the Location with every EVSE REMOVED")
+            b_before = len((await b.state())["log"])
+            await switch.open()
+            await until(all_removed(b, deleted_at), "B, back, has the Location with every EVSE REMOVED")
+            after_a, after_b, after_c = await a.state(), await b.state(), await c.state()
         finally:
             await switch.close()
 
@@ -122,6 +199,27 @@ async def test_tariffs_locations_and_evse_status_reach_the_partners_that_receive
     assert not [e for e in at_c["log"] if "/tariffs" in e["path"] or "/locations" in e["path"]]
     assert all(e["status"] != 401 for e in at_a["log"] + at_b["log"] + at_c["log"])
 
+    # the second Tariff at A: PUT, DELETE (after the PUT, in the Tariff's order), PUT again; B: the DELETE
+    # answered 404 (it never had it) and not tried again, then the PUT
+    gone = f"tariffs/NL/RST/{GONE}"
+    assert [x for x in reference_calls(after_a) if x[1] == gone] == [("PUT", gone, 200), ("DELETE", gone, 200),
+                                                                     ("PUT", gone, 200)]
+    assert [x for x in reference_calls(after_b) if x[1] == gone] == [("DELETE", gone, 404), ("PUT", gone, 200)]
+    # the deleted Location: a last PUT with every EVSE REMOVED (OCPI deletes no Location); B, down when it was
+    # deleted, gets that PUT and not the status PATCH that was pending for it
+    assert reference_calls(after_a)[-1] == ("PUT", f"locations/{LOCATION}", 200)
+    assert [x for x in reference_calls({"log": after_b["log"][b_before:]}) if x[1].startswith("locations/")] == [
+        ("PUT", f"locations/{LOCATION}", 200)]
+    assert json.loads(after_a["locations"][LOCATION])["name"] == seed.location([CP])["name"]  # the last version
+    assert after_c["tariffs"] == {} and after_c["locations"] == {}
+
 
 async def _registered(worker, n: int) -> bool:
     return len([r for r in worker.registry.all() if r.state.value == "REGISTERED"]) == n
+
+
+def deletion_acknowledged(worker, partner: str, tariff_id: str):
+    async def check() -> bool:
+        acknowledged = worker.app.tables["push_ledger"].get(f"{partner}|tariff|{tariff_id}".encode())
+        return acknowledged is not None and is_deletion(acknowledged.decode())
+    return check

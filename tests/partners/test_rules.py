@@ -23,6 +23,11 @@ def test_classify_follows_the_spec():
     assert classify("PATCH", "sessions", 404, None, None) is Outcome.NOT_FOUND
     assert classify("PATCH", "sessions", 200, 2003, "Unknown Session") is Outcome.NOT_FOUND
     assert classify("PUT", "sessions", 404, 2003, None) is Outcome.FINAL
+    # a DELETE of what the partner does not have: not found (the lane counts it as delivered)
+    assert classify("DELETE", "tariffs", 404, None, None) is Outcome.NOT_FOUND
+    assert classify("DELETE", "tariffs", 200, 2003, "Unknown object") is Outcome.NOT_FOUND
+    assert classify("DELETE", "tariffs", 404, 2004, "Unknown object") is Outcome.NOT_FOUND
+    assert classify("DELETE", "tariffs", 400, 2001, None) is Outcome.FINAL
     assert classify("POST", "cdrs", 409, None, None) is Outcome.ALREADY_EXISTS
     assert classify("POST", "cdrs", 400, 2001, "CDR X exists already") is Outcome.ALREADY_EXISTS
     assert classify("POST", "cdrs", 400, 2001, "already exists") is Outcome.ALREADY_EXISTS

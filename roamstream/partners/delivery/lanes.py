@@ -268,6 +268,8 @@ class Lane:
                 outcome = attempt.outcome
                 if outcome is Outcome.ALREADY_EXISTS:
                     outcome = Outcome.OK if key in group.maybe_sent else Outcome.FINAL
+                elif outcome is Outcome.NOT_FOUND and request.method == "DELETE":
+                    outcome = Outcome.OK  # the partner does not have it: what the DELETE wants
                 await self._log.result(item, attempt, outcome is Outcome.OK)
                 if outcome is Outcome.OK:
                     self._acknowledged(group, item, attempt)

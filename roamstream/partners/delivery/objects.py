@@ -4,11 +4,31 @@ Tariffs and Locations are PUT whole (mod_tariffs, mod_locations Receiver interfa
 acknowledged exactly this version already. An EVSE status is PATCHed (``status`` and ``last_updated``) on the
 EVSE's URL; a partner that does not have the EVSE or its Location (HTTP 404 or OCPI 2003 to the PATCH) gets
 the whole Location PUT instead, with that status in it (as a Session the partner lost is PUT whole).
+
+A deleted Tariff is DELETEd (mod_tariffs). What is pending for the partner, and once it answered what the ledger
+keeps, is then a ``tariff_deletion`` document (the Tariff's identity, ``deleted`` and the deletion's time): no
+Tariff equals it, so a Tariff created again under the same id is PUT again. A deleted Location is a Location
+PUT like any other (``roamstream.partners.locations.documents.removed``).
 """
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+
+from roamstream.ocpi import jsonio
 from roamstream.partners.locations.documents import evse_patch, object_path
+
+
+def tariff_deletion(country_code: str, party_id: str, tariff_id: str, at: datetime) -> str:
+    """The pending (then acknowledged) document of a Tariff deleted at ``at``."""
+    return jsonio.dumps({"country_code": country_code, "party_id": party_id, "id": tariff_id, "deleted": True,
+                         "last_updated": at})
+
+
+def is_deletion(body: str | None) -> bool:
+    """Is ``body`` a ``tariff_deletion`` document (not a Tariff, Location, EVSE status PATCH)?"""
+    return body is not None and body.startswith("{") and json.loads(body).get("deleted") is True
 
 
 def acknowledged_value(kind: str, object_id: str, body: str) -> str:
@@ -32,6 +52,8 @@ def reference_change(kind: str, object_id: str, body: str, acknowledged: str | N
         return "PATCH", base + object_path(body, object_id), patch.encode()
     if acknowledged == body:
         return None
+    if is_deletion(body):
+        return "DELETE", base + object_path(body), b""
     return "PUT", base + object_path(body), body.encode()
 
 

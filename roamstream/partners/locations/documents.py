@@ -3,17 +3,20 @@
 A Location is sent with the live status of its EVSEs: for each EVSE, of the status in the Location as the back
 office PUT it and the latest OCPP status (``status.EvseStatus``), the later one counts (``last_updated`` against
 the status's station time), and the EVSE's ``last_updated`` becomes that time. The Location's ``last_updated`` is
-the latest of its own and its EVSEs' (mod_locations). Every time comes from the messages, never a clock.
+the latest of its own and its EVSEs' (mod_locations). A deleted Location is sent ``removed``: OCPI has no DELETE
+of a Location, the CPO sets the status of its EVSEs to REMOVED. Every time comes from the messages, never a clock.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from roamstream.ocpi import jsonio
+from roamstream.ocpi.location import Status
 from roamstream.ocpi.timefmt import format_datetime, parse_datetime
 from roamstream.partners.locations.status import EvseStatus
 
@@ -40,6 +43,25 @@ def with_statuses(location_json: str, status_of: Callable[[str], EvseStatus | No
         return location_json
     location["last_updated"] = format_datetime(latest)
     return jsonio.dumps(location)
+
+
+def removed(location_json: str, at: datetime) -> str | None:
+    """``location_json`` as its deletion at ``at`` is sent: every EVSE's ``status`` REMOVED and ``last_updated``
+    ``at``, the Location's ``last_updated`` ``at``; None when every EVSE is REMOVED already (nothing to say)."""
+    location = _load(location_json)
+    evses = location.get("evses") or []
+    if all(evse["status"] == Status.REMOVED for evse in evses):
+        return None
+    stamp = format_datetime(at)
+    for evse in evses:
+        evse["status"] = Status.REMOVED.value
+        evse["last_updated"] = stamp
+    location["last_updated"] = stamp
+    return jsonio.dumps(location)
+
+
+def evse_uids(location_json: str) -> list[str]:
+    return [evse["uid"] for evse in json.loads(location_json).get("evses") or []]
 
 
 def evse_patch(location_json: str, uid: str) -> str:
