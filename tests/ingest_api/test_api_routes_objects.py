@@ -94,6 +94,17 @@ def test_delete_tariff_publishes_a_deletion(client, producer, serde):
     assert (record["deleted"], record["ocpi_json"]) == (True, "null")
 
 
+def test_delete_location_publishes_a_deletion(client, producer, serde):
+    resp = client.delete("/ocpi/2.2.1/locations/BE/BEC/LOC1", headers=auth())
+    assert resp.status_code == 200
+    assert resp.json()["data"]["deleted"] is True
+    [sent] = producer.sent
+    assert (sent.topic, sent.key) == ("ocpi.locations.v1", "BE-BEC-LOC1")
+    record = serde.decode("ocpi.object.v1", sent.value)
+    assert (record["country_code"], record["party_id"], record["id"]) == ("BE", "BEC", "LOC1")
+    assert (record["deleted"], record["ocpi_json"]) == (True, "null")
+
+
 def test_put_location(client, producer, serde):
     resp = client.put("/ocpi/2.2.1/locations/BE/BEC/LOC1", json=location(), headers=auth())
     assert resp.status_code == 200, resp.json()
