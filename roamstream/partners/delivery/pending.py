@@ -3,7 +3,8 @@
 A Session's pending record holds its latest full state (a newer snapshot replaces it: when a lane is behind it
 sends the latest state once); a CDR's holds the CDR. ``group`` is the session id: a lane keeps one order per
 group (the Session's PUT and PATCHes, then its CDRs), and runs groups in parallel. A Tariff's and a Location's
-record hold the latest version (group ``tariff:<cc>-<pid>-<id>``, ``location:<cc>-<pid>-<id>``); an EVSE status
+record hold the latest version (group ``tariff:<cc>-<pid>-<id>``, ``location:<cc>-<pid>-<id>``; a deleted Tariff's,
+its deletion: ``objects.tariff_deletion``; a deleted Location's, the Location with its EVSEs REMOVED); an EVSE status
 record (object id: the EVSE uid) holds its Location with that status, in the Location's group, so that the
 partner gets the Location before the status PATCHes of its EVSEs, and the whole Location if it lacks the EVSE.
 """
