@@ -1,4 +1,5 @@
-"""Pipeline bench (issue 5): OCPP transaction events to priced CDRs, one faust worker against a raw loop.
+"""Pipeline bench (issues 5, 15): OCPP transaction events to priced CDRs, one faust worker against a raw loop,
+two workers and quixstreams.
 
 An embedded broker is started here. The input is ``--events`` ``ocpp.events.v1`` records (transaction events,
 the ``TransactionEvent`` branch of its union, as the connector publishes them) made by the
@@ -6,7 +7,7 @@ OCPP 1.6 connector's own normaliser (100 per session: StartTransaction, 98 Meter
 values, StopTransaction with its transaction data), many charge points charging at once, each ending with
 clock-aligned meter values 15 minutes after its last stop (the tail that lets its last session settle);
 keyed by charge point. Reference data (a tariff, a location per ten charge points, tokens) is published as
-``ocpi.object.v1`` records, as the ingest API does. Three measurements, in one run:
+``ocpi.object.v1`` records, as the ingest API does. Five measurements, in one run:
 
 (a) worker: one worker process running the reference, sessions and pricing stages of ``pipelines`` (push
     and lake are left out: no partner to push to, and the lake would measure Parquet writing), with the
@@ -18,11 +19,20 @@ keyed by charge point. Reference data (a tariff, a location per ten charge point
     CDR flushed;
 (c) latency: the worker, fed ``--rate`` events/s (open loop) of shorter sessions; wall clock from producing
     a stop and its tail to the CDR on ``ocpi.cdrs.v1``, p50/p99.
+(d) scale-out: two worker processes as in (a) on one consumer group (topics and group of their own), the
+    input's partitions split between them; their combined events/s, as (a), printed against (a). The
+    embedded broker, the producer and the CDR watcher run on the same machine: on 2 cores the two workers
+    compete with them, which the printed load averages show;
+(e) peer: quixstreams (``pip install -e '.[bench]'``; ``make bench`` runs this bench in ``.venv-bench``) over
+    the same input topic: a stateful ``apply`` doing (b)'s work per event (the same decoding, fold,
+    snapshots and CDR build, ``fold_step``) with the session state in quixstreams' state store (RocksDB,
+    its changelog topic on the broker), at-least-once; events/s as (b).
 
 Each figure is printed as measured, with the CPU seconds of the process that did the work (the machine is
 shared). ``--quick`` (or BENCH_QUICK=1 in the environment) runs 20,000 events and a 10 s latency phase.
 
     python bench/bench_pipeline.py [--events 200000] [--rate 500] [--latency-s 30] [--quick] [--profile FILE]
+        [--skip worker,latency,workers2,baseline,quix]
 """
 
 from __future__ import annotations
