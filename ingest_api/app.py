@@ -59,6 +59,7 @@ def create_app(settings: Settings, producer: Producer, serde: AvroSerde, registr
     app = FastAPI(title="roamstream ingest API", version="2.2.1", description=DESCRIPTION)
     app.state.settings = settings
     app.state.metrics = metrics
+    app.state.producer = producer
     app.state.publisher = Publisher(producer, serde, metrics)
     app.state.registry = registry = registry if registry is not None else Registry(serde)
     app.state.http = http = http if http is not None else httpx.AsyncClient()

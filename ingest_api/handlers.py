@@ -25,7 +25,7 @@ async def on_invalid_request(request: Request, exc: InvalidRequest) -> JSONRespo
     await state.publisher.dead_letter(
         reason=f"{request.method} {request.url.path}: {exc}", payload=payload, key=exc.key
     )
-    state.metrics.inc("rejected", endpoint_label(request.scope), exc.ocpi_status)
+    state.metrics.rejected.labels(endpoint_label(request.scope), exc.ocpi_status).inc()
     problems = [{"field": p.field, "message": p.message} for p in exc.problems]
     return error_response(exc.http_status, exc.ocpi_status, str(exc), data=problems)
 
@@ -41,7 +41,7 @@ async def on_request_validation(request: Request, exc: RequestValidationError) -
 
 
 async def on_ingest_error(request: Request, exc: AnsweredError) -> JSONResponse:
-    request.app.state.metrics.inc("rejected", endpoint_label(request.scope), exc.ocpi_status)
+    request.app.state.metrics.rejected.labels(endpoint_label(request.scope), exc.ocpi_status).inc()
     headers = {"WWW-Authenticate": "Token"} if isinstance(exc, Unauthorized) else None
     return error_response(exc.http_status, exc.ocpi_status, str(exc), headers=headers)
 

@@ -74,4 +74,4 @@ class OcpiHeadersMiddleware:
                 raise
             await error_response(500, 3000, "internal error")(scope, receive, send_with_ids)
         finally:
-            self.metrics.inc("requests", scope["method"], endpoint_label(scope), status or 500)
+            self.metrics.requests.labels(scope["method"], endpoint_label(scope), status or 500).inc()

@@ -31,6 +31,9 @@ class Producer(Protocol):
 
     async def send(self, topic: str, value: bytes, key: bytes | str | None = None) -> tuple[int, int]: ...
 
+    def connected(self) -> bool:
+        """Whether a broker answers now (blocking, short: called in a thread)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
@@ -60,7 +63,7 @@ class Publisher:
         failed = [r for r in results if isinstance(r, BaseException)]
         delivered = len(results) - len(failed)
         if delivered:
-            self._metrics.inc("published", topic, by=delivered)
+            self._metrics.published.labels(topic).inc(delivered)
         if failed:
             if not all(isinstance(exc, DeliveryError | KafkaException) for exc in failed):
                 raise failed[0]
@@ -90,7 +93,7 @@ class Publisher:
             await self._producer.send(DEAD_LETTER_TOPIC, value, key=key)
         except (DeliveryError, KafkaException) as exc:
             log.error("dead letter not delivered (%s); rejected request: %s", exc, reason)
-            self._metrics.inc("dead_letters", "failed")
+            self._metrics.dead_letters_lost.labels(stage).inc()
             return False
-        self._metrics.inc("dead_letters", "sent")
+        self._metrics.dead_letters.labels(stage).inc()
         return True

@@ -8,14 +8,16 @@ from typing import Any
 
 import faust
 
+from pipelines.metrics import WorkerMetrics
 from roamstream.avro import AvroSerde, SerdeError
 from roamstream.deadletter import derived_letter_id
 
 
 class DeadLetters:
-    def __init__(self, topic: faust.TopicT, serde: AvroSerde) -> None:
+    def __init__(self, topic: faust.TopicT, serde: AvroSerde, metrics: WorkerMetrics | None = None) -> None:
         self._topic = topic
         self._serde = serde
+        self._metrics = metrics if metrics is not None else WorkerMetrics()
 
     async def send(
         self, stage: str, reason: str, event: faust.EventT | None = None, *, event_time: datetime | None = None,
@@ -36,6 +38,7 @@ class DeadLetters:
         source = (record["source_topic"], record["source_partition"], record["source_offset"])
         record["letter_id"] = derived_letter_id(stage, reason, source, record["key"], record["payload"], event_time)
         await self._topic.send(key=record["key"], value=self._serde.encode("deadletter.v1", record))
+        self._metrics.dead_letters.labels(stage).inc()
 
     async def decoded(self, stream: faust.StreamT, schema: str, stage: str
                       ) -> AsyncIterator[tuple[faust.EventT, dict[str, Any]]]:

@@ -22,11 +22,12 @@ from functools import partial
 import faust
 
 from pipelines.deadletter import DeadLetters
+from pipelines.metrics import WorkerMetrics
 from pipelines.parked import RETRY_EVERY_S, Parked, RetrySchedule
 from pipelines.tables import Tables
 from pipelines.topics import Topics
 from roamstream.avro import AvroSerde
-from roamstream.cdrs.assemble import BuiltCdr, build_cdr
+from roamstream.cdrs.assemble import BuiltCdr, build_cdr, creation_time
 from roamstream.cdrs.corrections import IssuedCdr, reconcile
 from roamstream.cdrs.exceptions import MissingReference
 from roamstream.cdrs.references import ParsedReferences, References, look_up
@@ -81,7 +82,8 @@ def _dec(value: Decimal | int) -> Decimal:
 
 
 def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, dead: DeadLetters,
-             p: PipelineSettings) -> None:
+             p: PipelineSettings, metrics: WorkerMetrics | None = None) -> None:
+    metrics = metrics if metrics is not None else WorkerMetrics()
     cache, parsed = TariffCache(), ParsedReferences()
     schedule = RetrySchedule(p.reference_wait_s)
 
@@ -106,9 +108,10 @@ def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, d
         stored = tables.issued_cdrs.get(key)
         previous = IssuedCdr.from_bytes(stored) if stored is not None else None
         outcome = reconcile(previous, built, completed["charge_point_id"], completed["transaction_id"],
-                            max(completed["end"], refs.last_updated))
+                            creation_time(completed, refs.token, refs.location, refs.tariff))
         for cdr in outcome.send:
             await topics.cdrs.send(key=event.key, value=serde.encode("ocpi.cdrs.v1", cdr_record(cdr, completed)))
+            metrics.cdrs_priced.labels("credit" if cdr.data.get("credit") else "cdr").inc()
         if outcome.issued is not None:
             tables.issued_cdrs[key] = outcome.issued.to_bytes()
         if tables.pending.get(key) is not None:

@@ -19,6 +19,7 @@ from typing import Any
 import faust
 
 from pipelines.deadletter import DeadLetters
+from pipelines.metrics import WorkerMetrics
 from pipelines.table_writes import in_partition
 from pipelines.tables import Tables
 from pipelines.topics import Topics
@@ -81,10 +82,11 @@ class TableState:
 class KafkaJournal:
     """The lanes' ``DeliveryLog``: ``push.results.v1`` and ``deadletter.v1``."""
 
-    def __init__(self, topics: Topics, serde: AvroSerde, dead: DeadLetters) -> None:
+    def __init__(self, topics: Topics, serde: AvroSerde, dead: DeadLetters, metrics: WorkerMetrics) -> None:
         self._topics = topics
         self._serde = serde
         self._dead = dead
+        self._metrics = metrics
 
     async def _send(self, partner: str, record: dict[str, Any]):
         return await self._topics.push_results.send(key=partner.encode(),
@@ -95,6 +97,8 @@ class KafkaJournal:
 
     async def result(self, item: Pending, attempt: Attempt, delivered: bool) -> None:
         await self._send(item.partner, attempt.record(item.event_time, delivered=delivered))
+        outcome = "delivered" if delivered else attempt.outcome.value
+        self._metrics.pushes.labels(item.partner, item.kind, outcome).inc()
 
     async def final(self, item: Pending, attempt: Attempt) -> None:
         r = attempt.request
@@ -126,11 +130,13 @@ class Delivery:
     """The push stage: agents that make objects pending, and the lanes that deliver them."""
 
     def __init__(self, app: faust.App, settings: Settings, topics: Topics, tables: Tables, serde: AvroSerde,
-                 dead: DeadLetters, sender: OcpiSender, directory: PartnerDirectory) -> None:
+                 dead: DeadLetters, sender: OcpiSender, directory: PartnerDirectory,
+                 metrics: WorkerMetrics | None = None) -> None:
         self._app, self._topics, self._tables, self._serde, self._dead = app, topics, tables, serde, dead
         self._directory = directory
         self._source = settings.topic("ocpi.cdrs.v1")
-        self.lanes = Lanes(directory, sender, TableState(tables, self._source), KafkaJournal(topics, serde, dead),
+        journal = KafkaJournal(topics, serde, dead, metrics if metrics is not None else WorkerMetrics())
+        self.lanes = Lanes(directory, sender, TableState(tables, self._source), journal,
                            lane_settings(settings.partners))
         app.agent(topics.cdrs, name="push-cdrs")(self._cdrs)
         app.agent(topics.sessions, name="push-sessions")(self._sessions)
@@ -138,7 +144,12 @@ class Delivery:
         tables.push_pending.on_recover(self._take_up)
         app.on_partitions_revoked.connect(self._revoked)
 
-    def _make_pending(self, item: Pending) -> None:
+    @property
+    def source_topic(self) -> str:
+        """The topic whose partitions the pending state follows (``push_pending`` is co-partitioned with it)."""
+        return self._source
+
+    def make_pending(self, item: Pending) -> None:
         """In the event's context: the table write goes to the event's partition, before its offset."""
         self._tables.push_pending[item.key] = item.encode()
         self.lanes.add(item)
@@ -146,7 +157,7 @@ class Delivery:
     async def _cdrs(self, stream: faust.StreamT) -> None:
         async for event, cdr in self._dead.decoded(stream, "ocpi.cdrs.v1", STAGE):
             partner = self._directory.get(cdr["partner"])
-            if partner is None:
+            if partner is None or partner.url("cdrs") is None:
                 await self._dead.send(STAGE, f"no partner configured for {cdr['partner']} (CDR {cdr['id']})",
                                       event, event_time=cdr["last_updated"])
                 continue
@@ -155,7 +166,7 @@ class Delivery:
             existing = self._tables.push_pending.get(pending_key(partner.key, "cdr", cdr["id"]))
             if existing is not None:
                 continue  # pending already (a CDR never changes under its id)
-            self._make_pending(Pending(
+            self.make_pending(Pending(
                 "cdr", partner.key, cdr["id"], cdr["session_id"], cdr["ocpi_json"], _iso(cdr["last_updated"]),
                 event.message.partition, cdr["charge_point_id"], time.time()))
 
@@ -171,7 +182,7 @@ class Delivery:
                     session["last_updated"]):
                 continue  # the partner has, or will get, this state or a later one
             since = decode(existing).since if existing else time.time()
-            self._make_pending(Pending(
+            self.make_pending(Pending(
                 "session", partner.key, session["id"], session["id"], session["ocpi_json"],
                 _iso(session["last_updated"]), event.message.partition, session["charge_point_id"], since))
 
@@ -186,7 +197,7 @@ class Delivery:
                 await self._dead.send(STAGE, f"no partner configured for {item.partner} ({request['action']})",
                                       event)
                 continue
-            self._make_pending(item.with_(partition=event.message.partition, since=time.time(),
+            self.make_pending(item.with_(partition=event.message.partition, since=time.time(),
                                           force=request["action"] == "resend"))
 
     async def _take_up(self) -> None:
@@ -211,5 +222,6 @@ class Delivery:
 
 
 def register(app: faust.App, settings: Settings, topics: Topics, tables: Tables, serde: AvroSerde,
-             dead: DeadLetters, sender: OcpiSender, directory: PartnerDirectory) -> Delivery:
-    return Delivery(app, settings, topics, tables, serde, dead, sender, directory)
+             dead: DeadLetters, sender: OcpiSender, directory: PartnerDirectory,
+             metrics: WorkerMetrics | None = None) -> Delivery:
+    return Delivery(app, settings, topics, tables, serde, dead, sender, directory, metrics)

@@ -16,7 +16,8 @@ the other charge points of its partition, on batch boundaries, on the partition 
 worker restarted: a restart re-applies events onto the state written with them, and re-applying an event
 already folded changes nothing that an output shows (the fold deduplicates facts; an emitted session's
 transaction is remembered and its later events dropped), so the same sessions complete with the same
-records. Nothing here reads a clock.
+records, each stamped with the receive time of the event that completed it (``received_at``, from the
+message). Nothing here reads a clock.
 """
 
 from __future__ import annotations
@@ -75,6 +76,17 @@ class _Held:
         self.partition = partition
 
 
+def stamp_completed(outputs: list[fold.Output], record: dict) -> None:
+    """A session completed by draining after ``record`` (each event is drained as if it came alone) carries
+    the time the connector received ``record`` as ``received_at``: the earliest its CDR can exist
+    (``roamstream.cdrs.assemble.creation_time``), a time from the message, the same on every replay."""
+    at = record["received_at"]
+    received = from_us(at) if isinstance(at, int) else at
+    for output in outputs:
+        if output.kind == fold.COMPLETED:
+            output.record["received_at"] = received
+
+
 def _dumps(state: fold.State) -> bytes:
     return json.dumps(state, separators=(",", ":")).encode()
 
@@ -129,6 +141,7 @@ class SessionFolder:
                 result.failures.append((key, item, str(exc), from_us(at) if isinstance(at, int) else at))
                 continue
             h.steps.append(record)
+            stamp_completed(outputs, record)
             result.outputs.extend((key, output, item) for output in outputs)
         if flush:
             result.writes = self.flush()

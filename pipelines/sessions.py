@@ -20,6 +20,7 @@ from typing import Any
 import faust
 
 from pipelines.deadletter import DeadLetters
+from pipelines.metrics import WorkerMetrics
 from pipelines.parked import RETRY_EVERY_S
 from pipelines.session_batches import Item, SessionFolder, fold_params
 from pipelines.snapshots import snapshot_record
@@ -44,8 +45,9 @@ class SessionsStage:
     (tests call the timer steps directly: faust's ``test_context`` runs no timers)."""
 
     def __init__(self, app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, dead: DeadLetters,
-                 p: PipelineSettings) -> None:
+                 p: PipelineSettings, metrics: WorkerMetrics | None = None) -> None:
         self.app, self.topics, self.tables, self.serde, self.dead, self.p = app, topics, tables, serde, dead, p
+        self.metrics = metrics if metrics is not None else WorkerMetrics()
         self.table = tables.session_state
         self.waiting = tables.waiting_snapshots
         #: session key -> (the table value, its decoded entry), for the values this stage stored
@@ -76,6 +78,7 @@ class SessionsStage:
                     event.message.incref()  # take_events acks the batch; the last ack is write_back's
                     self.unacked.append((stream, event))
                 result = self.folder.run([self.item_of(event) for event in batch], flush=False)
+                self.metrics.events_folded.inc(len(batch) - len(result.failures))
                 for key, output, item in result.outputs:
                     record = output.record
                     if output.kind == fold.COMPLETED:
@@ -209,9 +212,9 @@ class SessionsStage:
 
 
 def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, dead: DeadLetters,
-             p: PipelineSettings) -> SessionsStage:
+             p: PipelineSettings, metrics: WorkerMetrics | None = None) -> SessionsStage:
     """Install the sessions stage on ``app``: its agent on ``ocpp.events.v1``, its rebalance hooks, timers."""
-    stage = SessionsStage(app, topics, tables, serde, dead, p)
+    stage = SessionsStage(app, topics, tables, serde, dead, p, metrics)
     app.agent(topics.events, name="sessions")(stage.fold_events)
     app.on_partitions_revoked.connect(stage.forget_states)
     app.on_partitions_assigned.connect(stage.forget_states)

@@ -25,6 +25,7 @@ TABLES: dict[str, tuple[int, bool]] = {
     "locations": (1, True),
     "tokens": (1, True),
     "evse_index": (1, True),
+    "evse_status": (1, True),
 }
 
 
@@ -45,6 +46,8 @@ class Tables:
     tokens: faust.GlobalTable
     #: EVSE uid -> the key of the location that has it
     evse_index: faust.GlobalTable
+    #: EVSE uid -> its latest OCPP status (roamstream.partners.locations.status.EvseStatus), for partners
+    evse_status: faust.GlobalTable
 
 
 def changelog_specs(settings: Settings) -> list[TopicSpec]:

@@ -6,12 +6,15 @@ import asyncio
 import gc
 import logging
 import signal
+from collections.abc import Callable
 
 import faust
 
-from pipelines import compat, lake, pricing, push, reference, sessions
+from pipelines import compat, lake, pricing, push, push_reference, reference, sessions
 from pipelines.app import create_app
 from pipelines.deadletter import DeadLetters
+from pipelines.metrics import WorkerMetrics, stages_by_topic
+from pipelines.ops_http import OpsServer
 from pipelines.tables import changelog_specs, declare_tables
 from pipelines.topics import declare_topics
 from roamstream.avro import serde_for
@@ -37,7 +40,8 @@ class Worker:
         serde = serde_for(settings.schema_registry.url)
         topics = declare_topics(self.app, settings)
         tables = declare_tables(self.app)
-        dead = DeadLetters(topics.deadletter, serde)
+        self.metrics = metrics = WorkerMetrics()
+        dead = DeadLetters(topics.deadletter, serde, metrics)
         p = settings.pipeline
         self.sender = sender = OcpiSender(p.country_code, p.party_id, timeout_s=partners.timeout_s,
                                           max_redirects=partners.max_redirects,
@@ -49,10 +53,22 @@ class Worker:
         self._registry_reader = CompactedTopicReader(settings, PARTNERS_TOPIC, self.registry.apply_raw)
         directory = PartnerDirectory(self.registry, partners.emsps)
         reference.register(self.app, topics, tables, dead)
-        sessions.register(self.app, topics, tables, serde, dead, p)
-        pricing.register(self.app, topics, tables, serde, dead, p)
-        self.delivery = push.register(self.app, settings, topics, tables, serde, dead, sender, directory)
+        sessions.register(self.app, topics, tables, serde, dead, p, metrics)
+        pricing.register(self.app, topics, tables, serde, dead, p, metrics)
+        self.delivery = push.register(self.app, settings, topics, tables, serde, dead, sender, directory, metrics)
+        push_reference.register(self.app, topics, tables, serde, dead, self.delivery, directory)
         lake.register(self.app, topics, serde, dead, settings.lake)
+        metrics.watch(self.app, tables)
+        self.ops = OpsServer(metrics, self.ready, settings.metrics.worker_host, settings.metrics.worker_port)
+
+    def ready(self) -> bool:
+        """Partitions of its input topics assigned and table recovery done, no rebalance under way."""
+        app = self.app
+        consumer = app._consumer  # None until the app starts
+        if consumer is None or app.rebalancing or app.in_recovery or not app.tables.recovery.completed.is_set():
+            return False
+        inputs = stages_by_topic(app)
+        return any(tp.topic in inputs for tp in consumer.assignment())
 
     async def start(self) -> Worker:
         compat.verify_broker(self.app, self.settings)  # CompatError: the embedded profile at another broker
@@ -60,12 +76,14 @@ class Worker:
         create_topics(self.settings, changelog_specs(self.settings), prefix=False)
         self._registry_reader.start()
         await asyncio.to_thread(self._registry_reader.wait_caught_up, REGISTRY_WAIT_S)
+        await self.ops.start()  # /ready answers 503 until the app is up
         await self.app.start()
         return self
 
     async def stop(self) -> None:
         await self.delivery.stop()
         await self.app.stop()
+        await self.ops.stop()
         self._registry_reader.stop()
         await self.sender.aclose()
 
@@ -87,12 +105,15 @@ def tune_gc(threshold: int) -> None:
     gc.set_threshold(threshold, 50, 100)
 
 
-async def run_until_signalled(settings: Settings) -> None:
+async def run_until_signalled(settings: Settings, on_started: Callable[[Worker], object] = lambda worker: None
+                              ) -> None:
+    """Run a worker until SIGINT/SIGTERM; ``on_started`` is called once it runs (the CLI prints its URLs)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with Worker(settings):
+    async with Worker(settings) as worker:
         tune_gc(settings.pipeline.gc_threshold)
         log.info("worker %s running against %s", settings.pipeline.app_id, settings.kafka.bootstrap_servers)
+        on_started(worker)
         await stop.wait()

@@ -14,7 +14,9 @@ class ServedApp:
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))
         self.host, self.port = self._sock.getsockname()[:2]
-        self._server = uvicorn.Server(uvicorn.Config(app, log_level=log_level, lifespan="off"))
+        # log_config=None: uvicorn leaves the process's logging as the command set it up (its dictConfig would
+        # close every handler, e.g. the demo's log file)
+        self._server = uvicorn.Server(uvicorn.Config(app, log_config=None, log_level=log_level, lifespan="off"))
         self._server.install_signal_handlers = lambda: None  # the owner of the loop handles signals
         self._task: asyncio.Task | None = None
 

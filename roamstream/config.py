@@ -240,6 +240,17 @@ class PipelineSettings(BaseSettings):
     gc_threshold: int = 50_000
 
 
+class MetricsSettings(BaseSettings):
+    """Where the worker serves ``/metrics`` and ``/ready`` (the API and the OCPP endpoint serve both on their
+    own port)."""
+
+    model_config = SettingsConfigDict(env_prefix="METRICS_")
+
+    worker_host: str = "127.0.0.1"
+    #: 0: a free port, printed at start (give Prometheus a fixed one: docker-compose.yml uses 9102)
+    worker_port: int = 0
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ROAMSTREAM_")
 
@@ -252,6 +263,7 @@ class Settings(BaseSettings):
     ocpp: OcppSettings = Field(default_factory=OcppSettings)
     partners: PartnerSettings = Field(default_factory=PartnerSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
 
     def for_embedded(self, bootstrap_servers: str) -> Settings:
         """The settings for an embedded broker at ``bootstrap_servers``: the tansu deviations applied."""

@@ -63,3 +63,10 @@ def merge_legacy(transactions: Iterable[dict[str, Any]], stations: Iterable[dict
             merged.append(tx[i])
             i += 1
     return merged
+
+
+def is_station_value(value: bytes) -> bool:
+    """Whether an encoded ``ocpp.events.v1`` value is a station event, without decoding it: after the Confluent
+    framing (5 bytes) comes the union branch as a zigzag varint, 0 (``TransactionEvent``) or 2 (``StationEvent``,
+    branch 1). For a stage that reads only station events off the busy topic."""
+    return len(value) > 5 and value[5] == 2

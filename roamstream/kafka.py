@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 import uuid
@@ -16,9 +17,26 @@ from roamstream.config import Settings
 from roamstream.exceptions import RoamstreamError
 from roamstream.topics import CATALOG, TopicSpec, spec
 
+#: librdkafka's own log lines (connection errors, shutdown notes) go to Python logging, served by the clients'
+#: polls, instead of straight to stderr: a command decides where log records go (``roamstream demo``: a file)
+RDKAFKA_LOG = logging.getLogger("librdkafka")
+
 
 class DeliveryError(RoamstreamError):
     """The broker did not take a record."""
+
+
+#: how long a readiness check waits for a broker's answer
+READY_TIMEOUT_S = 2.0
+
+
+def broker_answers(client: Any, topic: str, timeout: float = READY_TIMEOUT_S) -> bool:
+    """Whether a broker answers ``client``'s metadata request for ``topic`` within ``timeout`` seconds: the
+    client is connected (blocking: call it in a thread). One topic, so that a large cluster is not listed."""
+    try:
+        return bool(client.list_topics(topic, timeout=timeout).brokers)
+    except KafkaException:
+        return False
 
 
 def create_topics(
@@ -26,7 +44,8 @@ def create_topics(
 ) -> list[str]:
     """Create every topic in ``specs`` (with the settings' prefix unless ``prefix`` is false: faust changelog
     names already carry it through the app id); existing ones are left as they are."""
-    admin = AdminClient({"bootstrap.servers": settings.kafka.bootstrap_servers, **security_config(settings)})
+    admin = AdminClient({"bootstrap.servers": settings.kafka.bootstrap_servers, **security_config(settings),
+                         "logger": RDKAFKA_LOG})
     new = [
         NewTopic(settings.topic(s.name) if prefix else s.name, s.partitions, settings.kafka.replication_factor,
                  config=s.config)
@@ -59,7 +78,8 @@ def security_config(settings: Settings) -> dict[str, Any]:
 
 def consumer_config(settings: Settings, **extra: Any) -> dict[str, Any]:
     """A confluent-kafka consumer's configuration: the brokers and their security settings, then ``extra``."""
-    return {"bootstrap.servers": settings.kafka.bootstrap_servers, **security_config(settings), **extra}
+    return {"bootstrap.servers": settings.kafka.bootstrap_servers, **security_config(settings), "logger": RDKAFKA_LOG,
+            **extra}
 
 
 def producer_config(settings: Settings, **extra: Any) -> dict[str, Any]:
@@ -75,6 +95,7 @@ def producer_config(settings: Settings, **extra: Any) -> dict[str, Any]:
         # the Java client's (and faust/aiokafka's) key hashing, so that every producer of a key agrees on its
         # partition: a charge point's events and the state derived from them stay co-partitioned
         "partitioner": "murmur2_random",
+        "logger": RDKAFKA_LOG,
         **extra,
     }
 
@@ -155,6 +176,10 @@ class AsyncProducer:
 
     def flush(self, timeout: float = 10.0) -> int:
         return self._producer.flush(timeout)
+
+    def connected(self) -> bool:
+        """Whether a broker answers now (blocking, at most ``READY_TIMEOUT_S``): readiness."""
+        return broker_answers(self._producer, self._settings.topic("deadletter.v1"))
 
     def close(self) -> None:
         self.flush()

@@ -24,6 +24,8 @@ class RunningStack:
     api_url: str
     ocpp_url: str
     worker: Worker
+    #: the OCPP endpoint's port over plain HTTP (its /metrics and /ready)
+    ocpp_http_url: str
 
 
 @contextlib.asynccontextmanager
@@ -45,4 +47,4 @@ async def running_stack(settings: Settings) -> AsyncIterator[RunningStack]:
         api = await serve_api(settings, producer, serde)
         stack.push_async_callback(api.stop)
         ocpp = await stack.enter_async_context(OcppServer(settings, producer, serde))
-        yield RunningStack(settings, api.url, ocpp.url, worker)
+        yield RunningStack(settings, api.url, ocpp.url, worker, ocpp.http_url)

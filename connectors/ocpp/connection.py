@@ -19,6 +19,7 @@ from ocpp.messages import Call
 
 from connectors.ocpp import actions, frames, kept, keys, validation
 from connectors.ocpp.exceptions import CallRejected, FrameError, PublishFailed, UninterpretableMessage
+from connectors.ocpp.metrics import action_label
 from connectors.ocpp.model import Received, TransactionEvent
 from connectors.ocpp.publisher import Publisher
 from roamstream.ocpi.token import uid_key
@@ -50,6 +51,7 @@ class ConnectorChargePoint:
     def __init__(self, identity: str, connection: Any, publisher: Publisher, options: ConnectionOptions) -> None:
         super().__init__(identity, connection, response_timeout=options.response_timeout_s, logger=log)
         self.publisher = publisher
+        self.metrics = publisher.metrics
         self.options = options
         self.rx: Received | None = None
         self._frame: str | bytes = ""
@@ -64,7 +66,7 @@ class ConnectorChargePoint:
         try:
             msg = frames.parse(raw, self._ocpp_version)
         except FrameError as exc:
-            await self._reject(exc.message_id, exc.code, exc.description, raw)
+            await self._reject(exc.message_id, exc.code, exc.description, raw, None)
             return
         if not isinstance(msg, Call):
             if self._call_lock.locked():  # an answer to our CALL in flight
@@ -72,6 +74,7 @@ class ConnectorChargePoint:
             else:
                 log.warning("%s: answer %s to no CALL of ours dropped", self.id, msg.unique_id)
             return
+        self.metrics.messages.labels(self._ocpp_version, action_label(self._ocpp_version, msg.action)).inc()
         self.rx = Received(self.id, msg.unique_id, msg.action, received_at)
         self._frame = raw
         try:
@@ -83,9 +86,10 @@ class ConnectorChargePoint:
             else:
                 await self._dispatch(msg)
         except CallRejected as exc:
-            await self._reject(msg.unique_id, frames.wire_code(exc.code, self._ocpp_version), exc.description, raw)
+            await self._reject(msg.unique_id, frames.wire_code(exc.code, self._ocpp_version), exc.description, raw,
+                               msg.action)
         except OCPPError as exc:
-            await self._reject(msg.unique_id, exc.code, str(exc.description), raw)
+            await self._reject(msg.unique_id, exc.code, str(exc.description), raw, msg.action)
 
     async def _dispatch(self, msg: Call) -> None:
         handlers = self.route_map[msg.action]
@@ -109,7 +113,10 @@ class ConnectorChargePoint:
         payload = keys.to_camel(_response_dict(response))
         await self._send(msg.create_call_result(payload).to_json())
 
-    async def _reject(self, message_id: str, code: str, description: str, raw: str | bytes) -> None:
+    async def _reject(self, message_id: str, code: str, description: str, raw: str | bytes,
+                      action: str | None) -> None:
+        """Answer a CALLERROR (``action``: None when the frame could not be read) and dead-letter the frame."""
+        self.metrics.callerrors.labels(self._ocpp_version, action_label(self._ocpp_version, action), code).inc()
         try:
             await self.publisher.dead_letter(self.id, f"{code}: {description}", raw)
         except PublishFailed as exc:

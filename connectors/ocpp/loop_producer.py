@@ -15,7 +15,7 @@ from typing import Any
 from confluent_kafka import KafkaError, Producer
 
 from roamstream.config import Settings
-from roamstream.kafka import DeliveryError, producer_config
+from roamstream.kafka import DeliveryError, broker_answers, producer_config
 
 #: how often the loop polls for delivery reports while some are outstanding
 POLL_INTERVAL_S = 0.001
@@ -72,6 +72,10 @@ class LoopProducer:
 
     def flush(self, timeout: float = 10.0) -> int:
         return self._producer.flush(timeout)
+
+    def connected(self) -> bool:
+        """Whether a broker answers now (blocking, at most ``READY_TIMEOUT_S``): readiness."""
+        return broker_answers(self._producer, self._settings.topic("deadletter.v1"))
 
     def close(self) -> None:
         self.flush()

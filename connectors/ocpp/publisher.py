@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from connectors.ocpp.exceptions import PublishFailed
+from connectors.ocpp.metrics import OcppMetrics
 from connectors.ocpp.model import StationEvent, StationKind, TransactionEvent
 from roamstream import events
 from roamstream.avro import AvroSerde
@@ -30,16 +31,21 @@ class Producer(Protocol):
 
     def produce(self, topic: str, value: bytes, key: bytes | str | None = None) -> None: ...
 
+    def connected(self) -> bool:
+        """Whether a broker answers now (blocking, short: called in a thread)."""
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
 class Publisher:
-    def __init__(self, producer: Producer, serde: AvroSerde, clock: Callable[[], datetime] = utc_now):
+    def __init__(self, producer: Producer, serde: AvroSerde, clock: Callable[[], datetime] = utc_now,
+                 metrics: OcppMetrics | None = None):
         self._producer = producer
         self._serde = serde
         self.clock = clock
+        self.metrics = metrics if metrics is not None else OcppMetrics()
         #: charge point id -> monotonic time of its latest event published, and of its latest own event
         #: (not a tick): what ``connectors.ocpp.ticks`` decides by
         self.last_event: dict[str, float] = {}
@@ -81,7 +87,12 @@ class Publisher:
             "occurred_at": self.clock(),
             "letter_id": fresh_letter_id(),
         }
-        await self._send(DEADLETTER_TOPIC, record, charge_point_id)
+        try:
+            await self._send(DEADLETTER_TOPIC, record, charge_point_id)
+        except PublishFailed:
+            self.metrics.dead_letters_lost.labels(STAGE).inc()
+            raise
+        self.metrics.dead_letters.labels(STAGE).inc()
 
     def raw(self, charge_point_id: str, version: str | None, direction: str, frame: str | bytes) -> None:
         record = {

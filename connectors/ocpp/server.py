@@ -3,6 +3,10 @@
 
 A second connection for the same identity wins: the older one is closed and its DISCONNECTED published
 before the new one's CONNECTED.
+
+The same port answers plain HTTP ``GET /metrics`` (Prometheus text, ``connectors.ocpp.metrics``) and
+``GET /ready`` (200 once listening with the broker answering the producer, else 503): requests without a
+WebSocket upgrade, so a station may still be called ``metrics``.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from websockets.http11 import Request, Response
 from connectors.ocpp.connection import ConnectionOptions, ConnectorChargePoint
 from connectors.ocpp.exceptions import HandshakeRejected, PublishFailed
 from connectors.ocpp.handshake import SUBPROTOCOLS, check_basic_auth, identity_from_path, select_subprotocol
+from connectors.ocpp.metrics import OcppMetrics
 from connectors.ocpp.model import StationEvent, StationKind
 from connectors.ocpp.passwords import PasswordStore
 from connectors.ocpp.publisher import Producer, Publisher, utc_now
@@ -31,6 +36,7 @@ from connectors.ocpp.v201.handler import V201ChargePoint
 from roamstream.avro import AvroSerde
 from roamstream.compacted import CompactedTopicReader
 from roamstream.config import Settings
+from roamstream.metrics import CONTENT_TYPE
 from roamstream.ocpi.token import uid_key
 from roamstream.partners.pull.objects import ObjectsView
 from roamstream.partners.registry import Registry
@@ -69,7 +75,9 @@ class OcppServer:
     ) -> None:
         """``clock`` gives ``received_at`` (wall clock; tests pass a fixed one)."""
         self.settings = settings
-        self.publisher = Publisher(producer, serde, clock)
+        self.metrics = OcppMetrics()
+        self._producer = producer
+        self.publisher = Publisher(producer, serde, clock, self.metrics)
         ocpp = settings.ocpp
         self.options = ConnectionOptions(
             heartbeat_interval_s=ocpp.heartbeat_interval_s,
@@ -139,12 +147,41 @@ class OcppServer:
         scheme = "wss" if self.settings.ocpp.uses_tls else "ws"
         return f"{scheme}://{self.settings.ocpp.host}:{self.port}/ocpp"
 
+    @property
+    def http_url(self) -> str:
+        """The same port over HTTP (HTTPS with TLS): ``/metrics`` and ``/ready``."""
+        scheme = "https" if self.settings.ocpp.uses_tls else "http"
+        return f"{scheme}://{self.settings.ocpp.host}:{self.port}"
+
     # -- handshake --
 
     def _select_subprotocol(self, connection: ServerConnection, offered: Any) -> str | None:
         return select_subprotocol(offered, self._subprotocols)
 
+    async def ready(self) -> bool:
+        """Listening, and the broker answers the producer (the tokens and registry are read before listening)."""
+        ready = self._server is not None and await asyncio.to_thread(self._producer.connected)
+        self.metrics.ready.set(int(ready))
+        return ready
+
+    async def _operations(self, connection: ServerConnection, request: Request) -> Response | None:
+        """``/metrics`` and ``/ready`` for a plain HTTP GET (no WebSocket upgrade); None for anything else."""
+        path = request.path.split("?", 1)[0]
+        if path not in ("/metrics", "/ready") or request.headers.get("Upgrade", "").lower() == "websocket":
+            return None
+        ready = await self.ready()
+        if path == "/ready":
+            return connection.respond(HTTPStatus.OK if ready else HTTPStatus.SERVICE_UNAVAILABLE,
+                                      "ready\n" if ready else "not ready: the broker does not answer\n")
+        response = connection.respond(HTTPStatus.OK, self.metrics.render().decode())
+        del response.headers["Content-Type"]
+        response.headers["Content-Type"] = CONTENT_TYPE
+        return response
+
     async def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        operations = await self._operations(connection, request)
+        if operations is not None:
+            return operations
         try:
             identity = identity_from_path(request.path)
             check_basic_auth(
@@ -159,6 +196,7 @@ class OcppServer:
                 await self.publisher.dead_letter(_safe_key(request.path), reason, f"GET {request.path}")
             except PublishFailed as failed:
                 log.error("dead letter not stored (%s): %s", failed, reason)
+            self.metrics.handshakes_rejected.labels(str(exc.status)).inc()
             response = connection.respond(HTTPStatus(exc.status), exc.reason + "\n")
             if exc.status == 401:
                 response.headers["WWW-Authenticate"] = 'Basic realm="ocpp", charset="UTF-8"'
@@ -185,12 +223,16 @@ class OcppServer:
             await previous.ws.close(CLOSE_REPLACED, "replaced by a newer connection")
             await previous.finished.wait()
         version = charge_point._ocpp_version
+        self.metrics.connections.labels(version).inc()
+        connected = self.metrics.connected.labels(version)
+        connected.inc()
         try:
             await self._station(identity, version, StationKind.CONNECTED)
             await charge_point.start()
         except ConnectionClosed:
             pass
         finally:
+            connected.dec()
             if self._live.get(identity) is live:
                 del self._live[identity]
             try:

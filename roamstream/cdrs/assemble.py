@@ -3,10 +3,12 @@
 The CDR carries the Location, EVSE, Token and Tariff as they were at the start of the session (mod_cdrs),
 charging periods split by the tariff engine at every tariff-relevant boundary, and the engine's totals,
 rounded once to 4 decimals. ``last_updated`` is the CDR's creation time as mod_cdrs defines it, and pulls
-filter on it, so it must not lie before the data the CDR was made of existed: the latest of the session's end
-and the ``last_updated`` of the Token, Location and Tariff used (all event times, never the wall clock, so
-that a replay gives byte-identical JSON). A session priced only once a later version of its reference data
-arrived gets a ``last_updated`` no earlier than that version.
+filter on it, so it must not lie before the data the CDR was made of existed (``creation_time``): the latest of
+the session's end, the time the connector received the event that completed the session, and the
+``last_updated`` of the Token, Location and Tariff used. All are times carried in the messages, never the
+worker's clock, so a replay gives byte-identical JSON. A session of a charger that was offline (its stop
+delivered hours after its station time) or priced only once a later version of its reference data arrived
+gets a ``last_updated`` no earlier than when it could first have been made.
 """
 
 from __future__ import annotations
@@ -102,16 +104,23 @@ def build_cdr(
         "total_energy": priced.total_energy,
         "total_time": round4(hours_between(start, end)),
         "total_parking_time": priced.total_parking_time,
-        "last_updated": creation_time(end, token, location, tariff),
+        "last_updated": creation_time(completed, token, location, tariff),
     }
     if completed.get("estimated"):
         data["remark"] = "Estimated: the charge point did not report the end of this session"
     return BuiltCdr.of(data)
 
 
-def creation_time(end: datetime, token: Token, location: Location, tariff: dict[str, Any]) -> datetime:
-    """The CDR's ``last_updated``: the latest of the session end and its reference data's ``last_updated``."""
-    return max(end, token.last_updated, location.last_updated, parse_datetime(tariff["last_updated"]))
+def creation_time(completed: dict[str, Any], token: Token, location: Location, tariff: dict[str, Any]) -> datetime:
+    """The CDR's ``last_updated``: the latest of the session end, the receive time of the event that completed
+    the session (``received_at``; absent in records from before it was kept) and the reference data's
+    ``last_updated``. The receive time is the connector's stamp, carried in ``ocpp.events.v1`` and
+    ``sessions.completed.v1``, so it is the same on every replay; it is what makes a CDR of an offline
+    charger (station times hours old when its stop finally arrives) newer than a pull made before then."""
+    times = [completed["end"], token.last_updated, location.last_updated, parse_datetime(tariff["last_updated"])]
+    if completed.get("received_at") is not None:
+        times.append(completed["received_at"])
+    return max(times)
 
 
 def _cdr_location(location: Location, evse, connector) -> dict[str, Any]:  # noqa: ANN001 - OCPI models

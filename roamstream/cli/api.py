@@ -46,6 +46,7 @@ def api(
             handle = await serve(settings, producer, serde_for(settings.schema_registry.url))
             console.print(f"Ingest API {handle.url}/ocpi/2.2.1  (docs {handle.url}/docs)")
             console.print(f"OCPI       {handle.url}/ocpi/versions  (partners: roamstream partners invite|register)")
+            console.print(f"Metrics    {handle.url}/metrics  (ready: {handle.url}/ready)")
             console.print(f"Kafka      {settings.kafka.bootstrap_servers}")
             console.print("Ctrl-C to stop.")
             await stop.wait()

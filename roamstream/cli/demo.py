@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -36,13 +35,20 @@ def demo(
     timeout: Annotated[
         float, typer.Option(help="Seconds to wait for every CDR to be landed and pushed.")
     ] = 300.0,
+    log: Annotated[
+        Path | None,
+        typer.Option(help="The log file (replaced): every log record; errors are also printed. "
+                          "Default: beside the lake, <lake>.log."),
+    ] = None,
 ) -> None:
     """Run the main job on the embedded stack: days of simulated charging at three sites to priced, pushed,
     landed CDRs and partner statements, then print the settlement report."""
     from analytics.cli_render import render_settlement
+    from roamstream.cli.logs import log_to_file
     from roamstream.demo.run import DemoError, run_demo
 
-    logging.basicConfig(level=logging.WARNING)
+    log = log or lake.with_name(f"{lake.name}.log")
+    tally = log_to_file(log)
     console = Console()
     try:
         result = asyncio.run(
@@ -60,6 +66,7 @@ def demo(
         )
     except DemoError as exc:
         console.print(f"[red]demo failed:[/] {exc}")
+        console.print(f"Log: {log} ({tally.summary()})")
         raise typer.Exit(1) from exc
     console.print(
         f"{result.sessions} sessions → {result.cdrs} CDRs landed, {result.acknowledged} acknowledged"
@@ -68,3 +75,4 @@ def demo(
     console.print(
         f"The lake is in [bold]{result.lake}[/]: open it with `roamstream lake tables --lake {result.lake}`."
     )
+    console.print(f"Log: {log} ({tally.summary()})")

@@ -45,6 +45,7 @@ def ocpp(
             try:
                 async with OcppServer(settings, producer, serde_for(settings.schema_registry.url)) as server:
                     console.print(f"OCPP  {server.url}/{{charge_point_id}}  (ocpp2.0.1, ocpp1.6)")
+                    console.print(f"Metrics {server.http_url}/metrics  (ready: {server.http_url}/ready)")
                     console.print(f"Kafka {settings.kafka.bootstrap_servers} ({settings.profile})")
                     console.print("Ctrl-C to stop.")
                     await stop.wait()

@@ -31,8 +31,13 @@ def worker() -> None:
     from pipelines.compat import CompatError
     from pipelines.worker import run_until_signalled
     from roamstream.broker import BrokerError
+    console = Console()
+
+    def started(worker) -> None:
+        console.print(f"Metrics    {worker.ops.url}/metrics  (ready: {worker.ops.url}/ready)", soft_wrap=True)
+
     try:
-        asyncio.run(run_until_signalled(settings))
+        asyncio.run(run_until_signalled(settings, started))
     except (CompatError, BrokerError) as exc:
         err.print(str(exc), soft_wrap=True, markup=False)
         raise typer.Exit(1) from None
@@ -61,6 +66,8 @@ def up() -> None:
             console.print(f"Ingest API {stack.api_url}/ocpi/2.2.1  (docs {stack.api_url}/docs)")
             console.print(f"OCPI       {stack.api_url}/ocpi/versions  (partners: roamstream partners invite|register)")
             console.print(f"OCPP       {stack.ocpp_url}/{{charge_point_id}}")
+            console.print(f"Metrics    api {stack.api_url}/metrics, ocpp {stack.ocpp_http_url}/metrics, "
+                          f"worker {stack.worker.ops.url}/metrics  (each also /ready)", soft_wrap=True)
             console.print(f"Lake       {settings.lake.uri}")
             console.print("Ctrl-C to stop.")
             await stop.wait()

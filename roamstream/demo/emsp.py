@@ -1,4 +1,5 @@
-"""A demo eMSP: the OCPI 2.2.1 Receiver side of the CDRs and Sessions modules, keeping what it receives.
+"""A demo eMSP: the OCPI 2.2.1 Receiver side of the CDRs, Sessions, Tariffs and Locations modules, keeping what
+it receives (Locations with the EVSE status PATCHes applied, mod_locations).
 
 It checks the token (``Authorization: Token <base64>``), validates every object with the OCPI models and
 answers as the spec says: an envelope with status 1000, ``Location`` for a created CDR, 2001 for an invalid
@@ -25,7 +26,9 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from roamstream.ocpi.cdr import CDR
+from roamstream.ocpi.location import Location
 from roamstream.ocpi.session import Session
+from roamstream.ocpi.tariff import Tariff
 
 
 def envelope(status_code: int, message: str, data: Any = None, http_status: int = 200,
@@ -50,6 +53,11 @@ class EmspStore:
         self.requests: list[dict[str, Any]] = []
         #: CDR ids answered 503 once (a flaky eMSP)
         self.refused: set[str] = set()
+        #: Tariffs and Locations as PUT (Locations with the PATCHes applied), by ``CC/PID/id``
+        self.tariffs: dict[str, bytes] = {}
+        self.locations: dict[str, bytes] = {}
+        #: every EVSE PATCH accepted, in order: (location key, evse uid, body)
+        self.evse_patches: list[tuple[str, str, dict[str, Any]]] = []
 
 
 def _auth(token: str) -> str:
@@ -57,10 +65,11 @@ def _auth(token: str) -> str:
 
 
 def create_emsp_app(token: str, store: EmspStore | None = None, *, flaky_every: int = 0, token_a: str | None = None,
-                    country_code: str = "NL", party_id: str = "EMA") -> FastAPI:
+                    country_code: str = "NL", party_id: str = "EMA", locations: bool = True) -> FastAPI:
     """``flaky_every``: answer HTTP 503 to the first POST of one CDR id in that many (by a hash of the id), as
     an overloaded partner does; the sender retries it. ``token_a``: the token a CPO registers with by the
-    credentials handshake (then ``token`` is the token C it is given)."""
+    credentials handshake (then ``token`` is the token C it is given). ``locations``: publish Receiver
+    endpoints for Tariffs and Locations (else they are not offered in the version details)."""
     app = FastAPI(title="demo eMSP (OCPI 2.2.1 Receiver)")
     app.state.store = store = store or EmspStore()
     expected = _auth(token)
@@ -86,6 +95,8 @@ def create_emsp_app(token: str, store: EmspStore | None = None, *, flaky_every: 
             {"identifier": "credentials", "role": "RECEIVER", "url": f"{root}/credentials"},
             {"identifier": "cdrs", "role": "RECEIVER", "url": f"{root}/cdrs"},
             {"identifier": "sessions", "role": "RECEIVER", "url": f"{root}/sessions"},
+            *([{"identifier": "tariffs", "role": "RECEIVER", "url": f"{root}/tariffs"},
+               {"identifier": "locations", "role": "RECEIVER", "url": f"{root}/locations"}] if locations else []),
         ]})
 
     @app.post("/ocpi/emsp/2.2.1/credentials")
@@ -183,6 +194,61 @@ def create_emsp_app(token: str, store: EmspStore | None = None, *, flaky_every: 
         store.patches.append((session_id, changes))
         store.session_requests.append(("PATCH", session_id, changes))
         return envelope(1000, "Success")
+
+    def document(model: Any, body: bytes, url_ids: tuple[str, str, str]) -> JSONResponse | None:
+        try:
+            parsed = model.model_validate(json.loads(body))
+        except (ValueError, ValidationError) as exc:
+            return envelope(2001, f"Invalid {model.__name__}: {exc}".splitlines()[0], http_status=400)
+        if (parsed.country_code, parsed.party_id, parsed.id) != url_ids:
+            return envelope(2001, f"{model.__name__} country_code/party_id/id differ from the URL", http_status=400)
+        return None
+
+    if locations:
+        @app.put("/ocpi/emsp/2.2.1/tariffs/{country_code}/{party_id}/{tariff_id}")
+        async def put_tariff(country_code: str, party_id: str, tariff_id: str, request: Request,
+                             authorization: Annotated[str | None, Header()] = None):
+            if (denied := unauthorized(authorization)) is not None:
+                return denied
+            body = await request.body()
+            if (refused := document(Tariff, body, (country_code, party_id, tariff_id))) is not None:
+                return refused
+            store.tariffs[f"{country_code}/{party_id}/{tariff_id}"] = body
+            return envelope(1000, "Success")
+
+        @app.put("/ocpi/emsp/2.2.1/locations/{country_code}/{party_id}/{location_id}")
+        async def put_location(country_code: str, party_id: str, location_id: str, request: Request,
+                               authorization: Annotated[str | None, Header()] = None):
+            if (denied := unauthorized(authorization)) is not None:
+                return denied
+            body = await request.body()
+            if (refused := document(Location, body, (country_code, party_id, location_id))) is not None:
+                return refused
+            store.locations[f"{country_code}/{party_id}/{location_id}"] = body
+            return envelope(1000, "Success")
+
+        @app.patch("/ocpi/emsp/2.2.1/locations/{country_code}/{party_id}/{location_id}/{evse_uid}")
+        async def patch_evse(country_code: str, party_id: str, location_id: str, evse_uid: str, request: Request,
+                             authorization: Annotated[str | None, Header()] = None):
+            if (denied := unauthorized(authorization)) is not None:
+                return denied
+            key = f"{country_code}/{party_id}/{location_id}"
+            stored = json.loads(store.locations[key]) if key in store.locations else None
+            evse = next((e for e in (stored or {}).get("evses") or [] if e["uid"] == evse_uid), None)
+            if evse is None:
+                return envelope(2003, f"Unknown Location {key} or EVSE {evse_uid}", http_status=404)
+            try:
+                changes = json.loads(await request.body())
+                if "last_updated" not in changes:
+                    raise ValueError("a PATCH must carry last_updated")
+                evse.update(changes)
+                stored["last_updated"] = changes["last_updated"]  # the parent Location's too (mod_locations)
+                Location.model_validate(stored)
+            except (ValueError, ValidationError) as exc:
+                return envelope(2001, f"Invalid EVSE PATCH: {exc}".splitlines()[0], http_status=400)
+            store.locations[key] = json.dumps(stored).encode()
+            store.evse_patches.append((key, evse_uid, changes))
+            return envelope(1000, "Success")
 
     return app
 

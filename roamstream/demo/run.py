@@ -4,7 +4,8 @@ Start the embedded broker, the worker, the ingest API, the OCPP endpoint and thr
 seed the fleet (three sites in three time zones, three tariffs, the eMSPs' tokens) through the API; register at the
 eMSPs by the OCPI credentials handshake (the delivery lanes take them from the partner registry); drive the
 charge points through days of planned sessions (arrivals at local rush hours, tapering charge, idle while
-plugged in) over OCPP; wait until every CDR is landed and acknowledged; send each eMSP's settlement statement
+plugged in) over OCPP; wait until every CDR is landed and acknowledged and every eMSP holds every Tariff and
+Location with each EVSE's last status (PUT and PATCHed to them); send each eMSP's settlement statement
 (with two planted discrepancies) through the API; let one eMSP pull its CDRs by GET with pagination and check
 that they are exactly the ones pushed to it; print the settlement.
 
@@ -28,7 +29,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from analytics import open_lake
 from connectors.ocpp.simulator.plan import SessionPlan, charge_point_ids
 from roamstream.config import Settings
-from roamstream.demo import curves, fleet, seed
+from roamstream.demo import curves, fleet, reference, seed
 from roamstream.demo.drive import TAIL_MIN, drive
 from roamstream.demo.emsp import EmspStore, pull_all
 from roamstream.demo.partners import demo_partners
@@ -217,6 +218,8 @@ async def run_demo(
                     raise DemoError(
                         f"timed out: {landed}/{expected} CDRs landed, {acked}/{expected} acknowledged"
                     )
+                await wait_for_reference(stores, len(fleet.tariffs(updated)), len(fleet.locations(cps, updated)),
+                                         reference.expected_statuses(plans), deadline)
                 bodies = partner_statements(stores, (first_day, until - timedelta(days=1)))
                 await _send(stack.api_url, api_token, [("POST", "/statements", body) for body in bodies])
                 lines = sum(len(body["lines"]) for body in bodies)
@@ -225,10 +228,20 @@ async def run_demo(
                 ], deadline)
                 if landed_lines < lines:
                     raise DemoError(f"timed out: {landed_lines}/{lines} statement lines landed")
+            console.print(f"Tariffs, Locations and EVSE status delivered: {reference.summary(stores)}")
             puller = next(iter(stores))
             pulled = await check_pull(stores[puller], puller)
             console.print(f"{puller} pulled its {len(pulled)} CDRs by GET with pagination: exactly the ones pushed")
     return DemoResult(lake, expected, landed, acked, stores, puller, pulled)
+
+
+async def wait_for_reference(stores: dict[str, EmspStore], tariffs: int, locations: int,
+                             statuses: dict[str, tuple[str, str]], deadline: float) -> None:
+    """Every eMSP holds every Tariff and Location, each EVSE with its charge point's last status."""
+    while not all(reference.holds_all(s, tariffs, locations, statuses) for s in stores.values()):
+        if time.monotonic() > deadline:
+            raise DemoError(f"timed out waiting for Tariffs, Locations and EVSE status: {reference.summary(stores)}")
+        await asyncio.sleep(0.2)
 
 
 async def check_pull(store: EmspStore, key: str) -> tuple[str, ...]:

@@ -108,6 +108,7 @@ def completed(**overrides: Any) -> dict[str, Any]:
         "evse_id": None, "id_tag": "EMA000001", "start": START, "end": END, "meter_start_wh": "1000",
         "meter_stop_wh": "10000", "estimated": False, "flags": [],
         "auth_method": None, "authorization_reference": None,  # the token was not authorised in real time
+        "received_at": None,  # not known (a record from before it was kept): the CDR's time is from the rest
         "samples": [
             {"timestamp": at(9, 30), "energy_wh": "0", "power_w": None, "current_a": None, "charging": True},
             {"timestamp": at(9, 45), "energy_wh": "3000", "power_w": None, "current_a": None, "charging": True},

@@ -99,3 +99,14 @@ def test_last_updated_is_the_creation_time_never_before_the_reference_data_it_wa
     built = build_cdr(completed(), token_model(last_updated=later), location_model(), tariff(),
                       TariffCache().get(tariff()), CPO)
     assert exact(built.json)["last_updated"] == later
+
+
+def test_last_updated_is_never_before_the_event_that_completed_the_session_was_received():
+    # an offline charger: the stop (END) reached us a day later; the CDR is created then
+    received = datetime(2026, 3, 6, 9, 30, 15, tzinfo=UTC)
+    built = build_cdr(completed(received_at=received), token_model(), location_model(), tariff(),
+                      TariffCache().get(tariff()), CPO)
+    assert built.data["last_updated"] == received
+    assert built.data["end_date_time"] == END
+    assert build_cdr(completed(received_at=None), token_model(), location_model(), tariff(),  # older records
+                     TariffCache().get(tariff()), CPO).data["last_updated"] == END

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, date, datetime
@@ -102,3 +103,15 @@ def test_the_emsps_are_registered_by_the_handshake_and_one_pulls_exactly_its_cdr
     with open_lake(str(lake)) as con:
         [(pushed,)] = con.execute("select count(*) from cdrs where partner = ?", [puller]).fetchall()
     assert f"pulled its {pushed} CDRs" in line and pushed > 0
+
+
+def test_log_records_go_to_the_log_beside_the_lake_and_the_console_says_how_many(demo_run):
+    done, lake = demo_run
+    assert done.stderr == ""  # no library warnings between the progress bars
+    log = lake.with_name(f"{lake.name}.log")
+    records = [line for line in log.read_text().splitlines() if re.match(r"\d{4}-\d\d-\d\d [\d:,]+ [A-Z]+ ", line)]
+    assert any(" INFO " in line for line in records)  # the log has what the console left out
+    warnings = sum(" WARNING " in line for line in records)
+    errors = sum(" ERROR " in line or " CRITICAL " in line for line in records)
+    assert f"Log: {log} ({warnings} warning{'s' * (warnings != 1)}, {errors} error{'s' * (errors != 1)})" \
+        in done.stdout.replace("\n", "")

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import httpx
 import pytest
 from ocpp.v16 import call as call16
-from one_session import drive_one_transaction, expected_cdr, register, ts
+from one_session import created_since, drive_one_transaction, expected_cdr, register, ts
 from test_token_case import drive_201_transaction, eventually_accepted, put_token
 from waiting import eventually
 
@@ -81,6 +82,7 @@ async def test_sessions_and_cdrs_say_how_the_token_was_authorised(registered_sta
     stack, emsp = registered_stack, spec_emsp
     api_token = stack.settings.api.tokens[0].get_secret_value()
     await seed_reference(stack.api_url, api_token, [CP16, CP201, CP_WL], 1)
+    since = datetime.now(UTC)
     for token in (NEVER, ALWAYS):
         await put_token(stack.api_url, api_token, token)
     emsp.realtime = {"AUTH-NEVER": "ALLOWED"}
@@ -111,7 +113,7 @@ async def test_sessions_and_cdrs_say_how_the_token_was_authorised(registered_sta
         expected["auth_method"] = method
         if reference is not None:
             expected["authorization_reference"] = reference
-        assert exact(emsp.cdrs[cdr_id]) == exact(expected)
+        assert created_since(exact(emsp.cdrs[cdr_id]), since) == exact(expected)
         session = emsp.sessions[cdr_id]
         assert session["auth_method"] == method
         assert session.get("authorization_reference") == reference

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import httpx
-from one_session import drive_one_transaction, expected_cdr
+from one_session import created_since, drive_one_transaction, expected_cdr
 from waiting import eventually
 
 from analytics import open_lake, settlement
@@ -26,6 +26,7 @@ from pipelines.reprice import reprice
 from roamstream.avro import serde_for
 from roamstream.demo import seed
 from roamstream.demo.run import seed_reference
+from roamstream.ocpi.timefmt import parse_datetime
 
 CP = "E2E-CP-FIX"
 FIXED_AT = "2026-11-05T12:00:00Z"
@@ -43,16 +44,16 @@ def first_cdr(tx: int, token: dict) -> dict:
     return expected_cdr(CP, tx, token)
 
 
-def credit_cdr(tx: int, token: dict) -> dict:
+def credit_cdr(tx: int, token: dict, at: str) -> dict:
     out = {**first_cdr(tx, token), "id": f"{CP}-{tx}-C", "total_cost": {"excl_vat": -4.25, "incl_vat": -5.1425}}
     del out["last_updated"]
-    return {**out, "credit": True, "credit_reference_id": f"{CP}-{tx}", "last_updated": FIXED_AT}
+    return {**out, "credit": True, "credit_reference_id": f"{CP}-{tx}", "last_updated": at}
 
 
-def new_cdr(tx: int, token: dict) -> dict:
+def new_cdr(tx: int, token: dict, at: str) -> dict:
     return {**first_cdr(tx, token), "id": f"{CP}-{tx}-R1", "tariffs": [corrected_tariff()],
             "total_cost": {"excl_vat": 4.75, "incl_vat": 5.7475},
-            "total_energy_cost": {"excl_vat": 3.5, "incl_vat": 4.235}, "last_updated": FIXED_AT}
+            "total_energy_cost": {"excl_vat": 3.5, "incl_vat": 4.235}, "last_updated": at}
 
 
 def exact(text: str | bytes) -> dict:
@@ -73,9 +74,12 @@ async def test_a_corrected_tariff_is_sent_as_a_credit_cdr_and_a_new_cdr_and_sett
     api_token = stack.settings.api.tokens[0].get_secret_value()
     token = seed.token(("NL", "EMA"), 1)
     await seed_reference(stack.api_url, api_token, [CP], 1)
+    since = datetime.now(UTC)
     tx = await drive_one_transaction(stack.ocpp_url, CP, token["uid"])
     await eventually(lambda: f"{CP}-{tx}" in store.cdrs, "the partner received the first CDR")
-    assert exact(store.cdrs[f"{CP}-{tx}"]) == exact(json.dumps(first_cdr(tx, token)))
+    assert created_since(exact(store.cdrs[f"{CP}-{tx}"]), since) == exact(json.dumps(first_cdr(tx, token)))
+    # the revisions' time: the later of the correction's (FIXED_AT) and the first CDR's creation, never before it
+    revised_at = max(FIXED_AT, json.loads(store.cdrs[f"{CP}-{tx}"])["last_updated"], key=parse_datetime)
 
     cc, pid = seed.CPO
     async with httpx.AsyncClient(base_url=f"{stack.api_url}/ocpi/2.2.1", timeout=10,
@@ -89,8 +93,8 @@ async def test_a_corrected_tariff_is_sent_as_a_credit_cdr_and_a_new_cdr_and_sett
     sent, missing = await asyncio.to_thread(reprice, stack.settings, serde_for(None), [f"{CP}-{tx}"])
     assert ([s.session_id for s in sent], missing) == ([f"{CP}-{tx}"], [])
     await eventually(lambda: len(store.cdrs) == 3, "the partner received a credit CDR and a new CDR")
-    assert exact(store.cdrs[f"{CP}-{tx}-C"]) == exact(json.dumps(credit_cdr(tx, token)))
-    assert exact(store.cdrs[f"{CP}-{tx}-R1"]) == exact(json.dumps(new_cdr(tx, token)))
+    assert exact(store.cdrs[f"{CP}-{tx}-C"]) == exact(json.dumps(credit_cdr(tx, token, revised_at)))
+    assert exact(store.cdrs[f"{CP}-{tx}-R1"]) == exact(json.dumps(new_cdr(tx, token, revised_at)))
     posted = [r["path"] for r in store.requests if r["path"].endswith("/cdrs")]
     assert len(posted) == 3  # each CDR POSTed once; the first one never again
 

@@ -4,9 +4,10 @@ worker and partner HTTP server: the partner receives exactly the hand-priced CDR
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 
-from one_session import drive_one_transaction, expected_cdr
+from one_session import created_since, drive_one_transaction, expected_cdr
 from waiting import eventually
 
 from roamstream.demo import seed
@@ -19,12 +20,13 @@ async def test_an_ocpp16_transaction_becomes_the_exact_cdr_the_partner_receives(
     store, _ = emsp
     token = seed.token(("NL", "EMA"), 1)
     await seed_reference(stack.api_url, stack.settings.api.tokens[0].get_secret_value(), [CP], 1)
+    since = datetime.now(UTC)
     tx = await drive_one_transaction(stack.ocpp_url, CP, token["uid"])
     await eventually(lambda: len(store.cdrs) == 1, "the partner received one CDR")
     [(cdr_id, body)] = store.cdrs.items()
     assert cdr_id == f"{CP}-{tx}"
     exact = lambda text: json.loads(text, parse_float=Decimal)  # noqa: E731 - numbers compared exactly
-    assert exact(body) == exact(json.dumps(expected_cdr(CP, tx, token)))
+    assert created_since(exact(body), since) == exact(json.dumps(expected_cdr(CP, tx, token)))
     [request] = [r for r in store.requests if r["path"].endswith("/cdrs")]
     assert request["headers"]["ocpi-to-party-id"] == "EMA"
     assert request["headers"]["ocpi-from-party-id"] == "RST"

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import httpx
 from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
-from one_session import drive_one_transaction, expected_cdr, ts
+from one_session import created_since, drive_one_transaction, expected_cdr, ts
 from waiting import eventually
 
 from connectors.ocpp.simulator.client import connect
@@ -76,6 +77,7 @@ async def test_an_id_tag_in_another_letter_case_is_billed_to_the_tokens_emsp(sta
         answer201 = await station.call(call201.Authorize({"id_token": "HoaTag02", "type": "ISO14443"}))
     assert answer201.id_token_info["status"] == "Accepted"
 
+    since = datetime.now(UTC)
     tx16 = await drive_one_transaction(stack.ocpp_url, CP16, "hoatag02")
     await drive_201_transaction(stack.ocpp_url, CP201, "HoaTag02", "TX-CASE-1")
 
@@ -84,7 +86,7 @@ async def test_an_id_tag_in_another_letter_case_is_billed_to_the_tokens_emsp(sta
     for n, cp, tx, sent in ((1, CP16, tx16, "hoatag02"), (2, CP201, "TX-CASE-1", "HoaTag02")):
         expected = expected_cdr(cp, tx, {"uid": sent, "contract_id": "NL-EMA-C-HOATAG02"})
         expected["cdr_location"]["evse_id"] = f"NL*RST*E{n:04d}"  # the seeded location's n-th EVSE
-        assert exact(store.cdrs[f"{cp}-{tx}"]) == exact(json.dumps(expected))
+        assert created_since(exact(store.cdrs[f"{cp}-{tx}"]), since) == exact(json.dumps(expected))
         await eventually(lambda cp=cp, tx=tx: f"{cp}-{tx}" in store.sessions, f"the partner has session {cp}-{tx}")
         session = json.loads(store.sessions[f"{cp}-{tx}"])
         assert session["cdr_token"] == expected["cdr_token"]

@@ -33,6 +33,8 @@ class FakeProducer:
     failing_keys: set[str] = field(default_factory=set)
     #: raised by every send: a bug rather than a delivery failure
     bug: Exception | None = None
+    #: what ``connected`` answers (readiness)
+    broker_answers: bool = True
 
     async def send(self, topic: str, value: bytes, key: str | bytes | None = None) -> tuple[int, int]:
         if self.bug is not None:
@@ -41,6 +43,9 @@ class FakeProducer:
             raise DeliveryError(f"{topic}: Local: Message timed out")
         self.sent.append(Sent(topic, key, value))
         return 0, len(self.sent) - 1
+
+    def connected(self) -> bool:
+        return self.broker_answers
 
     def on(self, topic: str) -> list[Sent]:
         return [s for s in self.sent if s.topic == topic]

@@ -121,8 +121,10 @@ async def test_an_unreachable_broker_gives_503():
         async with httpx.AsyncClient(base_url=handle.url, timeout=10) as client:
             resp = await client.put("/ocpi/2.2.1/tariffs/DE/ALL/12", json=tariff(), headers=auth())
             health = await client.get("/healthz")
+            ready = await client.get("/ready")
     finally:
         await handle.stop()
         producer.close()
     assert (resp.status_code, resp.json()["status_code"]) == (503, 3000)
-    assert health.status_code == 200
+    assert health.status_code == 200  # the process serves
+    assert ready.status_code == 503  # but cannot publish

@@ -4,6 +4,7 @@ import json
 
 import pytest
 from api_payloads import auth, location, tariff, token
+from scraped import Scraped
 
 from roamstream.ocpi.location import Location
 from roamstream.ocpi.tariff import Tariff
@@ -161,8 +162,9 @@ def test_bad_input_is_still_answered_when_the_dead_letter_cannot_be_delivered(cl
     producer.failing.add("deadletter.v1")
     resp = client.put(TARIFF_URL, content=b"{", headers=auth())
     assert resp.status_code == 400
-    metrics = client.get("/metrics").text
-    assert 'roamstream_api_dead_letters_total{outcome="failed"} 1' in metrics.splitlines()
+    metrics = Scraped(client.get("/metrics").text)
+    assert metrics.value("roamstream_dead_letters_lost_total", stage="ingest_api") == 1
+    assert metrics.value("roamstream_dead_letters_total") == 0
 
 
 def test_a_huge_bad_body_is_dead_lettered_cut_to_fit_a_kafka_record(client, producer, serde):

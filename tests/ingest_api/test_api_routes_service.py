@@ -3,6 +3,7 @@
 import uuid
 
 from api_payloads import auth, tariff
+from scraped import Scraped
 
 
 def test_request_and_correlation_ids_are_echoed(client):
@@ -35,14 +36,37 @@ def test_metrics_count_requests_publications_and_rejections(client):
     client.put("/ocpi/2.2.1/tariffs/DE/ALL/12", content=b"[", headers=auth())
     client.put("/ocpi/2.2.1/tariffs/DE/ALL/12", json=tariff())
     resp = client.get("/metrics")
-    assert resp.headers["content-type"].startswith("text/plain; version=0.0.4")
-    lines = resp.text.splitlines()
-    assert 'roamstream_api_requests_total{method="PUT",endpoint="put_tariff",status="200"} 1' in lines
-    assert 'roamstream_api_requests_total{method="PUT",endpoint="put_tariff",status="400"} 1' in lines
-    assert 'roamstream_api_published_total{topic="ocpi.tariffs.v1"} 1' in lines
-    assert 'roamstream_api_rejected_total{endpoint="put_tariff",ocpi_status="2001"} 1' in lines
-    assert 'roamstream_api_rejected_total{endpoint="put_tariff",ocpi_status="2000"} 1' in lines
-    assert 'roamstream_api_dead_letters_total{outcome="sent"} 1' in lines
+    assert resp.headers["content-type"].startswith("text/plain; version=")
+    m = Scraped(resp.text)
+    assert m.value("roamstream_api_requests_total", method="PUT", endpoint="put_tariff", status="200") == 1
+    assert m.value("roamstream_api_requests_total", method="PUT", endpoint="put_tariff", status="400") == 1
+    assert m.value("roamstream_api_requests_total", method="PUT", endpoint="put_tariff", status="401") == 1
+    assert m.value("roamstream_api_published_total", topic="ocpi.tariffs.v1") == 1
+    assert m.value("roamstream_api_published_total") == 1
+    assert m.value("roamstream_api_rejected_total", endpoint="put_tariff", ocpi_status="2001") == 1
+    assert m.value("roamstream_api_rejected_total", endpoint="put_tariff", ocpi_status="2000") == 1
+    assert m.value("roamstream_dead_letters_total", stage="ingest_api") == 1
+    assert m.value("roamstream_ready") == 1
+
+
+def test_each_app_counts_on_its_own(unit_settings, producer, serde):
+    from fastapi.testclient import TestClient
+
+    from ingest_api.app import create_app
+
+    with TestClient(create_app(unit_settings, producer, serde)) as one, \
+            TestClient(create_app(unit_settings, producer, serde)) as other:
+        one.put("/ocpi/2.2.1/tariffs/DE/ALL/12", json=tariff(), headers=auth())
+        assert Scraped(one.get("/metrics").text).value("roamstream_api_published_total") == 1
+        assert Scraped(other.get("/metrics").text).value("roamstream_api_published_total") == 0
+
+
+def test_ready_while_the_broker_answers_the_producer(client, producer):
+    assert (client.get("/ready").status_code, client.get("/ready").json()["status"]) == (200, "ready")
+    producer.broker_answers = False
+    resp = client.get("/ready")
+    assert (resp.status_code, resp.json()["status"]) == (503, "not ready")
+    assert Scraped(client.get("/metrics").text).value("roamstream_ready") == 0
 
 
 def _refs(node):

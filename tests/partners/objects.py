@@ -66,6 +66,7 @@ def cdr_record(session_id: str, partner: tuple[str, str], cp: str) -> dict:
     token = token_of(partner)
     cdr = expected_cdr(cp, 1, token)
     cdr["id"] = cdr["session_id"] = session_id
+    cdr["last_updated"] = cdr["end_date_time"]
     cdr["cdr_token"]["party_id"] = partner[1]
     text = json.dumps(cdr)
     end = datetime.fromisoformat(cdr["end_date_time"])

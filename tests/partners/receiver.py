@@ -6,13 +6,16 @@ switches on at ``POST /_control``:
   ``{"mode": "503"}`` (HTTP 503, OCPI 3000, optional ``retry_after``); ``{"mode": "slow",
   "delay_s": 10}``; ``{"mode": "timeout_once", "delay_s": 3}`` (the next CDR POST is stored, then answered
   late: the sender times out with the CDR at the partner); ``{"forget_sessions": true}`` (loses every
-  Session: later PATCHes get 404); ``{"redirect": true}`` (every push is answered 307 to the same path under
-  ``/moved``, which serves it);
-- ``GET /_state``: every CDR and Session it holds and every request it answered, with arrival times.
+  Session: later PATCHes get 404); ``{"forget_locations": true}`` (loses every Location: later EVSE
+  PATCHes get 404); ``{"redirect": true}`` (every push is answered 307 to the same path under ``/moved``,
+  which serves it);
+- ``GET /_state``: every CDR, Session, Tariff and Location it holds (Locations with the EVSE PATCHes applied),
+  the PATCHes, and every request it answered, with arrival times.
 
 Run: ``python tests/partners/receiver.py --token T [--port 0] [--token-a A --party CC-PID]``; prints
 ``listening http://...`` once up. With ``--token-a`` a CPO can register at it by the credentials handshake
-(versions at ``/ocpi/emsp/versions``); ``T`` is then the token C it answers with.
+(versions at ``/ocpi/emsp/versions``); ``T`` is then the token C it answers with. ``--no-locations``: it
+publishes no Tariffs/Locations Receiver (a partner that pulls them or does without).
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ class Faults:
             change = await request.json()
             if change.pop("forget_sessions", False):
                 self.store.sessions.clear()
+            if change.pop("forget_locations", False):
+                self.store.locations.clear()
             self.redirect = change.pop("redirect", self.redirect)
             if change:
                 self.mode = change
@@ -58,7 +63,10 @@ class Faults:
         async def state():
             return {"cdrs": {k: v.decode() for k, v in self.store.cdrs.items()},
                     "sessions": {k: v.decode() for k, v in self.store.sessions.items()},
-                    "patches": self.store.patches, "log": self.log}
+                    "patches": self.store.patches, "log": self.log,
+                    "tariffs": {k: v.decode() for k, v in self.store.tariffs.items()},
+                    "locations": {k: v.decode() for k, v in self.store.locations.items()},
+                    "evse_patches": self.store.evse_patches}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -126,11 +134,12 @@ async def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--token-a")
     parser.add_argument("--party", default="NL-EMA")
+    parser.add_argument("--no-locations", action="store_true", help="publish no Tariffs/Locations Receiver")
     args = parser.parse_args()
     store = EmspStore()
     country_code, party_id = args.party.split("-")
     app = Faults(create_emsp_app(args.token, store, token_a=args.token_a, country_code=country_code,
-                                 party_id=party_id), store)
+                                 party_id=party_id, locations=not args.no_locations), store)
     async with ServedApp(app, port=args.port) as served:
         print(f"listening {served.url}", flush=True)
         await asyncio.Event().wait()

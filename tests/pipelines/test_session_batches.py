@@ -10,7 +10,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.session_batches import Item, SessionFolder
+from pipelines.session_batches import Item, SessionFolder, stamp_completed
 from roamstream import sessions as fold
 from tests.pipelines.session_events import charge_point_events, interleaved, items
 from tests.sessions.fixtures import clock, status, tx_event
@@ -50,6 +50,7 @@ def legacy_agent(events: list[dict]) -> list[tuple[bytes, str, dict]]:
         stored = table.get(key)
         state = json.loads(stored) if stored is not None else fold.initial(event["charge_point_id"])
         state, out = fold.drain(fold.apply(state, event), PARAMS)
+        stamp_completed(out, event)
         table[key] = json.dumps(state, separators=(",", ":")).encode()
         outputs += [(key, o.kind, o.record) for o in out]
     return outputs
@@ -124,6 +125,17 @@ def test_the_connectors_ticks_complete_a_quiet_charge_points_last_session():
     straight = run_in_batches(items(events + ticks[:2]), [])[0]
     assert not [o for o in straight if o[1] == fold.COMPLETED]
     assert run_in_batches(items(events + ticks[:3]), [])[0] == outputs
+
+
+def test_a_completed_session_carries_the_receive_time_of_the_event_that_completed_it():
+    # an offline charger: its session (minutes 0-35) and then its ticks all arrive at minute 300
+    late = fold.Params().horizon / 2
+    events = [dict(e, received_at=e["received_at"] + late) for e in charge_point_events("CP-LATE", 0, sessions=1)]
+    ticks = [dict(t, received_at=t["received_at"] + late) for t in (clock(m, cp="CP-LATE") for m in (36, 41))]
+    outputs, _, _ = run_in_batches(items(events + ticks), [3])
+    [completed] = [r for _, kind, r in outputs if kind == fold.COMPLETED]
+    assert completed["received_at"] == ticks[1]["received_at"]  # the tick past stop (35) + settle (5 min)
+    assert completed["received_at"] > completed["end"]
 
 
 def test_ticks_read_receive_time_through_the_last_clock_skew():

@@ -52,6 +52,15 @@ def test_up_serves_the_printed_urls_until_interrupted(tmp_path):
         unauthorised = httpx.put(f"{api}/ocpi/2.2.1/tariffs/NL/RST/T1", json={}, timeout=10)
         assert unauthorised.status_code == 401
         assert unauthorised.json()["status_code"] == 2000
+        metrics = re.search(r"Metrics\s+api (\S+)/metrics, ocpp (\S+)/metrics, worker (\S+)/metrics", output)
+        assert metrics is not None, output
+        assert metrics.group(1) == api
+        for url in metrics.groups():
+            ready_deadline = time.monotonic() + 60  # the worker is ready once its partitions are assigned
+            while (ready := httpx.get(f"{url}/ready", timeout=10)).status_code != 200:
+                assert ready.status_code == 503 and time.monotonic() < ready_deadline, (url, ready.text)
+                time.sleep(0.1)
+            assert "roamstream_ready 1.0" in httpx.get(f"{url}/metrics", timeout=10).text.splitlines()
     finally:
         proc.send_signal(signal.SIGINT)
         try:

@@ -1,13 +1,14 @@
 """One delivery lane per partner: its own groups, its own bound on requests in flight, its own backoff.
 
 A lane never waits for another: a partner that is down, slow or refusing only fills its own lane. Within a
-lane each group (a session id) is driven by one task, so requests for one session keep their order — the
-Session's PUT, its PATCHes, its COMPLETED state acknowledged, then its CDRs — while groups run in parallel
-up to ``max_in_flight`` requests. The pending state lives in ``DeliveryState`` (a changelogged table in the
-worker); a lane reads it afresh before every request, so a Session snapshot that arrived meanwhile is sent
-as one change from the acknowledged state (coalescing). Every attempt is announced to ``DeliveryLog`` before
-it is sent (intent) and recorded after; transient failures wait (backoff with jitter, capped; ``Retry-After``
-honoured; cut short when the partner answers again) and are tried again for as long as it takes.
+lane each group (a session id; a Location; a Tariff) is driven by one task, so requests for one object keep
+their order — the Session's PUT, its PATCHes, its COMPLETED state acknowledged, then its CDRs; a Location's
+PUT, then the status PATCHes of its EVSEs — while groups run in parallel up to ``max_in_flight`` requests.
+The pending state lives in ``DeliveryState`` (a changelogged table in the worker); a lane reads it afresh
+before every request, so a Session snapshot that arrived meanwhile is sent as one change from the
+acknowledged state (coalescing). Every attempt is announced to ``DeliveryLog`` before it is sent (intent)
+and recorded after; transient failures wait (backoff with jitter, capped; ``Retry-After`` honoured; cut
+short when the partner answers again) and are tried again for as long as it takes.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from roamstream.partners.backoff import backoff_s
-from roamstream.partners.delivery.pending import Pending, ledger_key
+from roamstream.partners.delivery.objects import acknowledged_value, module_of, reference_change
+from roamstream.partners.delivery.pending import HEAD_KINDS, Pending, ledger_key
 from roamstream.partners.delivery.requests import session_change, session_status
 from roamstream.partners.directory import PartnerDirectory, PartnerEndpoint
 from roamstream.partners.outcome import Outcome
@@ -68,8 +70,10 @@ class LaneSettings:
 class _Group:
     key: str
     partition: int
-    session: bytes | None = None
-    cdrs: list[bytes] = field(default_factory=list)
+    #: the group's one object sent first (a Session, a Location, a Tariff), then the others in order (a
+    #: Session's CDRs, a Location's EVSE statuses)
+    head: bytes | None = None
+    rest: list[bytes] = field(default_factory=list)
     #: objects whose last attempt's outcome is unknown (or loaded after a restart: maybe sent)
     maybe_sent: set[bytes] = field(default_factory=set)
     #: sessions the partner must get whole (404 to a PATCH, or maybe half-applied)
@@ -121,10 +125,10 @@ class Lane:
         if group is None:
             group = self._groups[item.group] = _Group(item.group, item.partition)
         key = item.key
-        if item.kind == "session":
-            group.session = key
-        elif key not in group.cdrs:
-            group.cdrs.append(key)
+        if item.kind in HEAD_KINDS:
+            group.head = key
+        elif key not in group.rest:
+            group.rest.append(key)
         if maybe_sent:
             group.maybe_sent.add(key)
             if item.kind == "session":
@@ -158,17 +162,17 @@ class Lane:
 
     def _next(self, group: _Group) -> tuple[Pending | None, float | None]:
         """The next object of ``group`` to send, or (None, seconds to wait for a CDR's Session; None: done)."""
-        if group.session is not None:
-            item = self._state.pending(group.session)
+        if group.head is not None:
+            item = self._state.pending(group.head)
             if item is not None:
                 return item, None
-            group.session = None
-        while group.cdrs:
-            item = self._state.pending(group.cdrs[0])
+            group.head = None
+        while group.rest:
+            item = self._state.pending(group.rest[0])
             if item is None:
-                group.cdrs.pop(0)
+                group.rest.pop(0)
                 continue
-            if item.force or self.endpoint.url("sessions") is None:
+            if item.kind != "cdr" or item.force or self.endpoint.url("sessions") is None:
                 return item, None
             acknowledged = self._state.ledger(ledger_key(item.partner, "session", item.group))
             if session_status(_text(acknowledged)) == "COMPLETED":
@@ -185,6 +189,16 @@ class Lane:
         if item.kind == "cdr":
             return new_request("cdrs", item.object_id, "POST", self.endpoint.url("cdrs"), item.body.encode(),
                                correlation)
+        if item.kind != "session":
+            module = module_of(item.kind)
+            base_url = self.endpoint.url(module) or ""
+            acknowledged = _text(self._state.ledger(item.ledger_key))
+            change = reference_change(item.kind, item.object_id, item.body, acknowledged, base_url,
+                                      whole=key in group.put_whole)
+            if change is None:
+                return None
+            method, url, body = change
+            return new_request(module, item.object_id, method, url, body, correlation)
         base = self.endpoint.url("sessions").rstrip("/")
         cc, pid = self._sender.cpo
         url = f"{base}/{cc}/{pid}/{item.object_id}"
@@ -210,9 +224,16 @@ class Lane:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(group.wake.wait(), wait)
                     continue
+                if self.endpoint.url(module_of(item.kind)) is None:  # the partner no longer publishes that Receiver
+                    if item.kind == "cdr":
+                        log.warning("delivery lane %s: no CDRs Receiver; %s stays pending", self.key, item.object_id)
+                        break
+                    self._state.drop(item)  # a Session, Tariff, Location or status it no longer takes
+                    self._forget(group, item.key)
+                    continue
                 request = self._request(group, item)
                 if request is None:  # the partner has this state already
-                    self._state.acknowledge(item, self._state.ledger(item.ledger_key) or item.body.encode())
+                    self._state.acknowledge(item, self._state.ledger(item.ledger_key) or self._value(item))
                     continue
                 key = item.key
                 n = group.attempts[key] = group.attempts.get(key, 0) + 1
@@ -255,7 +276,7 @@ class Lane:
             how = "created" if attempt.outcome is Outcome.OK else "existed after an unknown outcome"
             value = json.dumps({"acknowledged": True, "how": how, "location": attempt.location}).encode()
         else:
-            value = item.body.encode()
+            value = self._value(item)
         self._state.acknowledge(item, value)
         self._forget(group, item.key)
         self.delivered += 1
@@ -263,6 +284,11 @@ class Lane:
             self._failing = False
             self._answering.set()
             self._answering = asyncio.Event()
+
+    @staticmethod
+    def _value(item: Pending) -> bytes:
+        """The ledger's value for a delivered Session, Tariff, Location or EVSE status."""
+        return acknowledged_value(item.kind, item.object_id, item.body).encode()
 
     def _forget(self, group: _Group, key: bytes) -> None:
         group.maybe_sent.discard(key)
@@ -323,7 +349,7 @@ class Lanes:
 
     def load(self, items: Iterable[Pending]) -> int:
         """Take up what a previous owner left pending: each may have been sent already (outcome unknown)."""
-        ordered = sorted(items, key=lambda i: (i.kind != "session", i.last_updated, i.object_id))
+        ordered = sorted(items, key=lambda i: (i.kind not in HEAD_KINDS, i.last_updated, i.object_id))
         return sum(self.add(item, maybe_sent=True) for item in ordered)
 
     def revoke(self, partitions: set[int]) -> None:

@@ -2,7 +2,10 @@
 
 A Session's pending record holds its latest full state (a newer snapshot replaces it: when a lane is behind it
 sends the latest state once); a CDR's holds the CDR. ``group`` is the session id: a lane keeps one order per
-group (the Session's PUT and PATCHes, then its CDRs), and runs groups in parallel.
+group (the Session's PUT and PATCHes, then its CDRs), and runs groups in parallel. A Tariff's and a Location's
+record hold the latest version (group ``tariff:<cc>-<pid>-<id>``, ``location:<cc>-<pid>-<id>``); an EVSE status
+record (object id: the EVSE uid) holds its Location with that status, in the Location's group, so that the
+partner gets the Location before the status PATCHes of its EVSEs, and the whole Location if it lacks the EVSE.
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ from typing import Literal
 
 from roamstream.partners.exceptions import PendingStateError
 
-Kind = Literal["session", "cdr"]
+Kind = Literal["session", "cdr", "tariff", "location", "evse"]
+#: kinds of which a group holds one object, sent before the group's others: a Session before its CDRs, a
+#: Location before the status PATCHes of its EVSEs; a Tariff is a group of its own
+HEAD_KINDS = frozenset({"session", "tariff", "location"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,5 +75,6 @@ def pending_key(partner: str, kind: Kind, object_id: str) -> bytes:
 
 
 def ledger_key(partner: str, kind: Kind, object_id: str) -> bytes:
-    """The push ledger's key (unchanged since the first ledger: ``P|<cdr id>`` and ``P|session|<id>``)."""
-    return (f"{partner}|{object_id}" if kind == "cdr" else f"{partner}|session|{object_id}").encode()
+    """The push ledger's key (unchanged since the first ledger: ``P|<cdr id>`` and ``P|session|<id>``; the
+    other kinds ``P|<kind>|<id>``)."""
+    return (f"{partner}|{object_id}" if kind == "cdr" else f"{partner}|{kind}|{object_id}").encode()

@@ -25,7 +25,7 @@ def lake_page(lake_uri: str, kind: Kind, query: PageQuery) -> Page:
         "date_from": query.date_from,
         "date_to": query.date_to,
     }
-    con = open_lake(lake_uri)
+    con = open_lake(lake_uri, must_exist=False)  # before the worker's first file: nothing to pull yet, not a 500
     try:
         [(total,)] = con.execute(_sql(f"{kind}_count"), params).fetchall()
         rows = con.execute(_sql(f"{kind}_page"), {**params, "limit": query.limit, "offset": query.offset}).fetchall()

@@ -3,8 +3,8 @@ each partner's country_code/party_id, the token to call it with (the token C it 
 the Receiver endpoint of each module it published. Registered partners come from the registry (current while
 the process runs: a new, changed or removed partner counts at the next lookup); the static ``PARTNERS_EMSPS``
 ones stay as a seed (tests, setups without the handshake). A partner in the registry, in any state, replaces a
-static one of the same key: once it unregisters, nothing is sent to it. A partner without a CDRs Receiver
-(one that only pulls) is not delivered to."""
+static one of the same key: once it unregisters, nothing is sent to it. A partner without a Receiver of the
+modules we deliver (one that only pulls) is not delivered to; one without a CDRs Receiver gets no CDRs."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ from roamstream.config import Partner
 from roamstream.partners.directory import PartnerEndpoint
 from roamstream.partners.registry.model import Endpoint, PartnerState
 from roamstream.partners.registry.store import Registry
+
+#: the modules whose Receiver endpoints the delivery lanes send to
+DELIVERED = frozenset({"cdrs", "sessions", "tariffs", "locations"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,10 +37,10 @@ class PartnerLink:
         return next((e.url for e in self.endpoints if e.identifier == module and e.role == role), None)
 
     def as_endpoint(self) -> PartnerEndpoint | None:
-        """What a delivery lane needs of this partner; None when it has no CDRs Receiver (pull only)."""
-        if self.url("cdrs") is None:
+        """What a delivery lane needs of this partner; None when it has no Receiver we deliver to (pull only)."""
+        urls = {e.identifier: e.url for e in self.endpoints if e.role == "RECEIVER" and e.identifier in DELIVERED}
+        if not urls:
             return None
-        urls = {e.identifier: e.url for e in self.endpoints if e.role == "RECEIVER"}
         return PartnerEndpoint(self.country_code, self.party_id, self.token.get_secret_value(), urls)
 
 

@@ -1,0 +1,1 @@
+"""Locations (with live EVSE status) and Tariffs as partners receive them (mod_locations, mod_tariffs)."""
