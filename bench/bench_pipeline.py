@@ -536,7 +536,12 @@ def two_workers(ctx, settings: Settings, refs: dict, messages: list[tuple[str, b
     t = time.monotonic()
     while not all(ready.is_set() for _, ready, *_ in workers):
         if time.monotonic() - t > 300 or not all(p.is_alive() for p, *_ in workers):
-            raise SystemExit("two workers: not both ready")
+            print(f"two workers: not both ready within 300 s (ready: {[r.is_set() for _, r, *_ in workers]}, "
+                  f"alive: {[p.is_alive() for p, *_ in workers]}); the phase is left out")
+            for process, *_ in workers:
+                process.kill()
+                process.join(10)
+            return None
         time.sleep(0.2)
     time.sleep(2.0)  # the second join's rebalance settled
     watcher = CdrWatcher(settings, settings.topic("ocpi.cdrs.v1"))
