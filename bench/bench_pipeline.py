@@ -1,4 +1,5 @@
-"""Pipeline bench (issue 5): OCPP transaction events to priced CDRs, one faust worker against a raw loop.
+"""Pipeline bench (issues 5, 15): OCPP transaction events to priced CDRs, one faust worker against a raw loop,
+two workers and quixstreams.
 
 An embedded broker is started here. The input is ``--events`` ``ocpp.events.v1`` records (transaction events,
 the ``TransactionEvent`` branch of its union, as the connector publishes them) made by the
@@ -6,7 +7,7 @@ OCPP 1.6 connector's own normaliser (100 per session: StartTransaction, 98 Meter
 values, StopTransaction with its transaction data), many charge points charging at once, each ending with
 clock-aligned meter values 15 minutes after its last stop (the tail that lets its last session settle);
 keyed by charge point. Reference data (a tariff, a location per ten charge points, tokens) is published as
-``ocpi.object.v1`` records, as the ingest API does. Three measurements, in one run:
+``ocpi.object.v1`` records, as the ingest API does. Five measurements, in one run:
 
 (a) worker: one worker process running the reference, sessions and pricing stages of ``pipelines`` (push
     and lake are left out: no partner to push to, and the lake would measure Parquet writing), with the
@@ -18,11 +19,20 @@ keyed by charge point. Reference data (a tariff, a location per ten charge point
     CDR flushed;
 (c) latency: the worker, fed ``--rate`` events/s (open loop) of shorter sessions; wall clock from producing
     a stop and its tail to the CDR on ``ocpi.cdrs.v1``, p50/p99.
+(d) scale-out: two worker processes as in (a) on one consumer group (topics and group of their own), the
+    input's partitions split between them; their combined events/s, as (a), printed against (a). The
+    embedded broker, the producer and the CDR watcher run on the same machine: on 2 cores the two workers
+    compete with them, which the printed load averages show;
+(e) peer: quixstreams (``pip install -e '.[bench]'``; ``make bench`` runs this bench in ``.venv-bench``) over
+    the same input topic: a stateful ``apply`` doing (b)'s work per event (the same decoding, fold,
+    snapshots and CDR build, ``fold_step``) with the session state in quixstreams' state store (RocksDB,
+    its changelog topic on the broker), at-least-once; events/s as (b).
 
 Each figure is printed as measured, with the CPU seconds of the process that did the work (the machine is
 shared). ``--quick`` (or BENCH_QUICK=1 in the environment) runs 20,000 events and a 10 s latency phase.
 
     python bench/bench_pipeline.py [--events 200000] [--rate 500] [--latency-s 30] [--quick] [--profile FILE]
+        [--skip worker,latency,workers2,baseline,quix]
 """
 
 from __future__ import annotations
@@ -290,29 +300,19 @@ def worker_main(settings: Settings, ready, cpu, stop, expected_refs: int, profil
 # ---------------------------------------------------------------------------------------------- baseline
 
 
-def baseline_main(settings: Settings, topic: str, out_prefix: str, expected_cdrs: int, refs: dict, result) -> None:
-    """Raw confluent-kafka loop: consume, decode, fold (state in a dict), snapshots and CDRs, produce."""
+def reference_tables(refs: dict):
+    """The global tables as plain dicts, loaded as the reference stage does."""
     import json
 
-    from pipelines.pricing import cdr_record, price_session
     from pipelines.reference import object_key
-    from pipelines.session_batches import fold_params
-    from pipelines.snapshots import snapshot_record
-    from roamstream import sessions as fold
-    from roamstream.cdrs.references import ParsedReferences
-    from roamstream.tariffs import TariffCache
 
-    serde = AvroSerde()
-    p = settings.pipeline
-    params = fold_params(p)
-
-    class Tables:  # the global tables as plain dicts
+    class Tables:
         tariffs: dict = {}
         locations: dict = {}
         tokens: dict = {}
         evse_index: dict = {}
 
-    for name, records in refs.items():  # loaded as the reference stage does
+    for name, records in refs.items():
         for _, record in records:
             raw = record["ocpi_json"].encode()
             if name == "ocpi.tokens.v1":
@@ -323,7 +323,47 @@ def baseline_main(settings: Settings, topic: str, out_prefix: str, expected_cdrs
                 Tables.locations[object_key(record)] = raw
                 for evse in json.loads(raw)["evses"]:
                     Tables.evse_index[evse["uid"].encode()] = object_key(record)
-    cache, parsed = TariffCache(), ParsedReferences()
+    return Tables
+
+
+def fold_step(settings: Settings, refs: dict, producer: Producer, out_prefix: str):
+    """``step(key, value, state) -> (state, CDRs made)``: decode, the real ``roamstream.sessions`` fold, the
+    session snapshots and the real CDR build, encoded and produced to ``out_prefix`` topics. The work the raw
+    loop (b) and quixstreams (e) do per event, the same for both."""
+    from pipelines.pricing import cdr_record, price_session
+    from pipelines.session_batches import fold_params
+    from pipelines.snapshots import snapshot_record
+    from roamstream import sessions as fold
+    from roamstream.cdrs.references import ParsedReferences
+    from roamstream.tariffs import TariffCache
+
+    serde = AvroSerde()
+    p = settings.pipeline
+    params = fold_params(p)
+    tables, cache, parsed = reference_tables(refs), TariffCache(), ParsedReferences()
+    sessions_topic, cdrs_topic = f"{out_prefix}ocpi.sessions.v1", f"{out_prefix}ocpi.cdrs.v1"
+
+    def step(key: bytes, value: bytes, state: dict | None) -> tuple[dict, int]:
+        record = ocpp_events.decode(serde, value)
+        state, outputs = fold.drain(fold.apply(state or fold.initial(record["charge_point_id"]), record), params)
+        cdrs = 0
+        for output in outputs:
+            if output.kind == fold.SNAPSHOT:
+                producer.produce(sessions_topic,
+                                 serde.encode("ocpi.sessions.v1", snapshot_record(output.record, tables, p, parsed)),
+                                 key)
+            else:
+                built, _ = price_session(output.record, tables, cache, p, parsed)
+                producer.produce(cdrs_topic, serde.encode("ocpi.cdrs.v1", cdr_record(built, output.record)), key)
+                cdrs += 1
+        producer.poll(0)
+        return state, cdrs
+
+    return step
+
+
+def baseline_main(settings: Settings, topic: str, out_prefix: str, expected_cdrs: int, refs: dict, result) -> None:
+    """Raw confluent-kafka loop: consume, decode, fold (state in a dict), snapshots and CDRs, produce."""
     consumer = Consumer({"bootstrap.servers": settings.kafka.bootstrap_servers,
                          "group.id": f"bench-raw-{uuid.uuid4().hex[:8]}", "auto.offset.reset": "earliest",
                          "enable.auto.commit": True, "fetch.wait.max.ms": 10,
@@ -331,6 +371,7 @@ def baseline_main(settings: Settings, topic: str, out_prefix: str, expected_cdrs
     consumer.subscribe([topic])
     producer = Producer({"bootstrap.servers": settings.kafka.bootstrap_servers, "linger.ms": 5,
                          "queue.buffering.max.messages": 1_000_000})
+    step = fold_step(settings, refs, producer, out_prefix)
     states: dict[bytes, dict] = {}
     cdrs = events = 0
     t0 = cpu0 = None
@@ -342,22 +383,60 @@ def baseline_main(settings: Settings, topic: str, out_prefix: str, expected_cdrs
                 t0, cpu0 = time.monotonic(), time.process_time()
             events += 1
             key = message.key()
-            record = ocpp_events.decode(serde, message.value())
-            state = states.get(key) or fold.initial(record["charge_point_id"])
-            states[key], outputs = fold.drain(fold.apply(state, record), params)
-            for output in outputs:
-                if output.kind == fold.SNAPSHOT:
-                    value = serde.encode("ocpi.sessions.v1", snapshot_record(output.record, Tables, p, parsed))
-                    producer.produce(f"{out_prefix}ocpi.sessions.v1", value, key)
-                else:
-                    built, _ = price_session(output.record, Tables, cache, p, parsed)
-                    value = serde.encode("ocpi.cdrs.v1", cdr_record(built, output.record))
-                    producer.produce(f"{out_prefix}ocpi.cdrs.v1", value, key)
-                    cdrs += 1
-            producer.poll(0)
+            states[key], made = step(key, message.value(), states.get(key))
+            cdrs += made
     producer.flush(60)
     result.put((events, time.monotonic() - t0, time.process_time() - cpu0))
     consumer.close()
+
+
+# ---------------------------------------------------------------------------------------------- quixstreams
+
+
+def quix_main(settings: Settings, topic: str, out_prefix: str, expected_cdrs: int, refs: dict, result) -> None:
+    """quixstreams over the same input: one Application, a stateful ``apply`` doing ``fold_step``'s work
+    with the session state in quixstreams' own state (RocksDB, backed by its changelog topic on the broker),
+    at-least-once. The embedded broker has no idempotent producer (DESIGN.md, known deviations), so
+    quixstreams' default ``enable.idempotence`` is turned off; exactly-once (transactions) is not available;
+    and its DescribeConfigs gives no ``retention.ms``, which quixstreams needs (set to -1 here, see below).
+    The snapshots and CDRs go out through a plain producer, as in the raw loop."""
+    import logging
+    import tempfile
+
+    from quixstreams import Application
+
+    logging.basicConfig(level=logging.WARNING)
+    with tempfile.TemporaryDirectory(prefix="bench-quix-") as state_dir:
+        app = Application(broker_address=settings.kafka.bootstrap_servers,
+                          consumer_group=f"{out_prefix}quix", auto_offset_reset="earliest",
+                          processing_guarantee="at-least-once", state_dir=state_dir, use_changelog_topics=True,
+                          commit_interval=1.0, loglevel="WARNING",
+                          producer_extra_config={"enable.idempotence": False, "linger.ms": 5},
+                          consumer_extra_config={"fetch.wait.max.ms": 10, "session.timeout.ms": 6000,
+                                                 "heartbeat.interval.ms": 1000})
+        producer = Producer({"bootstrap.servers": settings.kafka.bootstrap_servers, "linger.ms": 5,
+                             "queue.buffering.max.messages": 1_000_000})
+        step = fold_step(settings, refs, producer, out_prefix)
+        counts = {"events": 0, "cdrs": 0, "t0": None, "cpu0": None}
+
+        def apply(value: bytes, key: bytes, timestamp: int, headers, state) -> None:
+            if counts["t0"] is None:
+                counts["t0"], counts["cpu0"] = time.monotonic(), time.process_time()
+            counts["events"] += 1
+            folded, made = step(key, value, state.get("session"))
+            state.set("session", folded)
+            counts["cdrs"] += made
+            if counts["cdrs"] >= expected_cdrs:
+                producer.flush(60)
+                result.put((counts["events"], time.monotonic() - counts["t0"], time.process_time() - counts["cpu0"]))
+                app.stop()
+
+        source = app.topic(topic, key_deserializer="bytes", value_deserializer="bytes")
+        # the embedded broker's DescribeConfigs leaves out retention.ms, from which quixstreams derives its
+        # changelog topic's config (a KeyError without it): the input keeps everything, so say "infinite"
+        source.broker_config.extra_config.setdefault("retention.ms", "-1")
+        app.dataframe(source).apply(apply, stateful=True, metadata=True)
+        app.run()
 
 
 LATENCY_CPS = 100
@@ -426,6 +505,66 @@ def latency_phase(settings: Settings, serde: AvroSerde, watcher: CdrWatcher, rat
     return out, hop
 
 
+# ---------------------------------------------------------------------------------------------- scale-out
+
+
+def run_settings(base: Settings, prefix: str) -> Settings:
+    """Own topics and consumer group (app id) under ``prefix``."""
+    return base.model_copy(update={
+        "kafka": base.kafka.model_copy(update={"topic_prefix": prefix}),
+        "pipeline": base.pipeline.model_copy(update={"app_id": f"{prefix}roamstream", "reference_wait_s": 5.0}),
+    })
+
+
+def two_workers(ctx, settings: Settings, refs: dict, messages: list[tuple[str, bytes]], expected_cdrs: int,
+                gc_threshold: int) -> tuple | None:
+    """(d): two worker processes on one consumer group (the input's partitions split between them), over
+    the same input on topics of their own; events/s from the first event produced to the last CDR."""
+    create_topics(settings)
+    serde = AvroSerde()
+    for name, records in refs.items():
+        produce_all(settings, settings.topic(name),
+                    iter([(key, serde.encode("ocpi.object.v1", r)) for key, r in records]))
+    expected_refs = sum(len(r) for r in refs.values())
+    workers = []
+    for _ in range(2):  # one after the other, as a worker joins a running one (both at once hung once)
+        ready, stop, cpu, stats = ctx.Event(), ctx.Event(), ctx.Value("d", 0.0), ctx.Array("d", 8)
+        process = ctx.Process(target=worker_main, args=(settings, ready, cpu, stop, expected_refs, None, stats,
+                                                        gc_threshold))
+        process.start()
+        workers.append((process, ready, stop, cpu, stats))
+        t = time.monotonic()
+        while not ready.wait(0.2):
+            if time.monotonic() - t > 300 or not process.is_alive():
+                print(f"two workers: worker {len(workers)} not ready within 300 s; the phase is left out")
+                for process, *_ in workers:
+                    process.kill()
+                    process.join(10)
+                return None
+    time.sleep(2.0)  # the second join's rebalance settled
+    watcher = CdrWatcher(settings, settings.topic("ocpi.cdrs.v1"))
+    watcher.start()
+    cpu0 = [cpu.value for *_, cpu, _ in workers]
+    folded0 = [stats[1] for *_, stats in workers]
+    t0 = time.monotonic()
+    produce_all(settings, settings.topic(ocpp_events.TOPIC), iter(messages))
+    last = watcher.wait_for(expected_cdrs, 600, lambda: all(p.is_alive() for p, *_ in workers))
+    outcome = None
+    if last is None:
+        print(f"two workers: only {len(watcher.arrivals)} of {expected_cdrs} CDRs within 600 s")
+    else:
+        time.sleep(0.5)
+        cdrs = {serde.decode("ocpi.cdrs.v1", value)["id"] for _, value in watcher.arrivals}
+        outcome = (len(messages), last - t0, sum(cpu.value for *_, cpu, _ in workers) - sum(cpu0),
+                   [stats[1] - f for (*_, stats), f in zip(workers, folded0, strict=True)], len(cdrs))
+    watcher.stopping.set()
+    for _, _, stop, *_ in workers:
+        stop.set()
+    for process, *_ in workers:
+        process.join(60)
+    return outcome
+
+
 # ---------------------------------------------------------------------------------------------- main
 
 
@@ -461,7 +600,8 @@ def main() -> None:
     parser.add_argument("--profile", help="write cProfile stats of the worker process to this file")
     parser.add_argument("--gc-threshold", type=int, default=PipelineSettings().gc_threshold,
                         help="the worker's PIPELINE_GC_THRESHOLD (default: the setting's; 0: Python's collector as is)")
-    parser.add_argument("--skip", default="", help="comma list of phases to skip: worker,baseline,latency")
+    parser.add_argument("--skip", default="",
+                        help="comma list of phases to skip: worker,latency,workers2,baseline,quix")
     args = parser.parse_args()
     if args.quick:
         args.events, args.charge_points, args.latency_s = 20_000, 100, 10.0
@@ -481,10 +621,7 @@ def main() -> None:
     with EmbeddedBroker() as broker:
         base = Settings().for_embedded(broker.bootstrap_servers)
         prefix = f"bench{uuid.uuid4().hex[:6]}."
-        settings = base.model_copy(update={
-            "kafka": base.kafka.model_copy(update={"topic_prefix": prefix}),
-            "pipeline": base.pipeline.model_copy(update={"app_id": f"{prefix}roamstream", "reference_wait_s": 5.0}),
-        })
+        settings = run_settings(base, prefix)
         create_topics(settings)
         refs = reference_records(cps + charge_points(LATENCY_CPS, "LAT-CP-"))
         for name, records in refs.items():
@@ -493,6 +630,7 @@ def main() -> None:
         expected_refs = sum(len(r) for r in refs.values())
         input_topic = settings.topic(ocpp_events.TOPIC)
         results: dict[str, tuple] = {}
+        loads = {"start": os.getloadavg()}
 
         if not {"worker", "latency"} <= skip:
             ready, stop, cpu = ctx.Event(), ctx.Event(), ctx.Value("d", 0.0)
@@ -527,6 +665,12 @@ def main() -> None:
             watcher.stopping.set()
             stop.set()
             worker.join(60)
+            loads["worker"] = os.getloadavg()
+
+        if "workers2" not in skip:
+            results["workers2"] = two_workers(ctx, run_settings(base, f"{prefix}two."), refs, messages,
+                                              expected_cdrs, args.gc_threshold)
+            loads["two workers"] = os.getloadavg()
 
         if "baseline" not in skip:
             if "worker" in skip:
@@ -542,6 +686,25 @@ def main() -> None:
             if not queue.empty():
                 results["baseline"] = queue.get()
             raw.join(60)
+            loads["baseline"] = os.getloadavg()
+
+        if "quix" not in skip:
+            if {"worker", "baseline"} <= skip:
+                produce_all(settings, input_topic, iter(messages))
+            queue = ctx.Queue()
+            create_topics(settings.model_copy(update={
+                "kafka": settings.kafka.model_copy(update={"topic_prefix": f"{prefix}quix."})}))
+            quix = ctx.Process(target=quix_main, args=(settings, input_topic, f"{prefix}quix.", expected_cdrs,
+                                                       refs, queue))
+            quix.start()
+            while quix.is_alive() and queue.empty():
+                time.sleep(0.1)
+            if not queue.empty():
+                results["quix"] = queue.get()
+            else:
+                print(f"quixstreams: exited with {quix.exitcode} before its last CDR")
+            quix.join(60)
+            loads["quixstreams"] = os.getloadavg()
 
     print(f"== pipeline bench: {len(messages):,} events, {expected_cdrs:,} CDRs, embedded broker, "
           f"batch {settings.pipeline.sessions_batch_max} within {settings.pipeline.sessions_batch_within_s} s")
@@ -565,8 +728,29 @@ def main() -> None:
         rates["baseline"] = n / wall
         print(f"baseline (raw confluent-kafka loop, same fold, snapshots and CDR build, no changelog): "
               f"{n / wall:,.0f} events/s ({wall:.1f} s wall, {cpu_s:.1f} s CPU = {n / cpu_s:,.0f} events/CPU-s)")
-    if len(rates) == 2:
-        print(f"worker / baseline: {rates['worker'] / rates['baseline']:.2f}")
+    if results.get("workers2"):
+        n, wall, cpu_s, folded, cdrs = results["workers2"]
+        rates["two workers"] = n / wall
+        print(f"two workers (two worker processes, one consumer group, the input's 4 partitions split): "
+              f"{n / wall:,.0f} events/s ({wall:.1f} s wall, {cpu_s:.1f} s CPU of both; events folded by each: "
+              f"{', '.join(f'{f:,.0f}' for f in folded)}; {cdrs:,} distinct CDRs)")
+    if "quix" in results:
+        n, wall, cpu_s = results["quix"]
+        rates["quixstreams"] = n / wall
+        print(f"quixstreams (same fold, decoding, snapshots and CDR build; RocksDB state + changelog, "
+              f"at-least-once, no idempotent producer): {n / wall:,.0f} events/s ({wall:.1f} s wall, {cpu_s:.1f} s "
+              f"CPU = {n / cpu_s:,.0f} events/CPU-s)")
+    worker = rates.get("worker")
+    for name in ("baseline", "quixstreams"):
+        if worker and name in rates:
+            print(f"worker / {name}: {worker / rates[name]:.2f}")
+    if "quixstreams" in rates and "baseline" in rates:
+        print(f"quixstreams / baseline: {rates['quixstreams'] / rates['baseline']:.2f}")
+    if worker and "two workers" in rates:
+        print(f"two workers / one worker: {rates['two workers'] / worker:.2f} (the embedded broker, the producer "
+              f"and the CDR watcher share the same machine, {os.cpu_count()} cores)")
+    print("load average (1, 5, 15 min) after each phase: "
+          + "; ".join(f"{k} {a:.2f} {b:.2f} {c:.2f}" for k, (a, b, c) in loads.items()))
     if "latency" in results:
         lat, hop = results["latency"]
         if lat:

@@ -1,8 +1,8 @@
 """The recorder: the real stack (ingest API, OCPP endpoint with the ``ocpp`` client, worker) fed the
 fixture's reference data and fleets — every fleet, both OCPP versions, every fault, offline queues included —
 and its input topics read back into a recording. The replay of that recording gives byte for byte the CDRs the
-live worker priced while it was recorded (issue 9: live and replayed CDRs never differ), on two sizes, one the
-size of the issue's report (8 stations x 3 sessions per fleet)."""
+live worker priced while it was recorded (issue 9: live and replayed CDRs never differ), at the size of the
+issue's report (8 stations x 3 sessions per fleet); other sizes are compared by hand (README, Replay)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,8 @@ from roamstream.replay.record import record
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.parametrize("stations, sessions", [(8, 3), (5, 2)], ids=["8x3", "5x2"])
-async def test_a_recording_of_the_live_stack_replays_to_the_cdrs_the_live_worker_priced(
-        settings, tmp_path, stations, sessions):
+async def test_a_recording_of_the_live_stack_replays_to_the_cdrs_the_live_worker_priced(settings, tmp_path):
+    stations, sessions = 8, 3
     path = tmp_path / "recording.jsonl.gz"
     recorded = await record(settings, path, stations=stations, sessions=sessions, live=True, live_wait_s=180)
     expected = len(fleets()) * stations * sessions

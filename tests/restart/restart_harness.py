@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -158,7 +159,10 @@ class Run:
     store: EmspStore = field(default_factory=EmspStore)
     emsp: ServedApp | None = None
     worker: subprocess.Popen | None = None
+    #: workers started beside ``worker`` on the same consumer group (scale-out), see ``join_worker``
+    joined: list[subprocess.Popen] = field(default_factory=list)
     workers_started: int = 0
+    _worker_logs: dict[int, Path] = field(default_factory=dict)
     _admin: AdminClient | None = None
 
     @classmethod
@@ -199,18 +203,47 @@ class Run:
         })
         return env
 
-    def start_worker(self) -> None:
+    def _spawn(self) -> subprocess.Popen:
         self.workers_started += 1
-        log = (self.logs / f"worker-{self.workers_started}.log").open("wb")
-        self.worker = subprocess.Popen([sys.executable, "-m", "roamstream", "worker"], cwd=REPO,
-                                       env=self.worker_env(), stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-        log.close()
+        path = self.logs / f"worker-{self.workers_started}.log"
+        with path.open("wb") as log:
+            worker = subprocess.Popen([sys.executable, "-m", "roamstream", "worker"], cwd=REPO,
+                                      env=self.worker_env(), stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        self._worker_logs[worker.pid] = path
+        return worker
+
+    def start_worker(self) -> None:
+        self.worker = self._spawn()
+
+    def join_worker(self) -> subprocess.Popen:
+        """One more worker process on the run's consumer group, beside ``worker``: the group rebalances and
+        the partitions are split between them."""
+        worker = self._spawn()
+        self.joined.append(worker)
+        return worker
+
+    async def leave_worker(self, worker: subprocess.Popen) -> None:
+        """A clean stop (SIGTERM) of a joined worker; fails if it does not exit with status 0."""
+        self.check_worker()
+        worker.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.to_thread(worker.wait, 60)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+        self.joined.remove(worker)
+        if worker.returncode != 0:
+            self._fail_with_log(worker, "stopped")
+
+    def _fail_with_log(self, worker: subprocess.Popen, how: str) -> None:
+        tail = self._worker_logs[worker.pid].read_text(errors="replace")[-3000:]
+        pytest.fail(f"{self.name}: worker {worker.pid} {how} with {worker.returncode}:\n{tail}")
 
     def check_worker(self) -> None:
-        """Fail with the worker's log if it died on its own."""
-        if self.worker is not None and self.worker.poll() is not None:
-            tail = (self.logs / f"worker-{self.workers_started}.log").read_text(errors="replace")[-3000:]
-            pytest.fail(f"{self.name}: worker exited with {self.worker.returncode}:\n{tail}")
+        """Fail with the worker's log if one died on its own."""
+        for worker in [self.worker, *self.joined]:
+            if worker is not None and worker.poll() is not None:
+                self._fail_with_log(worker, "exited")
 
     def kill_worker(self) -> None:
         """SIGKILL: no shutdown, no final commit, no flush."""
@@ -221,14 +254,14 @@ class Run:
         self.worker = None
 
     async def stop(self) -> None:
-        if self.worker is not None:
-            self.worker.send_signal(signal.SIGTERM)
+        for worker in [w for w in [self.worker, *self.joined] if w is not None]:
+            worker.send_signal(signal.SIGTERM)
             try:
-                await asyncio.to_thread(self.worker.wait, 30)
+                await asyncio.to_thread(worker.wait, 30)
             except subprocess.TimeoutExpired:
-                self.worker.kill()
-                self.worker.wait()
-            self.worker = None
+                worker.kill()
+                worker.wait()
+        self.worker, self.joined = None, []
         if self.emsp is not None:
             await self.emsp.stop()
             self.emsp = None
@@ -244,6 +277,16 @@ class Run:
         [future] = self._admin.list_consumer_group_offsets([request]).values()
         got = {(tp.topic, tp.partition): tp.offset for tp in future.result(10).topic_partitions}
         return all(got.get((self.settings.topic(t), p), -1) >= end for (t, p), end in ends.items())
+
+    def assigned(self, worker: subprocess.Popen, topic: str) -> set[int]:
+        """The partitions of ``topic`` (catalog name) the worker's consumer holds: aiokafka's last "Setting newly
+        assigned partitions" line in its log (the embedded broker's DescribeGroups lists no members)."""
+        lines = [line for line in self._worker_logs[worker.pid].read_text(errors="replace").splitlines()
+                 if "Setting newly assigned partitions" in line]
+        if not lines:
+            return set()
+        pattern = re.compile(rf"TopicPartition\(topic='{re.escape(self.settings.topic(topic))}', partition=(\d+)\)")
+        return {int(p) for p in pattern.findall(lines[-1])}
 
     def outcome(self, serde: AvroSerde) -> Outcome:
         """What the lake shows: the ``cdrs`` table, raw copies per CDR id, sessions pricing dead-lettered."""
