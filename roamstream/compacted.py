@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -69,13 +68,15 @@ class CompactedTopicReader:
         partitions = range(spec(self._topic).partitions)
         consumer = None
         while consumer is None and not self._stop.is_set():
+            consumer = self._consumer()
             try:
-                consumer = self._consumer()
-                ends = {p: consumer.get_watermark_offsets(TopicPartition(name, p), timeout=5)[1] for p in partitions}
+                # a short timeout, tried again until stopped: a reader whose broker is down stops at once
+                ends = {p: consumer.get_watermark_offsets(TopicPartition(name, p), timeout=1)[1] for p in partitions}
             except KafkaException as exc:
                 log.warning("cannot read %s yet: %s", name, exc)
+                consumer.close()  # one client at a time, not one more per attempt
                 consumer = None
-                time.sleep(0.5)
+                self._stop.wait(0.5)
         if consumer is None:
             return
         try:
