@@ -47,7 +47,8 @@ from roamstream.config import Settings  # noqa: E402
 from roamstream.demo import seed  # noqa: E402
 from roamstream.kafka import create_topics  # noqa: E402
 from roamstream.ocpi import jsonio  # noqa: E402
-from roamstream.partners.delivery.lanes import Lanes, LaneSettings  # noqa: E402
+from roamstream.partners.delivery.lanes import Lanes, LaneSettings
+from roamstream.partners.delivery.memory import MemoryState  # noqa: E402
 from roamstream.partners.delivery.pending import Pending  # noqa: E402
 from roamstream.partners.directory import PartnerEndpoint, StaticDirectory  # noqa: E402
 from roamstream.partners.sender import OcpiSender, new_request  # noqa: E402
@@ -272,26 +273,6 @@ async def baseline_phase(url: str, n: int) -> float:
         await sender.aclose()
 
 
-class MemoryState:
-    """The lanes' pending state and ledger in dicts (phase a2: the lanes alone, no Kafka)."""
-
-    def __init__(self) -> None:
-        self.pending_items: dict[bytes, Pending] = {}
-        self.ledger_items: dict[bytes, bytes] = {}
-
-    def pending(self, key: bytes) -> Pending | None:
-        return self.pending_items.get(key)
-
-    def ledger(self, key: bytes) -> bytes | None:
-        return self.ledger_items.get(key)
-
-    def acknowledge(self, item: Pending, value: bytes) -> None:
-        self.ledger_items[item.ledger_key] = value
-        self.drop(item)
-
-    def drop(self, item: Pending) -> None:
-        if self.pending_items.get(item.key) == item:
-            del self.pending_items[item.key]
 
 
 class NoJournal:

@@ -13,29 +13,10 @@ from test_delivery import until
 
 from roamstream.kafka import DeliveryError
 from roamstream.partners.delivery.lanes import Lanes, LaneSettings
+from roamstream.partners.delivery.memory import MemoryState
 from roamstream.partners.delivery.pending import Pending
 from roamstream.partners.directory import PartnerEndpoint, StaticDirectory
 from roamstream.partners.sender import OcpiSender
-
-
-class MemoryState:
-    def __init__(self) -> None:
-        self.pending_items: dict[bytes, Pending] = {}
-        self.ledger_items: dict[bytes, bytes] = {}
-
-    def pending(self, key: bytes) -> Pending | None:
-        return self.pending_items.get(key)
-
-    def ledger(self, key: bytes) -> bytes | None:
-        return self.ledger_items.get(key)
-
-    def acknowledge(self, item: Pending, value: bytes) -> None:
-        self.ledger_items[item.ledger_key] = value
-        self.drop(item)
-
-    def drop(self, item: Pending) -> None:
-        if self.pending_items.get(item.key) == item:
-            del self.pending_items[item.key]
 
 
 class RefusingOnce:
