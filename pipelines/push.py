@@ -28,6 +28,7 @@ from pipelines.tables import Tables
 from pipelines.topics import Topics
 from roamstream.avro import AvroSerde
 from roamstream.config import PartnerSettings, Settings
+from roamstream.kafka import DeliveryError
 from roamstream.partners.delivery.lanes import Lanes, LaneSettings
 from roamstream.partners.delivery.pending import Pending, decode, ledger_key, pending_key
 from roamstream.partners.directory import PartnerDirectory
@@ -50,12 +51,44 @@ class TableState:
         self._topic = source_topic
         #: key -> (stored bytes, decoded): a lane reads an object's state several times per request
         self._decoded: dict[bytes, tuple[bytes, Pending]] = {}
+        #: key -> the changelog write of its latest pending record, until the broker acknowledged it
+        self._writes: dict[bytes, asyncio.Future] = {}
 
     def put(self, item: Pending) -> None:
-        """Make ``item`` pending (in the caller's event context: the changelog record goes to its partition)."""
+        """Make ``item`` pending: the table's value and its changelog record, in ``item.partition``."""
         raw = item.encode()
-        self._tables.push_pending[item.key] = raw
+        table = self._tables.push_pending
+        with in_partition(self._topic, item.partition):
+            table.data[item.key] = raw
+            write = table.send_changelog(item.partition, item.key, raw)
         self._decoded[item.key] = (raw, item)
+        self._writes[item.key] = write
+        write.add_done_callback(lambda done, key=item.key: self._written(key, done))
+
+    def _written(self, key: bytes, write: asyncio.Future) -> None:
+        if self._writes.get(key) is write and not write.cancelled() and write.exception() is None:
+            del self._writes[key]
+
+    async def durable(self, item: Pending) -> None:
+        """Return once the pending record of ``item``'s object is at the broker (at once if it was, or if it came
+        from the changelog). A failed write is made again, and the caller told (``DeliveryError``)."""
+        write = self._writes.get(item.key)
+        if write is None:
+            return
+        try:
+            await asyncio.shield(write)
+        except asyncio.CancelledError:
+            if not write.cancelled():
+                raise
+            failure: BaseException = asyncio.CancelledError()
+        except Exception as exc:
+            failure = exc
+        else:
+            return
+        current = self.pending(item.key)
+        if current is not None and self._writes.get(item.key) is write:
+            self.put(current)
+        raise DeliveryError(f"push_pending {item.key!r}: the changelog write failed: {failure!r}")
 
     def pending(self, key: bytes) -> Pending | None:
         raw = self._tables.push_pending.get(key)
@@ -108,10 +141,10 @@ class Delivery:
         self._app, self._topics, self._tables, self._serde, self._dead = app, topics, tables, serde, dead
         self._directory = directory
         self._source = settings.topic("ocpi.cdrs.v1")
-        # an intent is acknowledged once faust's producer (the push_pending changelog) is flushed too
-        self.journal = KafkaJournal(settings, serde, dead, metrics if metrics is not None else WorkerMetrics(),
-                                    flush_state=lambda: app.producer.flush())
+        # an intent waits for the pending record of its object to be durable (``TableState.durable``)
         self._state = TableState(tables, self._source)
+        self.journal = KafkaJournal(settings, serde, dead, metrics if metrics is not None else WorkerMetrics(),
+                                    pending_durable=self._state.durable)
         self.lanes = Lanes(directory, sender, self._state, self.journal,
                            lane_settings(settings.partners))
         app.agent(topics.cdrs, name="push-cdrs")(self._cdrs)
