@@ -206,6 +206,7 @@ def worker_main(settings: Settings, ready, cpu, stop, expected_refs: int, profil
     logging.basicConfig(level=logging.WARNING)
 
     from pipelines import pricing, reference, sessions
+    from pipelines import compat
     from pipelines.app import create_app
     from pipelines.deadletter import DeadLetters
     from pipelines.tables import changelog_specs, declare_tables
@@ -264,6 +265,9 @@ def worker_main(settings: Settings, ready, cpu, stop, expected_refs: int, profil
 
     async def main() -> None:
         app = create_app(settings)
+        # as the worker does at start: the embedded broker's fixes act for this app (among them the fetch wait:
+        # without it faust's hard-coded 1,500 ms holds every fetch that finds no new record at tansu)
+        compat.verify_broker(app, settings)
         serde = serde_for(None)
         topics = declare_topics(app, settings)
         tables = declare_tables(app)
