@@ -344,7 +344,7 @@ def fold_step(settings: Settings, refs: dict, producer: Producer, out_prefix: st
     sessions_topic, cdrs_topic = f"{out_prefix}ocpi.sessions.v1", f"{out_prefix}ocpi.cdrs.v1"
 
     def step(key: bytes, value: bytes, state: dict | None) -> tuple[dict, int]:
-        record = ocpp_events.decode(serde, value)
+        record = ocpp_events.decode(serde, value, columns=True)  # as the sessions stage reads them
         state, outputs = fold.drain(fold.apply(state or fold.initial(record["charge_point_id"]), record), params)
         cdrs = 0
         for output in outputs:
