@@ -12,7 +12,8 @@ the load average). Three measurements, each new against old:
 (b) decode and fold (``roamstream.sessions.apply`` over each charge point's events in order, state in a dict):
     the decoding plus what the fold does with the samples;
 (c) decode as every other reader does (``events.decode``: the new shape expanded into the samples records
-    the lake turns into ``meter_values`` rows).
+    the lake turns into ``meter_values`` rows);
+(d) encode as the producers do (``events.encode``: the samples put in columns) against writing the records.
 
     .venv/bin/python bench/bench_decode.py [--sessions 20] [--rounds 7]
 """
@@ -67,6 +68,7 @@ def main() -> None:
     args = parser.parse_args()
     serde = AvroSerde()
     old, new, samples = inputs(args.sessions, serde)
+    records = [events.decode(serde, v, logical_types=False) for v in old]
 
     def stage(values: list[bytes]) -> None:
         for v in values:
@@ -81,19 +83,29 @@ def main() -> None:
         for v in values:
             events.decode(serde, v)
 
-    for work in (stage, stage_and_fold, readers):  # warm: schemas parsed, resolvers cached
+    def write_old(_: list[bytes]) -> None:
+        for r in records:
+            serde.encode(events.TOPIC, (events.TRANSACTION, r))
+
+    def write_new(_: list[bytes]) -> None:
+        for r in records:
+            events.encode(serde, r)
+
+    for work in (stage, stage_and_fold, readers, write_old, write_new):  # warm: schemas parsed, resolvers cached
         work(old[:200])
         work(new[:200])
     print(f"{len(old)} events, {samples / len(old):.1f} samples per event; old {sum(map(len, old)) / len(old):.0f} "
           f"bytes per event, new {sum(map(len, new)) / len(new):.0f}; load average {os.getloadavg()[0]:.2f} at the "
           "start")
     cpu = time.process_time()
-    for name, work in (("(a) decode as the sessions stage", stage), ("(b) decode + fold", stage_and_fold),
-                       ("(c) decode for other readers (lake)", readers)):
+    for name, work_old, work_new in (("(a) decode as the sessions stage", stage, stage),
+                                     ("(b) decode + fold", stage_and_fold, stage_and_fold),
+                                     ("(c) decode for other readers (lake)", readers, readers),
+                                     ("(d) encode as the producers", write_old, write_new)):
         before, after = [], []
         for _ in range(args.rounds):
-            before.append(timed(work, old))
-            after.append(timed(work, new))
+            before.append(timed(work_old, old))
+            after.append(timed(work_new, new))
         b, a = statistics.median(before), statistics.median(after)
         print(f"{name}: new {a:.1f} µs/event, old {b:.1f} µs/event: new ×{a / b:.2f} of old "
               f"({b / a:.1f}× faster; rounds: new {min(after):.1f}–{max(after):.1f}, old {min(before):.1f}–"
