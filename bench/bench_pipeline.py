@@ -2,7 +2,7 @@
 two workers and quixstreams.
 
 An embedded broker is started here. The input is ``--events`` ``ocpp.events.v1`` records (transaction events,
-the ``TransactionEvent`` branch of its union, as the connector publishes them) made by the
+the ``TransactionEventV2`` branch of its union, as the connector publishes them) made by the
 OCPP 1.6 connector's own normaliser (100 per session: StartTransaction, 98 MeterValues of nine sampled
 values, StopTransaction with its transaction data), many charge points charging at once, each ending with
 clock-aligned meter values 15 minutes after its last stop (the tail that lets its last session settle);
@@ -348,7 +348,7 @@ def fold_step(settings: Settings, refs: dict, producer: Producer, out_prefix: st
     sessions_topic, cdrs_topic = f"{out_prefix}ocpi.sessions.v1", f"{out_prefix}ocpi.cdrs.v1"
 
     def step(key: bytes, value: bytes, state: dict | None) -> tuple[dict, int]:
-        record = ocpp_events.decode(serde, value)
+        record = ocpp_events.decode(serde, value, columns=True)  # as the sessions stage reads them
         state, outputs = fold.drain(fold.apply(state or fold.initial(record["charge_point_id"]), record), params)
         cdrs = 0
         for output in outputs:

@@ -63,8 +63,9 @@ class SessionsStage:
     def item_of(self, event: faust.EventT) -> Item:
         message = event.message
         try:
-            # timestamps as the int µs the fold keeps (no datetime per sample)
-            record = events.decode(self.serde, event.value, logical_types=False)
+            # timestamps as the int µs the fold keeps (no datetime per sample); samples in the columns they
+            # were written in (no dict per sample: the fold reads them with event_samples.readings)
+            record = events.decode(self.serde, event.value, logical_types=False, columns=True)
         except SerdeError as exc:
             return Item(event.key, message.partition, None, str(exc), event)
         return Item(event.key, message.partition, record, None, event)

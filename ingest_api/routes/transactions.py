@@ -35,7 +35,7 @@ async def post_batch(body: RawBody, publisher: PublisherDep, settings: SettingsD
     limit = settings.api.batch_max_events
     if not 1 <= len(batch) <= limit:
         raise InvalidRequest([Problem("body", f"a batch holds 1 to {limit} events, not {len(batch)}")])
-    keyed = [(e.charge_point_id, (events.TRANSACTION, transaction_record(e, received_at))) for e in batch]
+    keyed = [(e.charge_point_id, events.branch(transaction_record(e, received_at))) for e in batch]
     await publisher.publish_all(TOPIC, keyed)
     keys = sorted({key for key, _ in keyed})
     return success(BatchReceipt(topic=TOPIC, records=len(keyed), keys=keys))

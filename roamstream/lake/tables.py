@@ -17,6 +17,7 @@ from typing import Any
 import pyarrow as pa
 
 import schemas
+from roamstream.event_samples import SampleColumnsError, samples_of
 from roamstream.lake import flat
 from roamstream.lake.arrow import UTC_MICROS, arrow_schema
 from roamstream.lake.exceptions import LakeError, UnknownTableError
@@ -107,7 +108,11 @@ METER_VALUES_SCHEMA = pa.schema(
 
 def meter_value_rows(event: Row) -> list[Row]:
     """One row per sample of a transaction event (an event without samples, or a station event, gives none)."""
-    if not event.get("samples"):
+    try:
+        samples = samples_of(event)  # either shape of ocpp.events.v1's transaction events
+    except SampleColumnsError as exc:
+        raise InvalidRecord(str(exc)) from None
+    if not samples:
         return []
     common = {
         "event_id": event["event_id"],
@@ -137,7 +142,7 @@ def meter_value_rows(event: Row) -> list[Row]:
             "location": sample.get("location"),
             "context": sample.get("context"),
         }
-        for index, sample in enumerate(event.get("samples") or [])
+        for index, sample in enumerate(samples)
     ]
 
 

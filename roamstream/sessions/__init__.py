@@ -7,6 +7,9 @@ Pure (no faust, Kafka or HTTP imports). Per charge point, a faust agent keeps on
     state, outputs = drain(state, params)       # completed sessions and snapshots to send, in order
     table[cp] = json.dumps(state)               # write the value back
 
+A transaction event's samples may come in either shape of ``ocpp.events.v1`` (records, or the columns of a
+``TransactionEventV2`` as written); the fold reads both through ``roamstream.event_samples.readings``.
+
 The outcome is a function of the charge point's own events in the order the connector received them
 (``roamstream.events``): event time (``watermark``) moves only with them (a transaction event's station time, a
 heartbeat's, connection's or tick's receive time less the latest clock skew; ``Params``), and a session

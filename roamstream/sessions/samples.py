@@ -12,9 +12,11 @@ larger value and flags the session ``conflicting_samples``, so the result does n
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from roamstream.event_samples import SampleView
 from roamstream.sessions.state import Reading, Session, add_flag, to_us
 
 ENERGY, POWER, CURRENT, STATE = "E", "P", "I", "S"
@@ -31,21 +33,20 @@ _ZERO = Decimal(0)
 Samples = dict[str, str]
 
 
-def add_samples(table: Samples, samples: list[dict[str, Any]], session: Session | None) -> list[list[Any]]:
-    """Add the usable ``samples`` of one event to ``table``; return their total registers [time, value]."""
+def add_samples(table: Samples, samples: Iterable[SampleView], session: Session | None) -> list[list[Any]]:
+    """Add the usable ``samples`` of one event (``event_samples.readings``) to ``table``; return their total
+    registers [time, value]."""
     grouped: dict[str, dict[str, str]] = {}
     totals = []
-    for sample in samples:
-        code = MEASURANDS.get(sample["measurand"])
-        if code is None or sample.get("location") not in _OUTLET:
+    for at, measurand, phase, location, value in samples:
+        code = MEASURANDS.get(measurand)
+        if code is None or location not in _OUTLET:
             continue
-        phase = sample.get("phase")
         if phase is not None:
             phase = _PHASES.get(phase)
             if phase is None:
                 continue
-        ts = to_us(sample["timestamp"])
-        value = sample["value"]
+        ts = to_us(at)
         _put(grouped.setdefault(str(ts), {}), f"{code}|{phase or ''}", value, session)
         if code == ENERGY and phase is None:
             totals.append([ts, value])

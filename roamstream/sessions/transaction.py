@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from roamstream.event_samples import readings
 from roamstream.sessions.exceptions import EventError
 from roamstream.sessions.samples import add_charging_state, add_samples, merge_into, track
 from roamstream.sessions.state import Session, Start, State, Stop, add_flag, ckey, new_session, to_us
@@ -68,11 +69,9 @@ def apply_transaction(state: State, event: dict[str, Any]) -> None:
     charging_state = event.get("charging_state")
     if charging_state:
         add_charging_state(session["m"], ts, charging_state, -1 if seq is None else seq)
-    samples = event.get("samples")
-    if samples:
-        for total in add_samples(session["m"], samples, session):
-            track(session, "energy_first", total, earliest=True)
-            track(session, "energy_last", total, earliest=False)
+    for total in add_samples(session["m"], readings(event), session):
+        track(session, "energy_first", total, earliest=True)
+        track(session, "energy_last", total, earliest=False)
 
 
 def _pool_samples(state: State, event: dict[str, Any], ck: str | None, ts: int) -> None:
@@ -81,7 +80,7 @@ def _pool_samples(state: State, event: dict[str, Any], ck: str | None, ts: int) 
     if ck is None:
         state["stats"]["orphan"] += 1
         return
-    totals = add_samples(state["pool"].setdefault(ck, {}), event.get("samples") or [], None)
+    totals = add_samples(state["pool"].setdefault(ck, {}), readings(event), None)
     key = _open_on(state, ck, ts)
     if key is not None:
         for total in totals:

@@ -99,11 +99,37 @@ def test_batch_publishes_each_event_keyed_by_charge_point_in_order(client, produ
     sent = producer.on("ocpp.events.v1")
     assert [s.key for s in sent] == ["CP1", "CP2", "CP1"]
     records = [decode(serde, s.value) for s in sent]
-    assert all(is_transaction(r) for r in records)  # the TransactionEvent branch of the union
+    assert all(is_transaction(r) for r in records)
+    assert [s.value[5] for s in sent] == [4, 4, 4]  # the union's TransactionEventV2 (samples in columns)
     assert [r["event_id"] for r in records] == ["CP1-tx42-start", "CP2-tx1-start", "CP1-tx42-end"]
     assert before <= records[0]["received_at"] <= after
     assert records[2]["received_at"] == datetime(2026, 11, 1, 11, 0, 2, tzinfo=UTC)
     assert (records[2]["kind"], records[2]["meter_wh"]) == ("ENDED", "9100")
+
+
+def test_batch_samples_reach_the_topic_exactly_in_columns_or_as_records_when_they_do_not_fit(client, producer, serde):
+    def sampled(at: str, value: str, measurand: str, **extra) -> dict:
+        return {"timestamp": at, "measurand": measurand, "value": value, "unit": "A", "raw_value": value, **extra}
+
+    fits = [sampled("2026-11-01T10:05:00Z", "1600", "Energy.Active.Import.Register", unit="Wh", location="Outlet"),
+            sampled("2026-11-01T10:05:00Z", "16.5", "Current.Import", phase="L1", context="Sample.Periodic"),
+            sampled("2026-11-01T10:06:00Z", "81", "SoC", unit="%", raw_unit="Percent", location="EV")]
+    empty_phase = [sampled("2026-11-01T10:07:00Z", "16", "Current.Import", phase="")]  # "" is not null
+    batch = [transaction_event(event_id="e1", kind="UPDATED", action="MeterValues", samples=fits),
+             transaction_event(event_id="e2", kind="UPDATED", action="MeterValues", samples=empty_phase)]
+    resp = client.post(BATCH, json=batch, headers=auth())
+    assert resp.status_code == 200, resp.json()
+    sent = producer.on("ocpp.events.v1")
+    assert [s.value[5] for s in sent] == [4, 0]  # TransactionEventV2, then a TransactionEvent
+    records = [decode(serde, s.value) for s in sent]
+    assert [(x["measurand"], x["value"], x["unit"], x["raw_unit"], x["phase"], x["location"], x["context"])
+            for r in records for x in r["samples"]] == [
+        ("Energy.Active.Import.Register", "1600", "Wh", None, None, "Outlet", None),
+        ("Current.Import", "16.5", "A", None, "L1", None, "Sample.Periodic"),
+        ("SoC", "81", "%", "Percent", None, "EV", None),
+        ("Current.Import", "16", "A", None, "", None, None),
+    ]
+    assert [x["timestamp"].minute for r in records for x in r["samples"]] == [5, 5, 6, 7]
 
 
 def test_one_bad_event_rejects_the_whole_batch(client, producer):

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipelines.session_batches import Item, SessionFolder, stamp_completed
+from roamstream import event_samples
 from roamstream import sessions as fold
 from tests.pipelines.session_events import charge_point_events, interleaved, items
 from tests.sessions.fixtures import clock, status, tx_event
@@ -164,6 +165,21 @@ def test_a_failing_event_in_a_batch_is_undone_and_reported_as_per_event():
     assert batch == per_event(broken)
     assert [k for k, _ in batch[1]] == [key]
     assert batch[0] == run_in_batches(ITEMS, [])[0]
+
+
+def test_sample_columns_that_do_not_line_up_are_reported_and_undone():
+    """A ``TransactionEventV2`` (samples in columns, as the stage reads it) whose columns disagree: the fold
+    refuses it mid-event, the folder undoes what it did and reports it; the rest folds as without it."""
+    n = next(i for i, e in enumerate(EVENTS) if e.get("action") and e["samples"] and e["transaction_id"])
+    columns = event_samples.with_columns(EVENTS[n])
+    columns["meter_values"][0]["values"] += event_samples.SEP + "1"  # one value more than measurands
+    key = EVENTS[n]["charge_point_id"].encode()
+    broken = [*ITEMS[:n], Item(key, 0, columns), *ITEMS[n + 1:]]
+    outputs, failures, table = run_in_batches(broken, [n - 1, n + 3])
+    assert [(k, reason.split(":")[-1].strip()) for k, reason in failures] == [(key, "values holds 2 samples, "
+                                                                                   "measurands 1")]
+    assert (outputs, failures, table) == per_event(broken)
+    assert (outputs, table) == run_in_batches([*ITEMS[:n], *ITEMS[n + 1:]], [])[::2]
 
 
 def test_an_undecodable_record_is_reported_and_changes_nothing():

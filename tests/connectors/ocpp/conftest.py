@@ -12,7 +12,7 @@ import rpc_station
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 from connectors.ocpp.server import OcppServer
-from roamstream import events
+from roamstream import event_samples, events
 from roamstream.avro import AvroSerde
 from roamstream.config import Settings
 from roamstream.kafka import AsyncProducer
@@ -83,7 +83,10 @@ class TopicReader:
                 if msg is None or msg.error():
                     continue
                 key = msg.key()
-                record = {"_key": key.decode() if key else None, **self.serde.decode(topic, msg.value())}
+                decoded = self.serde.decode(topic, msg.value())
+                if topic == events.TOPIC:
+                    decoded = event_samples.with_samples(decoded)  # a TransactionEventV2 as its TransactionEvent
+                record = {"_key": key.decode() if key else None, **decoded}
                 if where is not None and not where(record):
                     continue
                 out.append((msg.partition(), msg.offset(), record))

@@ -40,9 +40,11 @@ class RecordingProducer:
         self.fail = fail
         self.serde = AvroSerde()
         self.log: list[str] = []
+        self.sent: list[tuple[str, bytes]] = []
 
     async def send(self, topic: str, value: bytes, key=None):
         sent = what(topic, value, self.serde)
+        self.sent.append((sent, value))
         if sent == self.fail:
             self.log.append(f"failed {sent}")
             raise DeliveryError(f"{topic}: Broker: Not enough in-sync replicas")
@@ -70,6 +72,8 @@ async def test_the_answer_is_sent_after_the_event_is_delivered(ocpp_settings, pr
     ]
     [event] = await asyncio.to_thread(reader.transactions, 1)
     assert event["transaction_id"] == str(answer[2]["transactionId"])
+    [value] = [v for sent, v in recording.sent if sent == "ocpp.events.v1 transaction"]
+    assert value[5] == 4  # the union's TransactionEventV2 (samples in columns), what producers write
 
 
 async def test_when_kafka_does_not_take_the_event_the_station_gets_an_internal_error(ocpp_settings, producer):
