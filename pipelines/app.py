@@ -53,6 +53,7 @@ def create_app(settings: Settings, *, web: bool = False) -> faust.App:
         consumer_auto_offset_reset="earliest",
         producer_linger_ms=max(settings.kafka.linger_ms, 1),
         producer_acks=-1,
+        producer_max_batch_size=settings.kafka.producer_batch_bytes,
         topic_allow_declare=False,  # every topic comes from the catalog, created at start-up
         topic_disable_leader=True,
         topic_partitions=4,
