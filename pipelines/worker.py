@@ -34,15 +34,29 @@ REGISTRY_WAIT_S = 10.0
 
 class Worker:
     def __init__(self, settings: Settings) -> None:
+        p = settings.pipeline
+        #: only the lake landing (``PIPELINE_STAGES=lake``): its own consumer group, no tables, no partners
+        self.lake_only = p.stages == "lake"
+        if self.lake_only:
+            p = p.model_copy(update={"app_id": f"{p.app_id}-lake"})
+            settings = settings.model_copy(update={"pipeline": p})
         self.settings = settings
         self.app: faust.App = create_app(settings)
-        partners = settings.partners
         serde = serde_for(settings.schema_registry.url)
         topics = declare_topics(self.app, settings)
-        tables = declare_tables(self.app)
         self.metrics = metrics = WorkerMetrics()
         dead = DeadLetters(topics.deadletter, serde, metrics)
-        p = settings.pipeline
+        self.delivery = self.sender = self._registry_reader = None
+        if not self.lake_only:
+            self._register_stages(topics, serde, dead, metrics)
+        if p.stages != "core":
+            lake.register(self.app, topics, serde, dead, settings.lake)
+        self.ops = OpsServer(metrics, self.ready, settings.metrics.worker_host, settings.metrics.worker_port)
+
+    def _register_stages(self, topics, serde, dead: DeadLetters, metrics: WorkerMetrics) -> None:
+        """Every stage but the lake: reference, sessions, pricing, push (and the tables they keep)."""
+        settings, p, partners = self.settings, self.settings.pipeline, self.settings.partners
+        tables = declare_tables(self.app)
         self.sender = sender = OcpiSender(p.country_code, p.party_id, timeout_s=partners.timeout_s,
                                           max_redirects=partners.max_redirects,
                                           connections_per_partner=partners.max_in_flight)
@@ -57,9 +71,7 @@ class Worker:
         pricing.register(self.app, topics, tables, serde, dead, p, metrics)
         self.delivery = push.register(self.app, settings, topics, tables, serde, dead, sender, directory, metrics)
         push_reference.register(self.app, topics, tables, serde, dead, self.delivery, directory)
-        lake.register(self.app, topics, serde, dead, settings.lake)
         metrics.watch(self.app, tables)
-        self.ops = OpsServer(metrics, self.ready, settings.metrics.worker_host, settings.metrics.worker_port)
 
     def ready(self) -> bool:
         """Partitions of its input topics assigned and table recovery done, no rebalance under way."""
@@ -73,19 +85,23 @@ class Worker:
     async def start(self) -> Worker:
         compat.verify_broker(self.app, self.settings)  # CompatError: the embedded profile at another broker
         create_topics(self.settings)
-        create_topics(self.settings, changelog_specs(self.settings), prefix=False)
-        self._registry_reader.start()
-        await asyncio.to_thread(self._registry_reader.wait_caught_up, REGISTRY_WAIT_S)
+        if self._registry_reader is not None:
+            create_topics(self.settings, changelog_specs(self.settings), prefix=False)
+            self._registry_reader.start()
+            await asyncio.to_thread(self._registry_reader.wait_caught_up, REGISTRY_WAIT_S)
         await self.ops.start()  # /ready answers 503 until the app is up
         await self.app.start()
         return self
 
     async def stop(self) -> None:
-        await self.delivery.stop()
+        if self.delivery is not None:
+            await self.delivery.stop()
         await self.app.stop()
         await self.ops.stop()
-        self._registry_reader.stop()
-        await self.sender.aclose()
+        if self._registry_reader is not None:
+            self._registry_reader.stop()
+        if self.sender is not None:
+            await self.sender.aclose()
 
     async def __aenter__(self) -> Worker:
         return await self.start()

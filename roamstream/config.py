@@ -221,6 +221,11 @@ class PipelineSettings(BaseSettings):
     default_time_zone: str = "Europe/Amsterdam"
     store: str = "memory://"
     web_port: int = 6066
+    #: what a ``worker`` process runs: ``all`` stages; ``core``: all but the lake landing; ``lake``: only the
+    #: lake landing, in its own consumer group (``<app id>-lake``) and without tables. A ``core`` and a ``lake``
+    #: process together do what ``all`` does, with the Parquet writing (a fifth of a busy worker's CPU, in a
+    #: thread that contends for the event loop's GIL) on its own core
+    stages: Literal["all", "core", "lake"] = "all"
     #: a completed session whose token, EVSE or tariff is not known waits this long (seconds) for it, then
     #: goes to the dead-letter topic with the reason
     reference_wait_s: float = 30.0

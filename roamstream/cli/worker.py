@@ -13,7 +13,9 @@ from roamstream.config import Settings
 from roamstream.signals import stop_on_signals
 
 
-def worker() -> None:
+def worker(stages: str = typer.Option(
+        None, "--stages", help="all (default), core (every stage but the lake) or lake (the lake landing only, "
+                               "consumer group <app id>-lake); PIPELINE_STAGES")) -> None:
     """Run a pipeline worker (sessions, pricing, push, lake) against the configured Kafka until interrupted.
 
     With ROAMSTREAM_PROFILE=kafka it joins the cluster at KAFKA_BOOTSTRAP_SERVERS. With
@@ -25,6 +27,11 @@ def worker() -> None:
     logging.basicConfig(level=logging.INFO)
     err = Console(stderr=True)
     settings = Settings()
+    if stages is not None:
+        if stages not in ("all", "core", "lake"):
+            err.print(f"--stages: {stages!r} is not one of all, core, lake", soft_wrap=True, markup=False)
+            raise typer.Exit(2)
+        settings = settings.model_copy(update={"pipeline": settings.pipeline.model_copy(update={"stages": stages})})
     secure_or_exit(settings, ["worker"])
     settings = kafka_settings_or_exit(settings, "worker")
 
