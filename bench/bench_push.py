@@ -191,12 +191,46 @@ def fresh(base: Settings, name: str) -> Settings:
     })
 
 
-def start_worker(settings: Settings, partners: list[dict], lake: str, log: Path) -> subprocess.Popen:
+#: ``all``: one worker with every stage; ``split``: a ``core`` worker and a ``lake`` worker (``PIPELINE_STAGES``)
+LAYOUT = ["all"]
+
+
+class Workers:
+    """The worker process(es) of the layout; ``pid``/``poll`` are the one that pushes (all, or core)."""
+
+    def __init__(self, procs: list[subprocess.Popen]) -> None:
+        self.procs = procs
+        self.pid = procs[0].pid
+
+    def poll(self):
+        return next((p.poll() for p in self.procs if p.poll() is not None), None)
+
+    def cpu(self) -> list[float | None]:
+        return [cpu_s(p.pid) for p in self.procs]
+
+    def terminate(self) -> None:
+        for p in self.procs:
+            p.terminate()
+
+    def wait(self, timeout: float) -> None:
+        for p in self.procs:
+            p.wait(timeout)
+
+
+def start_worker(settings: Settings, partners: list[dict], lake: str, log: Path) -> Workers:
+    if LAYOUT[0] == "split":
+        return Workers([start_one(settings, partners, lake, log, "core"),
+                        start_one(settings, partners, lake, log.with_suffix(".lake.log"), "lake")])
+    return Workers([start_one(settings, partners, lake, log, "all")])
+
+
+def start_one(settings: Settings, partners: list[dict], lake: str, log: Path, stages: str) -> subprocess.Popen:
     ours = ("ROAMSTREAM_", "KAFKA_", "PIPELINE_", "LAKE_", "PARTNERS_", "SCHEMA_REGISTRY_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     env.update({"ROAMSTREAM_PROFILE": "embedded", "KAFKA_BOOTSTRAP_SERVERS": settings.kafka.bootstrap_servers,
                 "KAFKA_TOPIC_PREFIX": settings.kafka.topic_prefix, "PIPELINE_APP_ID": settings.pipeline.app_id,
-                "PIPELINE_REFERENCE_WAIT_S": "5", "LAKE_URI": lake, "PARTNERS_EMSPS": json.dumps(partners),
+                "PIPELINE_REFERENCE_WAIT_S": "5", "PIPELINE_STAGES": stages, "LAKE_URI": lake,
+                "PARTNERS_EMSPS": json.dumps(partners),
                 **{k: v for k, v in os.environ.items() if k.startswith("PARTNERS_")}})
     with log.open("wb") as out:
         return subprocess.Popen([sys.executable, "-m", "roamstream", "worker"], cwd=REPO, env=env,
@@ -242,14 +276,14 @@ async def lanes_phase(base: Settings, url: str, n: int, tmp: Path) -> tuple[floa
         messages = [(f"CP-{i % 500}", serde.encode("ocpi.cdrs.v1", cdr_record(f"B-{i}", party, f"CP-{i % 500}")))
                     for i in range(n)]
         before = await partner_count(url)
-        cpu0 = cpu_s(worker.pid)
+        cpu0 = worker.cpu()
         t0 = time.monotonic()
         produce(settings, "ocpi.cdrs.v1", messages)
         done = await wait_cdrs(url, before + n, 600, worker)
         if done is None:
             raise SystemExit(f"not every CDR delivered; see {tmp / 'worker-a.log'}")
-        cpu1 = cpu_s(worker.pid)
-        per_push = (cpu1 - cpu0) / n if cpu0 is not None and cpu1 is not None else None
+        cpu1 = worker.cpu()
+        per_push = [(b - a) / n if a is not None and b is not None else None for a, b in zip(cpu0, cpu1, strict=True)]
         return n / (done - t0), done - t0, per_push
     finally:
         worker.terminate()
@@ -376,7 +410,8 @@ async def run(args) -> None:
     ready.wait(30)
     await asyncio.sleep(0.5)
     url = f"http://127.0.0.1:{port.value}"
-    print("load average at the start: {:.2f} {:.2f} {:.2f} ({} CPUs)".format(*os.getloadavg(), os.cpu_count()))
+    print("load average at the start: {:.2f} {:.2f} {:.2f} ({} CPUs); worker layout: {}".format(
+        *os.getloadavg(), os.cpu_count(), LAYOUT[0]))
     tmp = Path(tempfile.mkdtemp(prefix="bench-push-"))
     try:
         with EmbeddedBroker() as broker:
@@ -388,7 +423,9 @@ async def run(args) -> None:
             print(f"lanes alone ({args.cdrs:,} CDRs, {in_flight} in flight, HTTP only): {alone:,.0f} pushes/s "
                   f"({alone / baseline:.1f}x the baseline)")
             rate, took, per_push = await lanes_phase(base, url, args.cdrs, tmp)
-            cpu = f"; worker CPU {per_push * 1000:.2f} ms per push, every stage" if per_push is not None else ""
+            names = ["every stage"] if len(per_push) == 1 else ["core worker", "lake worker"]
+            cpu = "".join(f"; {name} CPU {cpu * 1000:.2f} ms per push"
+                          for name, cpu in zip(names, per_push, strict=True) if cpu is not None)
             print(f"lanes, worker end to end ({args.cdrs:,} CDRs in {took:.1f} s): {rate:,.0f} pushes/s "
                   f"({rate / baseline:.1f}x the baseline{cpu})")
             if args.latency_s > 0:
@@ -407,7 +444,10 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--latency-s", type=float, default=20.0)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--layout", choices=["all", "split"], default="all",
+                        help="all: one worker, every stage; split: a core worker and a lake worker (PIPELINE_STAGES)")
     args = parser.parse_args()
+    LAYOUT[0] = args.layout
     if args.quick or os.environ.get("BENCH_QUICK"):
         args.cdrs, args.baseline, args.latency_s = 5_000, 1_000, 10.0
     asyncio.run(run(args))
