@@ -119,14 +119,15 @@ def _pieces(
     if end > knots[-1][0]:
         knots.append((end, knots[-1][1], knots[-1][2]))
     cuts = _time_cuts(tariff, tz, start, end)
+    thresholds = _kwh_thresholds(tariff)
     pieces = []
     for (a, ea, sample), (b, eb, _) in zip(knots, knots[1:], strict=False):
         span = _micros(b - a)
         power = sample.power_kw
         if power is None and tariff.uses_power and sample.charging:
             power = (eb - ea) * _HOUR / span  # average kW over the interval
-        inner: dict[datetime, Decimal | None] = {t: None for t in cuts if a < t < b}
-        for threshold in _kwh_thresholds(tariff):
+        inner: dict[datetime, Decimal | None] = {t: None for t in cuts if a < t < b} if cuts else {}
+        for threshold in thresholds:
             target = base + threshold
             if ea < target <= eb and eb != ea:
                 at = a + timedelta(
@@ -186,7 +187,34 @@ def _periods(tariff: CompiledTariff, pieces: list[_Piece], tz: tzinfo, start: da
     return periods
 
 
+#: id(tariff) -> (the tariff, its memo of ``_pricing_key``): a session's snapshots cut the same pieces again
+_KEYS: dict[int, tuple[CompiledTariff, dict[tuple, tuple]]] = {}
+_KEYS_TARIFFS = 256
+_KEYS_PER_TARIFF = 1 << 16
+
+
 def _pricing_key(tariff: CompiledTariff, piece: _Piece, tz: tzinfo, start: datetime) -> tuple:
+    """Which components price ``piece`` (and whether it charges): memoised per tariff by what the restrictions
+    look at (the piece's start, local to ``tz``, power, current, energy and time since the session start), so
+    an answer from the memo is the one computing it again gives. The tariff is held with its memo, so its id
+    cannot be reused while the memo is kept."""
+    sample = piece.sample
+    inputs = (piece.start, tz, sample.charging, sample.current_a, piece.power, piece.energy_start, piece.start - start)
+    held = _KEYS.get(id(tariff))
+    if held is None or held[0] is not tariff:
+        if len(_KEYS) >= _KEYS_TARIFFS:
+            _KEYS.clear()
+        held = _KEYS[id(tariff)] = (tariff, {})
+    memo = held[1]
+    key = memo.get(inputs)
+    if key is None:
+        if len(memo) >= _KEYS_PER_TARIFF:
+            memo.clear()
+        key = memo[inputs] = _compute_pricing_key(tariff, piece, tz, start)
+    return key
+
+
+def _compute_pricing_key(tariff: CompiledTariff, piece: _Piece, tz: tzinfo, start: datetime) -> tuple:
     period = ChargingPeriod(
         start=piece.start,
         min_current=piece.sample.current_a,
