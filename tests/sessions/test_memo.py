@@ -15,8 +15,7 @@ from hypothesis import strategies as st
 from roamstream.cdrs import assemble
 from roamstream.cdrs.session_periods import session_periods
 from roamstream.ocpi import jsonio
-from roamstream.sessions import Params, apply, drain, finish, initial
-from roamstream.sessions import samples
+from roamstream.sessions import Params, apply, drain, finish, initial, samples
 from roamstream.sessions.state import from_us
 from roamstream.tariffs import TariffCache, build
 from roamstream.tariffs.exceptions import TariffEngineError
