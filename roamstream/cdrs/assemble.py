@@ -71,7 +71,7 @@ def meter_samples(completed: dict[str, Any]) -> list[MeterSample]:
     return out
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 15)
 def _converted(at: datetime, tz: Any, energy: str, charging: bool, power: str | None,
                current: str | None) -> MeterSample:
     return _convert(at, energy, charging, power, current)

@@ -164,7 +164,7 @@ def to_us(value: datetime | int) -> int:
     return (value - EPOCH) // _US
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 15)
 def from_us(us: int) -> datetime:
     """The tz-aware UTC datetime of ``us`` (memoised: a session's snapshots convert the same times again)."""
     return EPOCH + timedelta(microseconds=us)
