@@ -9,7 +9,7 @@ per event, beside the decode measured in the same run (the baseline: what every 
 A digest of everything produced (the encoded Session and completed-session records, in order, and the
 written-back states) is printed too: a change that makes the fold cheaper must leave it as it was.
 
-    python bench/bench_fold.py [--events 20000] [--charge-points 100] [--profile FILE]
+    python bench/bench_fold.py [--events 20000] [--charge-points 100] [--distinct-meters] [--profile FILE]
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]  # bench_pipeline's input, and the repository's packages
 
+import bench_pipeline  # noqa: E402
 from bench_pipeline import (  # noqa: E402
     PER_SESSION,
     bulk_input,
@@ -45,7 +46,17 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--charge-points", type=int, default=100)
     parser.add_argument("--profile", help="write cProfile stats of the timed part to this file")
+    parser.add_argument("--distinct-meters", action="store_true",
+                        help="each charge point's meter starts elsewhere, so that no two meter readings are alike "
+                             "(in bench_pipeline's input all charge points read the same values)")
     args = parser.parse_args()
+    if args.distinct_meters:
+        made = bench_pipeline.session_events
+
+        def session_events(cp, n, tx_index, at, per_session, meter_wh):
+            return made(cp, n, tx_index, at, per_session, meter_wh + (7_919 * n if tx_index == 0 else 0))
+
+        bench_pipeline.session_events = session_events
     settings = Settings()
     p = settings.pipeline
     cps = charge_points(args.charge_points, "BENCH-CP-")

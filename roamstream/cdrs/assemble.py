@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -54,37 +53,17 @@ class BuiltCdr:
 
 
 def meter_samples(completed: dict[str, Any]) -> list[MeterSample]:
-    """The ``sessions.completed.v1`` timeline as engine input (kWh and kW).
-
-    A point whose numbers are strings (the fold's, and the decoded record's) is converted once
-    (``_converted``, memoised): a session's snapshots carry the same points again. The key is the point's
-    exact text and the timestamp with its tzinfo, so a memoised sample is the one converting again gives."""
-    out = []
-    for point in completed["samples"]:
-        at, energy, charging = point["timestamp"], point["energy_wh"], point["charging"]
-        power, current = point.get("power_w"), point.get("current_a")
-        if (type(energy) is str and type(charging) is bool and (power is None or type(power) is str)
-                and (current is None or type(current) is str)):
-            out.append(_converted(at, at.tzinfo, energy, charging, power, current))
-        else:
-            out.append(_convert(at, energy, charging, power, current))
-    return out
-
-
-@lru_cache(maxsize=1 << 15)
-def _converted(at: datetime, tz: Any, energy: str, charging: bool, power: str | None,
-               current: str | None) -> MeterSample:
-    return _convert(at, energy, charging, power, current)
-
-
-def _convert(at: datetime, energy: Any, charging: bool, power: Any, current: Any) -> MeterSample:
-    return MeterSample(
-        timestamp=at,
-        energy_kwh=Decimal(energy) / _THOUSAND,
-        charging=charging,
-        power_kw=Decimal(power) / _THOUSAND if power is not None else None,
-        current_a=Decimal(current) if current is not None else None,
-    )
+    """The ``sessions.completed.v1`` timeline as engine input (kWh and kW)."""
+    return [
+        MeterSample(
+            timestamp=point["timestamp"],
+            energy_kwh=Decimal(point["energy_wh"]) / _THOUSAND,
+            charging=point["charging"],
+            power_kw=Decimal(point["power_w"]) / _THOUSAND if point.get("power_w") is not None else None,
+            current_a=Decimal(point["current_a"]) if point.get("current_a") is not None else None,
+        )
+        for point in completed["samples"]
+    ]
 
 
 def build_cdr(

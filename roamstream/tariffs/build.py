@@ -187,36 +187,7 @@ def _periods(tariff: CompiledTariff, pieces: list[_Piece], tz: tzinfo, start: da
     return periods
 
 
-#: (id(tariff), what the restrictions look at) -> pricing key: a session's snapshots cut the same pieces again.
-#: ``_TARIFFS`` holds the tariffs whose ids are in it, so an id cannot be reused while the memo keeps it; both are
-#: emptied together once the memo holds ``_KEYS_MAX`` keys (some 20 MB) or ``_TARIFFS_MAX`` tariffs.
-_KEYS: dict[tuple, tuple] = {}
-_TARIFFS: dict[int, CompiledTariff] = {}
-_KEYS_MAX = 1 << 15
-_TARIFFS_MAX = 256
-
-
 def _pricing_key(tariff: CompiledTariff, piece: _Piece, tz: tzinfo, start: datetime) -> tuple:
-    """Which components price ``piece`` (and whether it charges): memoised by what the restrictions look at (the
-    piece's start, local to ``tz``, power, current, energy and time since the session start), so an answer from
-    the memo is the one computing it again gives."""
-    sample = piece.sample
-    inputs = (id(tariff), piece.start, tz, sample.charging, sample.current_a, piece.power, piece.energy_start,
-              piece.start - start)
-    key = _KEYS.get(inputs)
-    if key is None or _TARIFFS.get(inputs[0]) is not tariff:
-        if len(_KEYS) >= _KEYS_MAX or (inputs[0] not in _TARIFFS and len(_TARIFFS) >= _TARIFFS_MAX):
-            _KEYS.clear()
-            _TARIFFS.clear()
-        if _TARIFFS.setdefault(inputs[0], tariff) is not tariff:  # a tariff gone, its id reused: forget its keys
-            _KEYS.clear()
-            _TARIFFS.clear()
-            _TARIFFS[inputs[0]] = tariff
-        key = _KEYS[inputs] = _compute_pricing_key(tariff, piece, tz, start)
-    return key
-
-
-def _compute_pricing_key(tariff: CompiledTariff, piece: _Piece, tz: tzinfo, start: datetime) -> tuple:
     period = ChargingPeriod(
         start=piece.start,
         min_current=piece.sample.current_a,

@@ -1,8 +1,7 @@
 """The memos that spare a session's snapshots the work the previous ones did (the meter table's parsed entries,
-``from_us``, the engine's samples and pricing keys) are derived data: with no memo at all (as the code was
-before them) and with them kept (warm), the fold's outputs and the snapshots' periods and cost are the same,
-byte for byte (``repr`` tells Decimal('1.0') from Decimal('1.00')); the state goes through JSON after every
-event, as the agent stores it."""
+``from_us``) are derived data: with no memo at all (as the code was before them) and with them kept (warm), the
+fold's outputs and the snapshots' periods and cost are the same, byte for byte (``repr`` tells Decimal('1.0')
+from Decimal('1.00')); the state goes through JSON after every event, as the agent stores it."""
 
 import json
 from contextlib import contextmanager
@@ -12,12 +11,11 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from roamstream.cdrs import assemble
 from roamstream.cdrs.session_periods import session_periods
 from roamstream.ocpi import jsonio
 from roamstream.sessions import Params, apply, drain, finish, initial, samples
 from roamstream.sessions.state import from_us
-from roamstream.tariffs import TariffCache, build
+from roamstream.tariffs import TariffCache
 from roamstream.tariffs.exceptions import TariffEngineError
 from tests.cdrs.cdr_fixtures import location_model, tariff
 
@@ -31,15 +29,13 @@ LOCATION = location_model()
 
 @contextmanager
 def _no_memo():
-    """The memoised functions replaced by what they memoise (``from_us``'s memo cleared at every step)."""
-    saved = samples.entry_readings, assemble._converted, build._pricing_key
+    """The memoised parsing replaced by what it memoises (``from_us``'s memo cleared at every step)."""
+    saved = samples.entry_readings
     samples.entry_readings = samples.entry_readings.__wrapped__
-    assemble._converted = lambda at, tz, *rest: assemble._convert(at, *rest)
-    build._pricing_key = build._compute_pricing_key
     try:
         yield
     finally:
-        samples.entry_readings, assemble._converted, build._pricing_key = saved
+        samples.entry_readings = saved
 
 
 def _periods(snapshot: dict) -> str:
@@ -102,11 +98,3 @@ def test_a_long_session_across_a_time_cut_with_pooled_samples_and_phases():
     assert sum(line.startswith("Output(kind='snapshot'") for line in cold) > 20
     assert sum(line.startswith('{"periods": [{') for line in cold) > 10
     assert _trace(events, memo=True) == cold
-
-
-def test_memoised_meter_samples_keep_the_exponent_of_their_text():
-    point = {"timestamp": from_us(0), "charging": True, "power_w": None, "current_a": None}
-    one = assemble.meter_samples({"samples": [{**point, "energy_wh": "1000"}]})
-    other = assemble.meter_samples({"samples": [{**point, "energy_wh": "1000.0"}]})
-    assert repr(one[0].energy_kwh) == repr(Decimal("1000") / Decimal(1000)) == "Decimal('1')"
-    assert repr(other[0].energy_kwh) == repr(Decimal("1000.0") / Decimal(1000)) == "Decimal('1.0')"
