@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from roamstream.event_samples import SampleView
@@ -103,18 +104,31 @@ def _put(items: dict[str, str], key: str, value: str, session: Session | None) -
 
 
 def readings(table: Samples) -> dict[int, dict[str, Decimal]]:
-    """time -> {code: value}: the total when reported, else the sum of the phases."""
+    """time -> {code: value}: the total when reported, else the sum of the phases.
+
+    Each entry is parsed once (``entry_readings``, memoised by its text): a session's snapshots read its whole
+    table again, and all but the newest entries are the ones the previous snapshot parsed. The values are
+    shared between calls: read them, never change them."""
     out = {}
     for ts, entry in table.items():
-        by_code: dict[str, dict[str, Decimal]] = {}
-        for key, value in parse(entry).items():
-            code, phase = key.split("|")
-            if code == STATE:
-                continue
-            by_code.setdefault(code, {})[phase] = Decimal(value)
-        if by_code:
-            out[int(ts)] = {code: _total(phases) for code, phases in by_code.items()}
+        values = entry_readings(entry)
+        if values:
+            out[int(ts)] = values
     return out
+
+
+@lru_cache(maxsize=1 << 16)
+def entry_readings(entry: str) -> dict[str, Decimal]:
+    """{code: value} of one table entry (empty when it holds only charging states); a function of the text
+    alone, so a memoised answer is the one parsing it again would give. 65,536 entries (some 650 sessions of a
+    hundred readings) take some 50 MB."""
+    by_code: dict[str, dict[str, Decimal]] = {}
+    for key, value in parse(entry).items():
+        code, phase = key.split("|")
+        if code == STATE:
+            continue
+        by_code.setdefault(code, {})[phase] = Decimal(value)
+    return {code: _total(phases) for code, phases in by_code.items()}
 
 
 def _total(phases: dict[str, Decimal]) -> Decimal:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from roamstream.sessions.exceptions import EventError
@@ -163,7 +164,9 @@ def to_us(value: datetime | int) -> int:
     return (value - EPOCH) // _US
 
 
+@lru_cache(maxsize=1 << 15)
 def from_us(us: int) -> datetime:
+    """The tz-aware UTC datetime of ``us`` (memoised: a session's snapshots convert the same times again)."""
     return EPOCH + timedelta(microseconds=us)
 
 

@@ -20,7 +20,6 @@ the last point (the end) has ``charging=False``. Where charging comes from, firs
 from __future__ import annotations
 
 from bisect import bisect_right
-from copy import deepcopy
 from decimal import Decimal
 from typing import Any
 
@@ -87,6 +86,11 @@ def available_after_stop(state: State, session: Session) -> int | None:
 
 def complete(state: State, session: Session) -> dict[str, Any]:
     """The ``sessions.completed.v1`` record of ``session`` (times as tz-aware datetimes)."""
+    return _complete(state, session)[0]
+
+
+def _complete(state: State, session: Session) -> tuple[dict[str, Any], dict[int, dict[str, Decimal]]]:
+    """``complete``'s record and the session's readings it was built from (pooled samples claimed)."""
     first, stop = session["start"], session["stop"]
     start, end = span(session)
     pool = state["pool"].get(session["connector_key"])
@@ -147,7 +151,7 @@ def complete(state: State, session: Session) -> dict[str, Any]:
         end = parking_end
 
     method, reference = authorization(session)
-    return {
+    record = {
         "session_id": session_id(state["cp"], session["tx"]),
         "charge_point_id": state["cp"],
         "transaction_id": session["tx"],
@@ -164,6 +168,7 @@ def complete(state: State, session: Session) -> dict[str, Any]:
         "auth_method": method,
         "authorization_reference": reference,
     }
+    return record, read
 
 
 def samples_so_far(state: State, session: Session) -> list[dict]:
@@ -172,11 +177,12 @@ def samples_so_far(state: State, session: Session) -> list[dict]:
     vehicle charges after it is not known, and a later reading may say otherwise."""
     pool = state["pool"]
     ck = session["connector_key"]
-    view = {**state, "pool": {**pool, ck: dict(pool[ck])} if ck in pool else pool}
-    copy = deepcopy(session)
-    record = complete(view, copy)
-    start, end = span(copy)
-    registers = [t for t, r in readings(copy["m"]).items() if ENERGY in r and start < t <= end]
+    if pool.get(ck):  # complete claims pooled samples into the session: let it change copies
+        state = {**state, "pool": {**pool, ck: dict(pool[ck])}}
+        session = {**session, "m": dict(session["m"]), "flags": list(session["flags"])}
+    record, read = _complete(state, session)  # with nothing pooled, complete only reads the session
+    start, end = span(session)
+    registers = [t for t, r in read.items() if ENERGY in r and start < t <= end]
     if not registers:
         return record["samples"][:1]
     until = from_us(max(registers))

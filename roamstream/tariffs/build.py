@@ -119,14 +119,15 @@ def _pieces(
     if end > knots[-1][0]:
         knots.append((end, knots[-1][1], knots[-1][2]))
     cuts = _time_cuts(tariff, tz, start, end)
+    thresholds = _kwh_thresholds(tariff)
     pieces = []
     for (a, ea, sample), (b, eb, _) in zip(knots, knots[1:], strict=False):
         span = _micros(b - a)
         power = sample.power_kw
         if power is None and tariff.uses_power and sample.charging:
             power = (eb - ea) * _HOUR / span  # average kW over the interval
-        inner: dict[datetime, Decimal | None] = {t: None for t in cuts if a < t < b}
-        for threshold in _kwh_thresholds(tariff):
+        inner: dict[datetime, Decimal | None] = {t: None for t in cuts if a < t < b} if cuts else {}
+        for threshold in thresholds:
             target = base + threshold
             if ea < target <= eb and eb != ea:
                 at = a + timedelta(
