@@ -205,8 +205,7 @@ def worker_main(settings: Settings, ready, cpu, stop, expected_refs: int, profil
 
     logging.basicConfig(level=logging.WARNING)
 
-    from pipelines import pricing, reference, sessions
-    from pipelines import compat
+    from pipelines import compat, pricing, reference, sessions
     from pipelines.app import create_app
     from pipelines.deadletter import DeadLetters
     from pipelines.tables import changelog_specs, declare_tables
