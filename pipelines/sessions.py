@@ -80,13 +80,15 @@ class SessionsStage:
                     self.unacked.append((stream, event))
                 result = self.folder.run([self.item_of(event) for event in batch], flush=False)
                 self.metrics.events_folded.inc(len(batch) - len(result.failures))
-                for key, output, item in result.outputs:
-                    record = output.record
+                # completed sessions first: their CDRs need no snapshot of the batch, and building a Session
+                # record costs far more than a completed one; each topic keeps its records in fold order
+                for key, output, _ in result.outputs:
                     if output.kind == fold.COMPLETED:
                         await self.topics.completed.send(key=key, value=self.serde.encode("sessions.completed.v1",
-                                                                                          record))
-                    else:
-                        await self.send_snapshot(key, record, item)
+                                                                                          output.record))
+                for key, output, item in result.outputs:
+                    if output.kind != fold.COMPLETED:
+                        await self.send_snapshot(key, output.record, item)
                 for key, failed, reason, event_time in result.failures:
                     await self.dead.send(STAGE, reason, failed.source, key=key, event_time=event_time)
                 if time.monotonic() - self.flushed_at >= p.sessions_flush_interval_s or self.caught_up(batch):
