@@ -23,7 +23,7 @@ import faust
 from pipelines.deadletter import DeadLetters
 from pipelines.metrics import WorkerMetrics
 from pipelines.push_journal import STAGE, KafkaJournal
-from pipelines.table_writes import in_partition
+from pipelines.table_writes import in_partition, store
 from pipelines.tables import Tables
 from pipelines.topics import Topics
 from roamstream.avro import AvroSerde
@@ -59,8 +59,7 @@ class TableState:
         raw = item.encode()
         table = self._tables.push_pending
         with in_partition(self._topic, item.partition):
-            table.data[item.key] = raw
-            write = table.send_changelog(item.partition, item.key, raw)
+            write = store(table, item.partition, item.key, raw)
         self._decoded[item.key] = (raw, item)
         self._writes[item.key] = write
         write.add_done_callback(lambda done, key=item.key: self._written(key, done))

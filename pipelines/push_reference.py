@@ -37,7 +37,7 @@ import faust
 from pipelines.deadletter import DeadLetters
 from pipelines.push import Delivery
 from pipelines.reference import object_key
-from pipelines.table_writes import in_partition
+from pipelines.table_writes import in_partition, store
 from pipelines.tables import Tables
 from pipelines.topics import Topics
 from roamstream import events
@@ -187,9 +187,8 @@ class ReferencePush:
             status = from_event(record)
             if status is None or not status.is_after(self.status_of(status.uid)):
                 continue
-            table = self._tables.evse_status
-            table.data[status.uid.encode()] = status.encode()  # one partition: the global table's changelog
-            table.send_changelog(0, status.uid.encode(), status.encode())
+            # one partition: the global table's changelog
+            store(self._tables.evse_status, 0, status.uid.encode(), status.encode())
             location_key = self._tables.evse_index.get(status.uid.encode())
             raw_location = self._tables.locations.get(location_key) if location_key is not None else None
             if raw_location is None:

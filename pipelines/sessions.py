@@ -24,6 +24,7 @@ from pipelines.metrics import WorkerMetrics
 from pipelines.parked import RETRY_EVERY_S
 from pipelines.session_batches import Item, SessionFolder, fold_params
 from pipelines.snapshots import snapshot_record
+from pipelines.table_writes import store
 from pipelines.tables import Tables
 from pipelines.topics import Topics
 from pipelines.waiting_snapshots import Waiting, session_key, snapshot_to_json
@@ -99,8 +100,7 @@ class SessionsStage:
         so that a committed offset never runs ahead of the changelog."""
         for partition, key, value in self.folder.flush():
             # explicit partition: the changelog partition is the events' one (there is no current event)
-            self.table.data[key] = value
-            self.table.send_changelog(partition, key, value)
+            store(self.table, partition, key, value)
         done = list(self.unacked)
         self.unacked.clear()
         for stream, event in done:
@@ -199,9 +199,8 @@ class SessionsStage:
 
     def keep_waiting(self, entry: Waiting) -> None:
         value = entry.to_bytes()
-        self.waiting.data[entry.key] = value
         self.decoded_waiting[entry.key] = (value, entry)
-        self.waiting.send_changelog(entry.partition, entry.key, value)
+        store(self.waiting, entry.partition, entry.key, value)
 
     def stop_waiting(self, entry: Waiting) -> None:
         self.waiting.data.pop(entry.key, None)

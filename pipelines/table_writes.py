@@ -13,6 +13,7 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import faust
 from faust.streams import _current_event
 
 
@@ -38,3 +39,10 @@ def in_partition(topic: str, partition: int) -> Iterator[None]:
         yield
     finally:
         _current_event.reset(token)
+
+
+def store(table: faust.Table, partition: int, key: bytes, value: bytes) -> faust.types.FutureMessage:
+    """Set ``key`` in ``table`` and send its changelog record to ``partition`` (not the current event's: the
+    caller names it); the record's future is done once the broker acknowledged it."""
+    table.data[key] = value
+    return table.send_changelog(partition, key, value)
