@@ -17,6 +17,7 @@ from typing import Any
 
 from roamstream.cdrs.exceptions import MissingReference
 from roamstream.cdrs.resolve import evse_uid, find_connector, valid_tariff
+from roamstream.cdrs.session_periods import PeriodsMemo
 from roamstream.ocpi.location import Location
 from roamstream.ocpi.tariff import Tariff
 from roamstream.ocpi.timefmt import parse_datetime
@@ -51,6 +52,8 @@ class ParsedReferences:
     tariffs: ParsedCache = field(default_factory=lambda: ParsedCache(Tariff))
     #: tariffs compiled for the engine (a Session's running cost)
     compiled: TariffCache = field(default_factory=TariffCache)
+    #: each open session's charging periods so far, for its next snapshot (``session_periods``)
+    periods: PeriodsMemo = field(default_factory=PeriodsMemo)
 
 
 @dataclass(frozen=True, slots=True)
