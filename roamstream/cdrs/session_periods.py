@@ -75,6 +75,7 @@ class PeriodsMemo:
         self.max_samples = max_samples
         self._held: OrderedDict[str, _Held] = OrderedDict()
         self._samples = 0
+        self.built = self.resumed = 0  # builders made from a whole timeline; taken up again
 
     def builder(self, snapshot: dict[str, Any], tz: tzinfo, tariff: CompiledTariff, keep: bool = True
                 ) -> PeriodBuilder:
@@ -88,9 +89,11 @@ class PeriodsMemo:
         if held is not None and _resumes(held, snapshot, tz, tariff):
             builder = held.builder
             builder.extend(meter_samples(snapshot, len(held.samples)))
+            self.resumed += 1
         else:
             builder = PeriodBuilder(tariff, tz, snapshot["start"])
             builder.extend(meter_samples(snapshot))
+            self.built += 1
         if keep:
             self._held[key] = _Held(tariff, tz, snapshot["start"], list(samples), builder)
             self._samples += len(samples)
