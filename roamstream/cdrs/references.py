@@ -52,8 +52,8 @@ class ParsedReferences:
     tariffs: ParsedCache = field(default_factory=lambda: ParsedCache(Tariff))
     #: tariffs compiled for the engine (a Session's running cost)
     compiled: TariffCache = field(default_factory=TariffCache)
-    #: each open session's charging periods so far, for its next snapshot (``session_periods``)
-    periods: PeriodsMemo = field(default_factory=PeriodsMemo)
+    #: each open session's charging periods so far, for its next snapshot (``session_periods``; None: none kept)
+    periods: PeriodsMemo | None = field(default_factory=PeriodsMemo)
 
 
 @dataclass(frozen=True, slots=True)
