@@ -96,7 +96,7 @@ class PeriodBuilder:
     ones taken, ``periods`` for the periods of the samples taken so far (the closed ones are kept, the last one
     is made again from the state kept for it)."""
 
-    __slots__ = ("tariff", "tz", "start", "taken", "_thresholds", "_base", "_last", "_joined")
+    __slots__ = ("tariff", "tz", "start", "taken", "_thresholds", "_base", "_last", "_joined", "_keys")
 
     def __init__(self, tariff: CompiledTariff, tz: tzinfo, session_start: datetime) -> None:
         self.tariff, self.tz, self.start = tariff, tz, as_utc(session_start)
@@ -105,6 +105,10 @@ class PeriodBuilder:
         self._base = _ZERO  # the first sample's reading
         self._last: _Knot | None = None  # the last sample taken, as a knot
         self._joined = _Joined([])
+        #: pricing keys by charging state, when no restriction can tell one piece from another (else None)
+        self._keys: dict[bool, tuple] | None = (
+            {} if not any(e.checks for candidates in tariff.session_candidates for e in candidates) else None
+        )
 
     def extend(self, samples: Sequence[MeterSample]) -> None:
         """Take ``samples``, which follow the ones taken; all are checked first (an error takes none)."""
@@ -167,7 +171,7 @@ class PeriodBuilder:
         """The pieces between consecutive ``knots`` (cut at every boundary, energy interpolated), joined."""
         if len(knots) < 2:
             return
-        tariff, tz, start, base = self.tariff, self.tz, self.start, self._base
+        tariff, tz, start, base, keys = self.tariff, self.tz, self.start, self._base, self._keys
         cuts = time_cuts(tariff, tz, start, knots[0][0], knots[-1][0])
         thresholds = self._thresholds
         for (a, ea, sample), (b, eb, _) in zip(knots, knots[1:], strict=False):
@@ -192,7 +196,11 @@ class PeriodBuilder:
             points.append((b, eb))
             for (p, ep), (q, eq) in zip(points, points[1:], strict=False):
                 piece = _Piece(p, q, ep - base, eq - base, sample, power)
-                joined.add(_pricing_key(tariff, piece, tz, start), piece)
+                if keys is None:
+                    key = _pricing_key(tariff, piece, tz, start)
+                elif (key := keys.get(sample.charging)) is None:
+                    key = keys[sample.charging] = _pricing_key(tariff, piece, tz, start)
+                joined.add(key, piece)
 
 
 @dataclass(slots=True)
