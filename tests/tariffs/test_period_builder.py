@@ -78,7 +78,7 @@ def _stepwise(tariff, samples, tz, start, end, cuts, revisions) -> list[str]:
     return out
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tariff=windowed_tariffs() | night_tariffs() | st.sampled_from(NAMED), timeline=timelines(),
        zone=st.sampled_from(ZONES), data=st.data())
 def test_a_timeline_taken_in_stretches_gives_the_periods_of_each_whole_prefix(tariff, timeline, zone, data):
