@@ -45,7 +45,8 @@ class ParsedCache:
 
 @dataclass
 class ParsedReferences:
-    """The tokens, locations and tariffs a stage has validated, kept while their bytes stay the same."""
+    """The tokens, locations and tariffs a stage has validated, kept while their bytes stay the same; and what
+    it derived from them for the sessions it is working on (compiled tariffs, charging periods so far)."""
 
     tokens: ParsedCache = field(default_factory=lambda: ParsedCache(Token))
     locations: ParsedCache = field(default_factory=lambda: ParsedCache(Location))

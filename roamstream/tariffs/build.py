@@ -35,13 +35,12 @@ from roamstream.ocpi.timefmt import as_utc
 from roamstream.tariffs.compile import compile_tariff
 from roamstream.tariffs.cuts import kwh_thresholds, time_cuts
 from roamstream.tariffs.exceptions import InvalidSessionDataError
+from roamstream.tariffs.joined import HOUR, Joined, Piece, hours, micros
 from roamstream.tariffs.model import ENERGY, FLAT, PARKING, TIME, CompiledTariff, Moment
 from roamstream.tariffs.periods import ChargingPeriod
 from roamstream.tariffs.pricing import moment_at, select
 
-_HOUR = Decimal(3_600_000_000)  # microseconds
 _ZERO = Decimal(0)
-_NO_TIME = timedelta(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,16 +50,6 @@ class MeterSample:
     charging: bool = True  # the vehicle requests power from this sample until the next one
     power_kw: Decimal | None = None
     current_a: Decimal | None = None
-
-
-@dataclass(slots=True)
-class _Piece:
-    start: datetime
-    end: datetime
-    energy_start: Decimal  # since session start
-    energy_end: Decimal
-    sample: MeterSample
-    power: Decimal | None
 
 
 #: a knot of the timeline: (instant, meter reading, the sample in force from that instant)
@@ -87,7 +76,7 @@ def build_charging_periods(
         if reserved > start:
             raise InvalidSessionDataError("reservation_start", "is after the session start")
         if reserved < start:
-            periods.insert(0, ChargingPeriod(start=reserved, reservation=round4(_hours(start - reserved))))
+            periods.insert(0, ChargingPeriod(start=reserved, reservation=round4(hours(start - reserved))))
     return periods
 
 
@@ -104,7 +93,7 @@ class PeriodBuilder:
         self._thresholds = kwh_thresholds(tariff)
         self._base = _ZERO  # the first sample's reading
         self._last: _Knot | None = None  # the last sample taken, as a knot
-        self._joined = _Joined([])
+        self._joined = Joined([])
         #: pricing keys by charging state, when no restriction can tell one piece from another (else None)
         self._keys: dict[bool, tuple] | None = (
             {} if not any(e.checks for candidates in tariff.session_candidates for e in candidates) else None
@@ -167,7 +156,7 @@ class PeriodBuilder:
                 tail.append(joined.period()[0])
         return [*self._joined.closed, *tail]
 
-    def _cut(self, knots: list[_Knot], joined: _Joined) -> None:
+    def _cut(self, knots: list[_Knot], joined: Joined) -> None:
         """The pieces between consecutive ``knots`` (cut at every boundary, energy interpolated), joined."""
         if len(knots) < 2:
             return
@@ -175,10 +164,10 @@ class PeriodBuilder:
         cuts = time_cuts(tariff, tz, start, knots[0][0], knots[-1][0])
         thresholds = self._thresholds
         for (a, ea, sample), (b, eb, _) in zip(knots, knots[1:], strict=False):
-            span = _micros(b - a)
+            span = micros(b - a)
             power = sample.power_kw
             if power is None and tariff.uses_power and sample.charging:
-                power = (eb - ea) * _HOUR / span  # average kW over the interval
+                power = (eb - ea) * HOUR / span  # average kW over the interval
             inner: dict[datetime, Decimal | None] = {t: None for t in cuts if a < t < b} if cuts else {}
             for threshold in thresholds:
                 target = base + threshold
@@ -192,82 +181,15 @@ class PeriodBuilder:
             points = [(a, ea)]
             for t in sorted(inner):
                 e = inner[t]
-                points.append((t, e if e is not None else ea + (eb - ea) * _micros(t - a) / span))
+                points.append((t, e if e is not None else ea + (eb - ea) * micros(t - a) / span))
             points.append((b, eb))
             for (p, ep), (q, eq) in zip(points, points[1:], strict=False):
-                piece = _Piece(p, q, ep - base, eq - base, sample, power)
+                piece = Piece(p, q, ep - base, eq - base, sample, power)
                 if keys is None:
                     key = _pricing_key(tariff, piece, tz, start)
                 elif (key := keys.get(sample.charging)) is None:
                     key = keys[sample.charging] = _pricing_key(tariff, piece, tz, start)
                 joined.add(key, piece)
-
-
-@dataclass(slots=True)
-class _Joined:
-    """Pieces joined into periods as they come: a piece priced by the same components as the one before it
-    joins its period, another starts the next one. Volumes from rounded running totals."""
-
-    closed: list[ChargingPeriod]
-    key: tuple | None = None  # the pricing of the open period (None: no piece yet)
-    start: datetime | None = None  # of the open period
-    energy_end: Decimal = _ZERO  # since the session start, at the end of the last piece
-    min_current: Decimal | None = None  # of the open period's pieces
-    max_current: Decimal | None = None
-    min_power: Decimal | None = None
-    max_power: Decimal | None = None
-    charging_time: timedelta = _NO_TIME  # since the session start
-    parking_time: timedelta = _NO_TIME
-    energy_done: Decimal = _ZERO  # the rounded totals at the end of the last closed period
-    charging_done: Decimal = _ZERO
-    parking_done: Decimal = _ZERO
-
-    def fork(self) -> _Joined:
-        """A copy to go on with, whose ``closed`` holds only the periods closed after this point."""
-        return _Joined([], self.key, self.start, self.energy_end, self.min_current, self.max_current,
-                       self.min_power, self.max_power, self.charging_time, self.parking_time,
-                       self.energy_done, self.charging_done, self.parking_done)  # fmt: skip
-
-    def add(self, key: tuple, piece: _Piece) -> None:
-        if key != self.key:
-            if self.key is not None:
-                period, self.energy_done, self.charging_done, self.parking_done = self.period()
-                self.closed.append(period)
-            self.key, self.start = key, piece.start
-            self.min_current = self.max_current = self.min_power = self.max_power = None
-        self.energy_end = piece.energy_end
-        current, power = piece.sample.current_a, piece.power
-        if current is not None:  # the first of equal values, as min() and max() take
-            if self.min_current is None or current < self.min_current:
-                self.min_current = current
-            if self.max_current is None or current > self.max_current:
-                self.max_current = current
-        if power is not None:
-            if self.min_power is None or power < self.min_power:
-                self.min_power = power
-            if self.max_power is None or power > self.max_power:
-                self.max_power = power
-        if piece.sample.charging:
-            self.charging_time += piece.end - piece.start
-        else:
-            self.parking_time += piece.end - piece.start
-
-    def period(self) -> tuple[ChargingPeriod, Decimal, Decimal, Decimal]:
-        """The open period as it stands, and the rounded energy, charging and parking totals at its end."""
-        energy = round4(self.energy_end)
-        charging = round4(_hours(self.charging_time))
-        parking = round4(_hours(self.parking_time))
-        period = ChargingPeriod(
-            start=self.start,
-            energy=energy - self.energy_done,
-            time=charging - self.charging_done,
-            parking=parking - self.parking_done,
-            min_current=round4(self.min_current) if self.min_current is not None else None,
-            max_current=round4(self.max_current) if self.max_current is not None else None,
-            min_power=round4(self.min_power) if self.min_power is not None else None,
-            max_power=round4(self.max_power) if self.max_power is not None else None,
-        )
-        return period, energy, charging, parking
 
 
 def _checked(samples: Sequence[MeterSample], start: datetime, previous: MeterSample | None,
@@ -291,7 +213,7 @@ def _replace_time(sample: MeterSample, at: datetime) -> MeterSample:
     return MeterSample(at, Decimal(sample.energy_kwh), sample.charging, sample.power_kw, sample.current_a)
 
 
-def _pricing_key(tariff: CompiledTariff, piece: _Piece, tz: tzinfo, start: datetime) -> tuple:
+def _pricing_key(tariff: CompiledTariff, piece: Piece, tz: tzinfo, start: datetime) -> tuple:
     period = ChargingPeriod(
         start=piece.start,
         min_current=piece.sample.current_a,
@@ -310,11 +232,3 @@ def _pricing_key(tariff: CompiledTariff, piece: _Piece, tz: tzinfo, start: datet
 def _ceil_ms(at: datetime) -> datetime:
     extra = at.microsecond % 1000
     return at + timedelta(microseconds=1000 - extra) if extra else at
-
-
-def _micros(delta: timedelta) -> int:
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def _hours(delta: timedelta) -> Decimal:
-    return Decimal(_micros(delta)) / _HOUR
