@@ -15,7 +15,7 @@ A digest of everything produced (the encoded Session and completed-session recor
 written-back states) is printed too: a change that makes the fold cheaper must leave it as it was.
 
     python bench/bench_fold.py [--events 20000] [--charge-points 100] [--distinct-meters] [--no-timeline-memo]
-                               [--profile FILE]
+                               [--gc-threshold N] [--profile FILE]
 """
 
 from __future__ import annotations
@@ -40,11 +40,12 @@ from bench_pipeline import (  # noqa: E402
 
 from pipelines.session_batches import Item, SessionFolder, fold_params  # noqa: E402
 from pipelines.snapshots import snapshot_record  # noqa: E402
+from pipelines.worker import tune_gc  # noqa: E402
 from roamstream import events as ocpp_events  # noqa: E402
 from roamstream import sessions as fold  # noqa: E402
 from roamstream.avro import AvroSerde  # noqa: E402
 from roamstream.cdrs.references import ParsedReferences  # noqa: E402
-from roamstream.config import Settings  # noqa: E402
+from roamstream.config import PipelineSettings, Settings  # noqa: E402
 from roamstream.sessions import timeline_memo  # noqa: E402
 
 
@@ -59,6 +60,10 @@ def main() -> None:
     parser.add_argument("--no-timeline-memo", action="store_true",
                         help="make every snapshot's timeline from the whole session (as a worker with an empty "
                              "timeline memo does): the digest must be the same")
+    parser.add_argument("--gc-threshold", type=int, default=PipelineSettings().gc_threshold,
+                        help="the garbage collector as the worker command sets it (PIPELINE_GC_THRESHOLD; default: the "
+                             "setting's; 0: Python's collector as is, whose collections fall on whichever part "
+                             "allocates when they are due)")
     args = parser.parse_args()
     timelines = timeline_memo.MEMO = None if args.no_timeline_memo else timeline_memo.TimelineMemo()
     if args.distinct_meters:
@@ -81,6 +86,7 @@ def main() -> None:
     folder = SessionFolder(fold_params(p), store.get)
     digest = hashlib.sha256()
     clock = time.process_time
+    tune_gc(args.gc_threshold)  # after the input is made, as the worker does once it is up
     spent = {"decode": 0.0, "fold": 0.0, "snapshots": 0.0}
     rebuilt = 0.0
 
@@ -121,7 +127,7 @@ def main() -> None:
         profiler.disable()
         profiler.dump_stats(args.profile)
     n = len(values)
-    print(f"{n:,} events, {len(cps)} charge points; µs per event: "
+    print(f"{n:,} events, {len(cps)} charge points, gc threshold {args.gc_threshold:,}; µs per event: "
           + ", ".join(f"{k} {v / n * 1e6:,.1f}" for k, v in spent.items())
           + f"; fold + snapshots = {(spent['fold'] + spent['snapshots']) / spent['decode']:.2f} x decode")
     if profiler is None:
