@@ -57,6 +57,13 @@ The fixes, and the decision for a real (Apache) Kafka cluster, from the installe
   Kafka: INSTALLED (not needed for correctness; safe: pure asyncio scheduling in the worker, the same
   results and the same suspension behaviour, no broker involved; a worker on Kafka has the same per-record
   cost).
+- ``table-registration-wait`` (every broker; a cost, not a fault). faust's ``TableManager.on_start`` sleeps
+  one second before it registers the tables' changelog channels, so that tables an app defines while it
+  starts still make it; only then does the conductor subscribe and the group join begin. Every table of a
+  roamstream worker exists before its app starts (``pipelines.tables.Tables``), so the second only delays
+  each start (every restart, every test's worker). ``_on_start_at_once`` is the original without the sleep.
+  A table added later still fails loudly: faust raises "Too late to add tables" once the channels are
+  registered. Kafka: INSTALLED (safe: the same steps in the same order, no broker involved).
 """
 
 from __future__ import annotations
@@ -72,6 +79,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from faust.tables.manager import TableManager
 from faust.tables.recovery import Recovery
 from faust.transport.consumer import Consumer
 from faust.transport.drivers import aiokafka as faust_aiokafka
@@ -224,6 +232,16 @@ def _close(coros: tuple[Any, ...]) -> None:
             coro.close()
 
 
+_original_table_manager_on_start = TableManager.on_start
+
+
+async def _on_start_at_once(self: TableManager) -> None:
+    """faust's ``TableManager.on_start`` without its first ``sleep(1.0)``."""
+    if not self.should_stop:
+        await self._update_channels()
+        await self.recovery.start()
+
+
 # -- guards and installation ------------------------------------------------------------------------------
 
 #: the distributions whose code the fixes replace or rely on; their ranges are pinned in pyproject.toml
@@ -263,6 +281,10 @@ def _install_eager_wait_first() -> None:
     Consumer.wait_first = _eager_wait_first
 
 
+def _install_table_registration_wait() -> None:
+    TableManager.on_start = _on_start_at_once
+
+
 FIXES: tuple[Fix, ...] = (
     Fix("fetch-wait", True, (
         Replaced("faust.transport.drivers.aiokafka.AIOKafkaConsumerThread._create_worker_consumer",
@@ -283,6 +305,10 @@ FIXES: tuple[Fix, ...] = (
         Replaced("mode.services.Service.wait_first (faust.transport.consumer.Consumer.wait_first)",
                  _original_wait_first, "feade6a31f8a67897cf687c54c66f5f4535288050bbaac07249ce2063d36ae2e"),
     ), _install_eager_wait_first),
+    Fix("table-registration-wait", False, (
+        Replaced("faust.tables.manager.TableManager.on_start", _original_table_manager_on_start,
+                 "365dd25fbc0e068499c89e526516c638693a2d143b6ac249f84a60f5267fec9d"),
+    ), _install_table_registration_wait),
 )
 
 
