@@ -48,12 +48,12 @@ class _Held:
 
 class TimelineMemo:
     """Each open session's timeline so far, by (charge point, transaction), for its next snapshot; the least
-    recently used sessions go once more than ``max_points`` points are held."""
+    recently used sessions go once more than ``max_items`` points and meter-table entries are held."""
 
-    def __init__(self, max_points: int = 100_000) -> None:
-        self.max_points = max_points
+    def __init__(self, max_items: int = 200_000) -> None:
+        self.max_items = max_items
         self._held: OrderedDict[tuple[str, str], _Held] = OrderedDict()
-        self._points = 0
+        self._items = 0
         self.built = self.resumed = 0  # timelines made from the whole session; from the held one
 
     def samples(self, state: State, session: Session) -> list[dict]:
@@ -61,7 +61,7 @@ class TimelineMemo:
         key = (state["cp"], session["tx"])
         held = self._held.pop(key, None)
         if held is not None:
-            self._points -= len(held.points)
+            self._items -= _size(held)
             made = _resume(held, state, session)
             if made is not None:
                 self.resumed += 1
@@ -87,14 +87,18 @@ class TimelineMemo:
         """Let go of a session's timeline (it is completed)."""
         held = self._held.pop((state["cp"], session["tx"]), None)
         if held is not None:
-            self._points -= len(held.points)
+            self._items -= _size(held)
 
     def _keep(self, key: tuple[str, str], held: _Held) -> None:
         self._held[key] = held
-        self._points += len(held.points)
-        while self._points > self.max_points and len(self._held) > 1:
+        self._items += _size(held)
+        while self._items > self.max_items and len(self._held) > 1:
             _, dropped = self._held.popitem(last=False)
-            self._points -= len(dropped.points)
+            self._items -= _size(dropped)
+
+
+def _size(held: _Held) -> int:
+    return len(held.points) + len(held.table)
 
 
 def _resume(held: _Held, state: State, session: Session) -> tuple[list[dict], _Held] | None:

@@ -83,7 +83,7 @@ def test_timelines_do_not_depend_on_the_memo(events):
     memo = timeline_memo.TimelineMemo()
     assert _trace(events, memo) == cold
     assert _trace(events, memo) == cold  # a replay with the memo still holding the first run's timelines
-    assert _trace(events, timeline_memo.TimelineMemo(max_points=3)) == cold  # held timelines dropped early
+    assert _trace(events, timeline_memo.TimelineMemo(max_items=8)) == cold  # held timelines dropped early
 
 
 def _steady(minutes: int, late_at: int | None = None) -> list[dict]:
@@ -142,3 +142,20 @@ def test_a_first_status_changes_how_the_earlier_points_charge():
     assert cold[8].count("'charging': False") == 6 and cold[14].count("'charging': False") == 1
     memo = timeline_memo.TimelineMemo()
     assert _trace(events, memo) == cold
+
+
+def test_sessions_beyond_the_bound_are_let_go_and_made_again():
+    """Two sessions side by side on two connectors; a memo that holds only one's timeline at a time."""
+    events = []
+    for tx, connector in (("1", 1), ("2", 2)):
+        events.append(tx_event("STARTED", 0, tx=tx, connector=connector, meter="1000"))
+    for minute in range(1, 12):
+        for tx, connector in (("1", 1), ("2", 2)):
+            events.append(tx_event("UPDATED", minute, tx=tx, connector=connector,
+                                   samples=[sample(minute, str(1000 + 100 * minute * connector))]))
+    cold = _trace(events, None)
+    roomy, tight = timeline_memo.TimelineMemo(), timeline_memo.TimelineMemo(max_items=12)
+    assert _trace(events, roomy) == cold
+    assert _trace(events, tight) == cold
+    assert roomy.built == 6 and roomy.resumed == 18
+    assert tight.built > roomy.built and tight.resumed > 0 and len(tight._held) <= 1
