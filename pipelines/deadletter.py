@@ -42,12 +42,19 @@ class DeadLetters:
 
     async def decoded(self, stream: faust.StreamT, schema: str, stage: str
                       ) -> AsyncIterator[tuple[faust.EventT, dict[str, Any]]]:
-        """The stream's events with their records decoded as ``schema``; an undecodable one is dead-lettered
-        (it is acknowledged like any other when the next is asked for)."""
+        """The stream's events with their records decoded as ``schema``; an undecodable one is dead-lettered.
+
+        Each event is held until the stage is done with it (its body ran to the next event, or its dead letter
+        was sent) and acked only then: faust's stream acks the event in hand in a ``finally``, also when the agent
+        is stopped (a worker leaving the group) while its body awaits, and that offset would be committed with
+        the event never processed."""
         async for event in stream.events():
+            event.message.incref()
             try:
                 record = self._serde.decode(schema, event.value)
             except SerdeError as exc:
                 await self.send(stage, str(exc), event)
+                await stream.ack(event)
                 continue
             yield event, record
+            await stream.ack(event)
