@@ -41,8 +41,12 @@ def in_partition(topic: str, partition: int) -> Iterator[None]:
         _current_event.reset(token)
 
 
-def store(table: faust.Table, partition: int, key: bytes, value: bytes) -> faust.types.FutureMessage:
-    """Set ``key`` in ``table`` and send its changelog record to ``partition`` (not the current event's: the
-    caller names it); the record's future is done once the broker acknowledged it."""
+def store(table: faust.Table, partition: int, key: bytes, value: bytes | None) -> faust.types.FutureMessage:
+    """Set ``key`` in ``table`` (``None``: remove it) and send its changelog record (``None``: a tombstone) to
+    ``partition`` (not the current event's: the caller names it); the record's future is done once the broker
+    acknowledged it."""
+    if value is None:
+        table.data.pop(key, None)
+        return table.send_changelog(partition, key, None, value_serializer="raw")
     table.data[key] = value
     return table.send_changelog(partition, key, value)
