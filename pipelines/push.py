@@ -2,8 +2,10 @@
 (``roamstream.partners.delivery``). This stage only makes objects pending and hands them to the lanes:
 
 - an event is acknowledged once its object is pending in the ``push_ledger`` table (``pipelines.push_state``: one
-  record per object holds its pending state and its ledger value); faust flushes the table's changelog before
-  it commits offsets, so the input offsets are never ahead of the pending state;
+  record per object holds its pending state and its ledger value); the table's changelog records go out through
+  the journal's confluent-kafka producer (``pipelines.table_writes.ChangelogWriter``), which faust flushes before
+  it commits offsets (``pipelines.compat``: ``flush-with-producer``), so the input offsets are never ahead of the
+  pending state;
 - after a restart or a rebalance, the lanes take up what the table holds for the partitions assigned;
 - ``push.results.v1`` gets an intent record (acknowledged by the broker) before every request, and the
   attempt's result after it (``pipelines.push_journal``: a confluent-kafka producer, intents acknowledged
@@ -12,7 +14,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -21,10 +22,12 @@ from typing import Any
 
 import faust
 
+from pipelines import compat
 from pipelines.deadletter import DeadLetters
 from pipelines.metrics import WorkerMetrics
 from pipelines.push_journal import STAGE, KafkaJournal
 from pipelines.push_state import TableState
+from pipelines.table_writes import ChangelogWriter
 from pipelines.tables import Tables
 from pipelines.topics import Topics
 from roamstream.avro import AvroSerde
@@ -64,8 +67,11 @@ class Delivery:
         self._app, self._topics, self._tables, self._serde, self._dead = app, topics, tables, serde, dead
         self._directory = directory
         self._source = settings.topic("ocpi.cdrs.v1")
+        # the table's changelog goes out through the journal's producer, flushed before faust commits offsets;
         # an intent waits for the pending record of its object to be durable (``TableState.durable``)
-        self._state = TableState(tables, self._source)
+        self._writer = ChangelogWriter(lambda: self.journal.producer)
+        compat.flush_with_producer(app, self._writer.flush)
+        self._state = TableState(tables, self._source, self._writer)
         self.journal = KafkaJournal(settings, serde, dead, metrics if metrics is not None else WorkerMetrics(),
                                     pending_durable=self._state.durable)
         self.lanes = Lanes(directory, sender, self._state, self.journal,
@@ -149,7 +155,7 @@ class Delivery:
 
     async def stop(self) -> None:
         await self.lanes.stop()
-        await asyncio.to_thread(self.journal.close)
+        await self.journal.aclose()
 
 
 def register(app: faust.App, settings: Settings, topics: Topics, tables: Tables, serde: AvroSerde,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from pipelines.table_writes import in_partition, store
+from pipelines.table_writes import ChangelogWriter, in_partition
 from pipelines.tables import Tables
 from roamstream.kafka import DeliveryError
 from roamstream.partners.delivery.pending import (
@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 
 
 class TableState:
-    def __init__(self, tables: Tables, source_topic: str) -> None:
+    def __init__(self, tables: Tables, source_topic: str, writer: ChangelogWriter) -> None:
+        self._writer = writer
         self._table = tables.push_ledger
         self._legacy = tables.push_pending
         self._topic = source_topic
@@ -97,7 +98,7 @@ class TableState:
 
     def _write(self, item: Pending, key: bytes, value: bytes | None) -> None:
         with in_partition(self._topic, item.partition):
-            write = store(self._table, item.partition, key, value)
+            write = self._writer.store(self._table, item.partition, key, value)
         self._writes[key] = write
         write.add_done_callback(lambda done, key=key: self._written(key, done))
 
@@ -113,6 +114,7 @@ class TableState:
         write = self._writes.get(key)
         if write is None:
             return
+        self._writer.kick()
         try:
             await asyncio.shield(write)
         except asyncio.CancelledError:
@@ -126,7 +128,7 @@ class TableState:
         if self._writes.get(key) is write:
             current = self._table.get(key)
             with in_partition(self._topic, item.partition):
-                again = store(self._table, item.partition, key, current)
+                again = self._writer.store(self._table, item.partition, key, current)
             self._writes[key] = again
             again.add_done_callback(lambda done, key=key: self._written(key, done))
         raise DeliveryError(f"push_ledger {key!r}: the changelog write failed: {failure!r}")
@@ -146,6 +148,6 @@ class TableState:
             if self.entry(item.ledger_key)[0] is None:
                 self.put(item)
             with in_partition(self._topic, item.partition):
-                store(self._legacy, item.partition, key, None)
+                self._writer.store(self._legacy, item.partition, key, None)
             moved += 1
         return moved
