@@ -108,7 +108,7 @@ class Delivery:
                 await self._dead.send(STAGE, f"no partner configured for {cdr['partner']} (CDR {cdr['id']})",
                                       event, event_time=cdr["last_updated"])
                 continue
-            if self._tables.push_ledger.get(ledger_key(partner.key, "cdr", cdr["id"])):
+            if self._state.known(ledger_key(partner.key, "cdr", cdr["id"])):
                 continue  # acknowledged, or pending, already (a CDR never changes under its id)
             self.make_pending(Pending(
                 "cdr", partner.key, cdr["id"], cdr["session_id"], cdr["ocpi_json"], _iso(cdr["last_updated"]),

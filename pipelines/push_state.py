@@ -44,7 +44,7 @@ class TableState:
 
     def entry(self, key: bytes) -> tuple[Pending | None, bytes | None]:
         """``(pending state, acknowledged ledger value)`` of the object under ledger key ``key``."""
-        raw = self._table.get(key)
+        raw = self._table.data.get(key)  # the store itself: faust's mapping adds a sensor call per read
         if raw is None or not raw.startswith(PENDING_MARK):
             self._decoded.pop(key, None)
             return None, raw
@@ -64,10 +64,14 @@ class TableState:
         """What the partner acknowledged of the object under ledger key ``key``."""
         return self.entry(key)[1]
 
+    def known(self, key: bytes) -> bool:
+        """Is the object under ledger key ``key`` pending or acknowledged?"""
+        return bool(self._table.data.get(key))
+
     def pending_items(self) -> list[Pending]:
         """Every pending state of this worker's table (unreadable records are logged and left out)."""
         items = []
-        for key, raw in list(self._table.items()):
+        for key, raw in list(self._table.data.items()):
             if not raw.startswith(PENDING_MARK):
                 continue
             try:
@@ -81,14 +85,15 @@ class TableState:
     def put(self, item: Pending) -> None:
         """Make ``item`` pending (replacing a pending state of the same object), keeping its ledger value."""
         _, acknowledged = self.entry(item.ledger_key)
-        self._write(item, item.ledger_key, ledger_entry(item, acknowledged))
+        self._write(item, item.ledger_key, ledger_entry(item, acknowledged), (item, acknowledged))
 
     def acknowledge(self, item: Pending, ledger_value: bytes) -> None:
         """The partner has ``item``: ``ledger_value`` replaces its pending state (a newer state pending meanwhile
         stays pending, beside the new ledger value)."""
         pending, _ = self.entry(item.ledger_key)
         keep = pending if pending is not None and pending != item else None
-        self._write(item, item.ledger_key, ledger_entry(keep, ledger_value))
+        self._write(item, item.ledger_key, ledger_entry(keep, ledger_value),
+                    (keep, ledger_value) if keep is not None else None)
 
     def drop(self, item: Pending) -> None:
         """``item`` is not to be sent any more, unless a newer state replaced it: the ledger value alone stays."""
@@ -96,9 +101,13 @@ class TableState:
         if pending == item:
             self._write(item, item.ledger_key, acknowledged)
 
-    def _write(self, item: Pending, key: bytes, value: bytes | None) -> None:
+    def _write(self, item: Pending, key: bytes, value: bytes | None,
+               decoded: tuple[Pending, bytes | None] | None = None) -> None:
+        """Store ``value`` under ``key``; ``decoded``: what it holds, if a pending state (read back without JSON)."""
         with in_partition(self._topic, item.partition):
             write = self._writer.store(self._table, item.partition, key, value)
+        if decoded is not None and value is not None:
+            self._decoded[key] = (value, *decoded)
         self._writes[key] = write
         write.add_done_callback(lambda done, key=key: self._written(key, done))
 
@@ -126,7 +135,7 @@ class TableState:
         else:
             return
         if self._writes.get(key) is write:
-            current = self._table.get(key)
+            current = self._table.data.get(key)
             with in_partition(self._topic, item.partition):
                 again = self._writer.store(self._table, item.partition, key, current)
             self._writes[key] = again
