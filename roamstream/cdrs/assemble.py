@@ -52,8 +52,9 @@ class BuiltCdr:
         return cls(data["id"], f"{token['country_code']}-{token['party_id']}", data, text)
 
 
-def meter_samples(completed: dict[str, Any]) -> list[MeterSample]:
-    """The ``sessions.completed.v1`` timeline as engine input (kWh and kW)."""
+def meter_samples(completed: dict[str, Any], first: int = 0) -> list[MeterSample]:
+    """The ``sessions.completed.v1`` timeline (from its ``first`` point on) as engine input (kWh and kW)."""
+    points = completed["samples"]
     return [
         MeterSample(
             timestamp=point["timestamp"],
@@ -62,7 +63,7 @@ def meter_samples(completed: dict[str, Any]) -> list[MeterSample]:
             power_kw=Decimal(point["power_w"]) / _THOUSAND if point.get("power_w") is not None else None,
             current_a=Decimal(point["current_a"]) if point.get("current_a") is not None else None,
         )
-        for point in completed["samples"]
+        for point in (points[first:] if first else points)
     ]
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from roamstream.cdrs.exceptions import MissingReference
 from roamstream.cdrs.resolve import evse_uid, find_connector, valid_tariff
+from roamstream.cdrs.session_periods import PeriodsMemo
 from roamstream.ocpi.location import Location
 from roamstream.ocpi.tariff import Tariff
 from roamstream.ocpi.timefmt import parse_datetime
@@ -44,13 +45,16 @@ class ParsedCache:
 
 @dataclass
 class ParsedReferences:
-    """The tokens, locations and tariffs a stage has validated, kept while their bytes stay the same."""
+    """The tokens, locations and tariffs a stage has validated, kept while their bytes stay the same; and what
+    it derived from them for the sessions it is working on (compiled tariffs, charging periods so far)."""
 
     tokens: ParsedCache = field(default_factory=lambda: ParsedCache(Token))
     locations: ParsedCache = field(default_factory=lambda: ParsedCache(Location))
     tariffs: ParsedCache = field(default_factory=lambda: ParsedCache(Tariff))
     #: tariffs compiled for the engine (a Session's running cost)
     compiled: TariffCache = field(default_factory=TariffCache)
+    #: each open session's charging periods so far, for its next snapshot (``session_periods``; None: none kept)
+    periods: PeriodsMemo | None = field(default_factory=PeriodsMemo)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,32 +10,108 @@ CDR's. A partner appends the periods of every PATCH (mod_sessions), so a period 
 - the COMPLETED Session carries every period, computed from the completed record's timeline: the CDR's.
 
 ``total_cost`` is the price of every period so far, the open one included (COMPLETED: the CDR's total_cost).
+
+Closed periods never change, so a ``PeriodsMemo`` keeps each session's ``PeriodBuilder`` between its snapshots:
+the next snapshot's timeline, which begins with the same samples, is cut only from where the last one ended.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from roamstream.cdrs.assemble import meter_samples
 from roamstream.ocpi.location import Location
-from roamstream.tariffs import build_charging_periods, price_periods
+from roamstream.tariffs import price_periods
+from roamstream.tariffs.build import PeriodBuilder
 from roamstream.tariffs.model import CompiledTariff
 
 COMPLETED = "COMPLETED"
 
 
-def session_periods(snapshot: dict[str, Any], location: Location,
-                    tariff: CompiledTariff) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
+def session_periods(snapshot: dict[str, Any], location: Location, tariff: CompiledTariff,
+                    memo: PeriodsMemo | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
     """(``charging_periods`` as OCPI data, ``total_cost``) of a snapshot that has a ``samples`` timeline; None
-    while it has no period yet (nothing after its start)."""
+    while it has no period yet (nothing after its start). With a ``memo``, the same, made from what the
+    session's previous snapshot left there."""
     start: datetime = snapshot["start"]
     final = snapshot["status"] == COMPLETED
     tz = ZoneInfo(location.time_zone)
-    periods = build_charging_periods(tariff, meter_samples(snapshot), tz, start, snapshot["end"] if final else None)
+    if memo is None:
+        builder = PeriodBuilder(tariff, tz, start)
+        builder.extend(meter_samples(snapshot))
+    else:
+        builder = memo.builder(snapshot, tz, tariff, keep=not final)
+    periods = builder.periods(snapshot["end"] if final else None)
     if not periods:
         return None
     cost = price_periods(tariff, periods, start=start, tz=tz).total_cost.to_ocpi()
     sent = periods if final else periods[:-1]
     return [p.to_ocpi(tariff.id) for p in sent], cost
+
+
+@dataclass(slots=True)
+class _Held:
+    tariff: CompiledTariff
+    tz: tzinfo
+    start: datetime
+    samples: list[dict[str, Any]]  # the timeline the builder has taken, as the snapshot carried it
+    builder: PeriodBuilder
+
+
+class PeriodsMemo:
+    """The ``PeriodBuilder`` of each session's latest snapshot, by session id: derived data, in memory only,
+    bounded (the least recently used sessions go once more than ``max_samples`` samples are held).
+
+    A builder is taken up again only by a snapshot with the same tariff (the same compiled object), time zone
+    and start, whose timeline begins with exactly the samples it took (compared in full); it is given the
+    samples after them. Anything else is built from the whole timeline. So the periods never depend on what is
+    held: a worker with an empty memo makes the same ones."""
+
+    def __init__(self, max_samples: int = 100_000) -> None:
+        self.max_samples = max_samples
+        self._held: OrderedDict[str, _Held] = OrderedDict()
+        self._samples = 0
+        self.built = self.resumed = 0  # builders made from a whole timeline; taken up again
+
+    def builder(self, snapshot: dict[str, Any], tz: tzinfo, tariff: CompiledTariff, keep: bool = True
+                ) -> PeriodBuilder:
+        """A builder that has taken ``snapshot``'s whole timeline; held for the session's next snapshot if
+        ``keep`` (a completed session's is let go)."""
+        key: str = snapshot["session_id"]
+        samples: list[dict[str, Any]] = snapshot["samples"]
+        held = self._held.pop(key, None)
+        if held is not None:
+            self._samples -= len(held.samples)
+        if held is not None and _resumes(held, snapshot, tz, tariff):
+            builder = held.builder
+            builder.extend(meter_samples(snapshot, len(held.samples)))
+            self.resumed += 1
+        else:
+            builder = PeriodBuilder(tariff, tz, snapshot["start"])
+            builder.extend(meter_samples(snapshot))
+            self.built += 1
+        if keep:
+            self._held[key] = _Held(tariff, tz, snapshot["start"], list(samples), builder)
+            self._samples += len(samples)
+            while self._samples > self.max_samples and len(self._held) > 1:
+                _, dropped = self._held.popitem(last=False)
+                self._samples -= len(dropped.samples)
+        return builder
+
+
+def _resumes(held: _Held, snapshot: dict[str, Any], tz: tzinfo, tariff: CompiledTariff) -> bool:
+    """Whether ``held`` can take the rest of ``snapshot``'s timeline: same tariff, zone and start, and a timeline
+    that begins with the samples it took, the last of which may have been revised where it is still open
+    (``PeriodBuilder.revise_last``)."""
+    samples: list[dict[str, Any]] = snapshot["samples"]
+    taken = len(held.samples)
+    if held.tariff is not tariff or held.tz is not tz or held.start != snapshot["start"] or len(samples) < taken:
+        return False
+    if samples[:taken] == held.samples:
+        return True
+    return (samples[:taken - 1] == held.samples[:-1]
+            and held.builder.revise_last(meter_samples({"samples": [samples[taken - 1]]})[0]))

@@ -6,11 +6,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 from roamstream.cdrs.assemble import build_cdr
-from roamstream.cdrs.session_periods import session_periods
+from roamstream.cdrs.session_periods import PeriodsMemo, session_periods
 from roamstream.ocpi import jsonio
+from roamstream.ocpi.location import Location
 from roamstream.sessions import Params
 from roamstream.tariffs import TariffCache
-from tests.cdrs.cdr_fixtures import CPO, location_model, tariff, token_model
+from tests.cdrs.cdr_fixtures import CPO, location, location_model, tariff, token_model
 from tests.sessions.fixtures import at, run_stepwise, sample, status, tx_event
 
 # The fixtures' clock starts at 08:00 UTC (09:00 in Amsterdam); the tariff's peak starts at 11:00 local: minute 120.
@@ -85,3 +86,28 @@ def test_the_open_period_is_priced_in_the_running_cost_but_not_sent():
 def test_a_session_just_started_has_no_period_yet():
     _, _, snapshots = run_stepwise(_session("CP-7")[:1], EVERY_15, cp="CP-7")
     assert snapshots[0]["samples"] and session_periods(snapshots[0], LOCATION, COMPILED) is None
+
+
+def test_a_memo_takes_up_a_builder_only_for_the_same_tariff_zone_and_start():
+    """What a session's previous snapshot left in the memo is used only where it was built as this one would be:
+    another tariff version (its peak from 10:40), time zone or start builds anew, with the periods of a build
+    from the whole timeline."""
+    _, snapshots, _ = _built()
+    snapshot = next(s for s in snapshots if s["status"] == "ACTIVE" and s["last_event"] >= at(150))
+    earlier = {**snapshot, "samples": snapshot["samples"][:-2]}
+    other = tariff(last_updated="2026-03-01T12:00:00Z")
+    other["elements"][0]["restrictions"]["start_time"] = "10:40"
+    london = Location.model_validate_json(jsonio.dumps({**location(), "time_zone": "Europe/London"}))
+    moved = {**snapshot, "start": snapshot["start"] - timedelta(minutes=5)}
+    for changed, where, compiled in [(snapshot, LOCATION, TariffCache().get(other)), (snapshot, london, COMPILED),
+                                     (moved, LOCATION, COMPILED)]:
+        memo = PeriodsMemo()
+        session_periods(earlier, LOCATION, COMPILED, memo)
+        expected = session_periods(changed, where, compiled)
+        assert expected != session_periods(snapshot, LOCATION, COMPILED)  # each change changes the periods
+        assert session_periods(changed, where, compiled, memo) == expected
+        assert (memo.built, memo.resumed) == (2, 0)
+    memo = PeriodsMemo()
+    session_periods(earlier, LOCATION, COMPILED, memo)
+    assert session_periods(snapshot, LOCATION, COMPILED, memo) == session_periods(snapshot, LOCATION, COMPILED)
+    assert (memo.built, memo.resumed) == (1, 1)

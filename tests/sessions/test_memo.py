@@ -1,9 +1,11 @@
 """The memos that spare a session's snapshots the work the previous ones did (the meter table's parsed entries,
-``from_us``) are derived data: with no memo at all (as the code was before them) and with them kept (warm), the
-fold's outputs and the snapshots' periods and cost are the same, byte for byte (``repr`` tells Decimal('1.0')
-from Decimal('1.00')); the state goes through JSON after every event, as the agent stores it."""
+``from_us``, the charging periods built so far: ``PeriodsMemo``) are derived data: with no memo at all (as the code
+was before them) and with them kept (warm, also from earlier runs of the same sessions: a replay), the fold's
+outputs and the snapshots' periods and cost are the same, byte for byte (``repr`` tells Decimal('1.0') from
+Decimal('1.00')); the state goes through JSON after every event, as the agent stores it."""
 
 import json
+import sys
 from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
@@ -11,7 +13,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from roamstream.cdrs.session_periods import session_periods
+from roamstream.cdrs.session_periods import PeriodsMemo, session_periods
 from roamstream.ocpi import jsonio
 from roamstream.sessions import Params, apply, drain, finish, initial, samples
 from roamstream.sessions.state import from_us
@@ -25,6 +27,8 @@ from .test_properties import session_events
 OFTEN = Params(snapshot_every=timedelta(minutes=1), snapshot_kwh=Decimal("0.001"))
 COMPILED = TariffCache().get(tariff())  # its peak starts at minute 120 of the fixtures' clock: a time cut
 LOCATION = location_model()
+#: the warm traces' periods memo, kept across them (and across examples, whose sessions share their ids)
+PERIODS = PeriodsMemo()
 
 
 @contextmanager
@@ -38,9 +42,9 @@ def _no_memo():
         samples.entry_readings = saved
 
 
-def _periods(snapshot: dict) -> str:
+def _periods(snapshot: dict, memo: PeriodsMemo | None) -> str:
     try:
-        built = session_periods(snapshot, LOCATION, COMPILED)
+        built = session_periods(snapshot, LOCATION, COMPILED, memo)
     except TariffEngineError as exc:
         return f"{type(exc).__name__}: {exc}"
     return "None" if built is None else jsonio.dumps({"periods": built[0], "cost": built[1]})
@@ -51,11 +55,11 @@ def _trace(events: list[dict], memo: bool) -> list[str]:
     each snapshot's periods and cost; without any memo unless ``memo``."""
     if not memo:
         with _no_memo():
-            return _fold(events, forget=True)
-    return _fold(events, forget=False)
+            return _fold(events, forget=True, periods=None)
+    return _fold(events, forget=False, periods=PERIODS)
 
 
-def _fold(events: list[dict], forget: bool) -> list[str]:
+def _fold(events: list[dict], forget: bool, periods: PeriodsMemo | None) -> list[str]:
     state, out = initial(CP), []
     for event in [*events, None]:
         if forget:
@@ -67,7 +71,7 @@ def _fold(events: list[dict], forget: bool) -> list[str]:
         for output in outputs:
             out.append(repr(output))
             if output.kind == "snapshot":
-                out.append(_periods(output.record))
+                out.append(_periods(output.record, periods))
         state = json.loads(json.dumps(state))
     return out
 
@@ -81,7 +85,7 @@ def test_outputs_do_not_depend_on_what_is_memoised(data):
     assert _trace(events, memo=True) == cold  # everything memoised by now
 
 
-def test_a_long_session_across_a_time_cut_with_pooled_samples_and_phases():
+def test_a_long_session_across_a_time_cut_with_pooled_samples_and_phases(monkeypatch):
     events = [tx_event("STARTED", 60, meter="1000")]
     meter = 1000
     for minute in range(61, 200, 3):
@@ -97,4 +101,7 @@ def test_a_long_session_across_a_time_cut_with_pooled_samples_and_phases():
     cold = _trace(events, memo=False)
     assert sum(line.startswith("Output(kind='snapshot'") for line in cold) > 20
     assert sum(line.startswith('{"periods": [{') for line in cold) > 10
+    memo = PeriodsMemo()
+    monkeypatch.setattr(sys.modules[__name__], "PERIODS", memo)
     assert _trace(events, memo=True) == cold
+    assert memo.built == 1 and memo.resumed > 40  # each snapshot took up the last one's builder
