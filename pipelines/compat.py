@@ -66,6 +66,13 @@ The fixes, and the decision for a real (Apache) Kafka cluster, from the installe
   committed. ``_commit_offsets`` is guarded as well, since the guarantee rests on it calling the flush before
   ``_commit``. Kafka: INSTALLED (needed: without it, input offsets could be committed ahead of the push stage's
   pending state; safe: it only adds awaits for apps that registered one).
+- ``table-registration-wait`` (every broker; a cost, not a fault). faust's ``TableManager.on_start`` sleeps
+  one second before it registers the tables' changelog channels, so that tables an app defines while it
+  starts still make it; only then does the conductor subscribe and the group join begin. Every table of a
+  roamstream worker exists before its app starts (``pipelines.tables.Tables``), so the second only delays
+  each start (every restart, every test's worker). ``_on_start_at_once`` is the original without the sleep.
+  A table added later still fails loudly: faust raises "Too late to add tables" once the channels are
+  registered. Kafka: INSTALLED (safe: the same steps in the same order, no broker involved).
 """
 
 from __future__ import annotations
@@ -81,6 +88,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from faust.tables.manager import TableManager
 from faust.tables.recovery import Recovery
 from faust.transport.consumer import Consumer
 from faust.transport.drivers import aiokafka as faust_aiokafka
@@ -250,6 +258,16 @@ def _close(coros: tuple[Any, ...]) -> None:
             coro.close()
 
 
+_original_table_manager_on_start = TableManager.on_start
+
+
+async def _on_start_at_once(self: TableManager) -> None:
+    """faust's ``TableManager.on_start`` without its first ``sleep(1.0)``."""
+    if not self.should_stop:
+        await self._update_channels()
+        await self.recovery.start()
+
+
 # -- guards and installation ------------------------------------------------------------------------------
 
 #: the distributions whose code the fixes replace or rely on; their ranges are pinned in pyproject.toml
@@ -293,6 +311,10 @@ def _install_flush_with_producer() -> None:
     faust_aiokafka.Producer.flush = _flush_with_registered
 
 
+def _install_table_registration_wait() -> None:
+    TableManager.on_start = _on_start_at_once
+
+
 FIXES: tuple[Fix, ...] = (
     Fix("fetch-wait", True, (
         Replaced("faust.transport.drivers.aiokafka.AIOKafkaConsumerThread._create_worker_consumer",
@@ -319,6 +341,10 @@ FIXES: tuple[Fix, ...] = (
         Replaced("faust.transport.consumer.Consumer._commit_offsets (flushes app.producer before _commit)",
                  _original_commit_offsets, "1a6979904118844111259d182ca1c6e92ccc16364ccbe55c58e59d6e254a7adb"),
     ), _install_flush_with_producer),
+    Fix("table-registration-wait", False, (
+        Replaced("faust.tables.manager.TableManager.on_start", _original_table_manager_on_start,
+                 "365dd25fbc0e068499c89e526516c638693a2d143b6ac249f84a60f5267fec9d"),
+    ), _install_table_registration_wait),
 )
 
 

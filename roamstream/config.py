@@ -262,6 +262,13 @@ class MetricsSettings(BaseSettings):
     worker_port: int = 0
 
 
+#: the embedded profile's client timings (DESIGN.md, tansu's deviations): tansu holds a group join for about half
+#: the session timeout, and every empty fetch for the whole fetch wait
+EMBEDDED_KAFKA: dict[str, float | int] = {
+    "session_timeout_s": 6.0, "heartbeat_interval_s": 1.0, "fetch_max_wait_ms": 20, "linger_ms": 1,
+}
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ROAMSTREAM_")
 
@@ -277,14 +284,13 @@ class Settings(BaseSettings):
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
 
     def for_embedded(self, bootstrap_servers: str) -> Settings:
-        """The settings for an embedded broker at ``bootstrap_servers``: the tansu deviations applied."""
+        """The settings for an embedded broker at ``bootstrap_servers``: the tansu deviations applied, except
+        where a value was set explicitly (``KAFKA_SESSION_TIMEOUT_S`` and the like)."""
+        explicit = self.kafka.model_fields_set
         kafka = self.kafka.model_copy(
             update={
                 "bootstrap_servers": bootstrap_servers,
-                "session_timeout_s": 6.0,
-                "heartbeat_interval_s": 1.0,
-                "fetch_max_wait_ms": 20,
-                "linger_ms": 1,
+                **{k: v for k, v in EMBEDDED_KAFKA.items() if k not in explicit},
             }
         )
         return self.model_copy(update={"profile": "embedded", "kafka": kafka})

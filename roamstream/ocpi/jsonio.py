@@ -1,6 +1,9 @@
 """JSON text with ``Decimal`` as JSON numbers (4 decimals at most) and datetimes in OCPI form, exactly.
 
-``json.dumps`` cannot write a Decimal as a number without going through float; this small encoder can.
+``json.dumps`` cannot write a Decimal as a number without going through float; this small encoder can. The
+common exact types (str, Decimal, dict, list, datetime) are written first, and the texts of numbers and times are
+memoised (each a function of the value alone: ``round4`` of equal Decimals, the UTC form of equal instants): a
+running Session's JSON is written again at every snapshot with mostly the same numbers and times.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 from roamstream.ocpi.numbers import number_text
@@ -26,6 +30,37 @@ def dumps(obj: Any, *, indent: int | None = None) -> str:
 
 
 def _write(obj: Any, out: list[str], indent: int | None, level: int) -> None:
+    kind = type(obj)  # the common exact types first; anything else (subclasses too) by the rules below
+    if kind is str:
+        out.append(_string(obj))
+    elif kind is Decimal:
+        out.append(_decimal_text(obj) if obj.is_finite() else number_text(obj))
+    elif kind is dict:
+        _write_items([(_string(k if type(k) is str else str(k)) + ": ", v) for k, v in obj.items()], "{", "}",
+                     out, indent, level)
+    elif kind is list:
+        _write_items([("", v) for v in obj], "[", "]", out, indent, level)
+    elif kind is datetime:
+        out.append(_datetime_text(obj))
+    else:
+        _write_other(obj, out, indent, level)
+
+
+@lru_cache(maxsize=1 << 14)
+def _decimal_text(value: Decimal) -> str:
+    """``number_text`` of a finite Decimal: a function of its value alone (``round4`` drops the exponent), so
+    Decimals that are equal share the memoised text."""
+    return number_text(value)
+
+
+@lru_cache(maxsize=1 << 14)
+def _datetime_text(value: datetime) -> str:
+    """The JSON string of ``format_datetime``: a function of the instant (equal datetimes are the same instant;
+    a naive one is never equal to an aware one)."""
+    return _string(format_datetime(value))
+
+
+def _write_other(obj: Any, out: list[str], indent: int | None, level: int) -> None:
     if obj is None:
         out.append("null")
     elif obj is True:

@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from roamstream.sessions import timeline_memo
 from roamstream.sessions.ids import session_id
 from roamstream.sessions.state import (
     DEFAULT,
@@ -27,7 +28,7 @@ from roamstream.sessions.state import (
     span_us,
 )
 from roamstream.sessions.station import first_status_after, prune_connectors
-from roamstream.sessions.timeline import available_after_stop, complete, needs_available, samples_so_far
+from roamstream.sessions.timeline import available_after_stop, complete, needs_available
 
 COMPLETED = "completed"
 SNAPSHOT = "snapshot"
@@ -52,6 +53,8 @@ def drain(state: State, params: Params = DEFAULT, *, close_all: bool = False) ->
             _maybe_snapshot(state, session, params, outputs)
     for key in done:
         session = state["open"].pop(key)
+        if timeline_memo.MEMO is not None:
+            timeline_memo.MEMO.forget(state, session)
         record = complete(state, session)
         kwh = (Decimal(record["meter_stop_wh"]) - Decimal(record["meter_start_wh"])) / _THOUSAND
         outputs.append(Output(SNAPSHOT, {**_snapshot(state, session, record, kwh, "COMPLETED", "end"),
@@ -114,7 +117,7 @@ def _maybe_snapshot(state: State, session: Session, params: Params, outputs: lis
         return
     session["snap"] = [session["last"], str(kwh)]
     outputs.append(Output(SNAPSHOT, {**_snapshot(state, session, None, kwh, "ACTIVE", reason),
-                                     "samples": samples_so_far(state, session)}))
+                                     "samples": timeline_memo.samples_so_far(state, session)}))
 
 
 def _running_kwh(session: Session) -> Decimal:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from roamstream.sessions.ids import session_id
 from roamstream.sessions.samples import (
@@ -44,6 +44,7 @@ CHARGING_STATES = {
     "Idle": False,
 }
 _ZERO = Decimal(0)
+_NONE: dict[str, Decimal] = {}
 
 
 def span(session: Session) -> tuple[int, int]:
@@ -65,11 +66,12 @@ def needs_available(state: State, session: Session) -> bool:
     return not charging_facts(state, session, start[Start.TIME], stop[Stop.TIME])
 
 
-def charging_facts(state: State, session: Session, start: int, end: int) -> dict[int, bool]:
+def charging_facts(state: State, session: Session, start: int, end: int,
+                   states: dict[int, str] | None = None) -> dict[int, bool]:
     """Whether charging, at each time in [start, end) a charging state or connector status says so (the
-    charging state wins when both speak at one time)."""
+    charging state wins when both speak at one time). ``states``: the session's ``charging_states`` if known."""
     facts = charging_changes(state, session["connector_key"], start, end)
-    for t, value in charging_states(session["m"]).items():
+    for t, value in (charging_states(session["m"]) if states is None else states).items():
         if value in CHARGING_STATES and start <= t < end:
             facts[t] = CHARGING_STATES[value]
     return facts
@@ -89,8 +91,19 @@ def complete(state: State, session: Session) -> dict[str, Any]:
     return _complete(state, session)[0]
 
 
-def _complete(state: State, session: Session) -> tuple[dict[str, Any], dict[int, dict[str, Decimal]]]:
-    """``complete``'s record and the session's readings it was built from (pooled samples claimed)."""
+class Built(NamedTuple):
+    """What a timeline was made from: the session's readings (pooled samples claimed), the register times
+    (start, those inside, end) and the energy at each, the charging facts, whether registers lie inside."""
+
+    read: dict[int, dict[str, Decimal]]
+    reg_times: list[int]
+    cumulative: list[Decimal]
+    changes: dict[int, bool]
+    rising: bool
+
+
+def _complete(state: State, session: Session) -> tuple[dict[str, Any], Built]:
+    """``complete``'s record and what it was built from."""
     first, stop = session["start"], session["stop"]
     start, end = span(session)
     pool = state["pool"].get(session["connector_key"])
@@ -116,7 +129,7 @@ def _complete(state: State, session: Session) -> tuple[dict[str, Any], dict[int,
     inner = [t for t in registers if start < t < end]
     reg_times = [start, *inner, end]
     reg_values = [meter_start, *(read[t][ENERGY] for t in inner), meter_stop]
-    cumulative, reset = _cumulative(reg_values)
+    cumulative, reset = energy_at(reg_values)
     if reset:
         flags.add("meter_reset")
         meter_stop = meter_start + cumulative[-1]
@@ -129,23 +142,10 @@ def _complete(state: State, session: Session) -> tuple[dict[str, Any], dict[int,
             parking_end = available
 
     change_times = sorted(changes)
-    times = {start, end, *inner, *_flips(changes, change_times)}
+    times = {start, end, *inner, *flips(changes, change_times)}
     times.update(t for t, r in read.items() if start < t < end and (POWER in r or CURRENT in r))
     total = cumulative[-1]
-    points = []
-    for t in sorted(times):
-        i = bisect_right(reg_times, t) - 1
-        if t == end:
-            charging = False
-        elif change_times:
-            j = bisect_right(change_times, t) - 1
-            charging = True if j < 0 else changes[change_times[j]]
-        elif inner:
-            charging = cumulative[i + 1] > cumulative[i]
-        else:
-            charging = total > 0
-        r = read.get(t, {})
-        points.append(_point(t, cumulative[i], r.get(POWER), r.get(CURRENT), charging))
+    points = points_at(sorted(times), end, reg_times, cumulative, changes, change_times, bool(inner), read)
     if parking_end is not None:
         points.append(_point(parking_end, total, None, None, False))
         end = parking_end
@@ -168,28 +168,59 @@ def _complete(state: State, session: Session) -> tuple[dict[str, Any], dict[int,
         "auth_method": method,
         "authorization_reference": reference,
     }
-    return record, read
+    return record, Built(read, reg_times, cumulative, changes, bool(inner))
 
 
 def samples_so_far(state: State, session: Session) -> list[dict]:
     """The timeline ``complete`` would give the open ``session`` now, up to its latest energy register reading
     (the state is not changed). Points after that reading are left out: until the next reading, whether the
     vehicle charges after it is not known, and a later reading may say otherwise."""
+    return so_far(state, session)[0]
+
+
+def so_far(state: State, session: Session) -> tuple[list[dict], Built | None, int | None]:
+    """``samples_so_far``, what it was made from and the time of its last point, the latest energy register
+    reading (None when there is none inside the session: then only the start point)."""
     pool = state["pool"]
     ck = session["connector_key"]
     if pool.get(ck):  # complete claims pooled samples into the session: let it change copies
         state = {**state, "pool": {**pool, ck: dict(pool[ck])}}
         session = {**session, "m": dict(session["m"]), "flags": list(session["flags"])}
-    record, read = _complete(state, session)  # with nothing pooled, complete only reads the session
+    record, built = _complete(state, session)  # with nothing pooled, complete only reads the session
     start, end = span(session)
-    registers = [t for t, r in read.items() if ENERGY in r and start < t <= end]
+    registers = [t for t, r in built.read.items() if ENERGY in r and start < t <= end]
     if not registers:
-        return record["samples"][:1]
-    until = from_us(max(registers))
-    return [p for p in record["samples"] if p["timestamp"] <= until]
+        return record["samples"][:1], built, None
+    until = max(registers)
+    at = from_us(until)
+    return [p for p in record["samples"] if p["timestamp"] <= at], built, until
 
 
-def _flips(changes: dict[int, bool], times: list[int]) -> list[int]:
+def points_at(times: list[int], end: int, reg_times: list[int], cumulative: list[Decimal], changes: dict[int, bool],
+            change_times: list[int], rising: bool, read: dict[int, dict[str, Decimal]]) -> list[dict]:
+    """The timeline's points at ``times`` (sorted, none before ``reg_times[0]``): the energy at the latest register
+    at or before each (``cumulative`` at ``reg_times``, which ends at ``end``), and whether charging from there:
+    by the charging facts if there are any, else (``rising``: registers inside) by whether the register rises
+    until the next one, else by whether any energy was delivered."""
+    total = cumulative[-1]
+    points = []
+    for t in times:
+        i = bisect_right(reg_times, t) - 1
+        if t == end:
+            charging = False
+        elif change_times:
+            j = bisect_right(change_times, t) - 1
+            charging = True if j < 0 else changes[change_times[j]]
+        elif rising:
+            charging = cumulative[i + 1] > cumulative[i]
+        else:
+            charging = total > 0
+        r = read.get(t, _NONE)
+        points.append(_point(t, cumulative[i], r.get(POWER), r.get(CURRENT), charging))
+    return points
+
+
+def flips(changes: dict[int, bool], times: list[int]) -> list[int]:
     """The times at which charging actually changes (it is taken to charge before the first report)."""
     out, charging = [], True
     for t in times:
@@ -205,9 +236,10 @@ def _meter(given: str | None, read: dict[int, dict[str, Decimal]], at: list[int]
     return read[at[0]][ENERGY] if at else None
 
 
-def _cumulative(values: list[Decimal]) -> tuple[list[Decimal], bool]:
-    """Energy since the first value at each value; a decrease restarts the register at zero."""
-    total, reset, out = _ZERO, False, [_ZERO]
+def energy_at(values: list[Decimal], total: Decimal = _ZERO) -> tuple[list[Decimal], bool]:
+    """Energy since the first value at each value (plus ``total``, the energy before the first value); a
+    decrease restarts the register at zero."""
+    reset, out = False, [total]
     for prev, cur in zip(values, values[1:], strict=False):
         if cur >= prev:
             total += cur - prev

@@ -125,7 +125,8 @@ async def test_a_cdr_stored_by_a_partner_whose_answer_timed_out_counts_as_delive
     records = [r for r in life("S-T", PARTNER_A, "CP-T", updates=1) if r[0] == "ocpi.cdrs.v1"]
     async with receivers("tok-a") as a:
         await a.control(mode="timeout_once", delay_s=3)
-        settings = with_partners([a.partner(PARTNER_A)], timeout_s=1.0, backoff_s=0.1)
+        # only the CDR is published: it waits ``cdr_session_wait_s`` for a Session that never comes, then goes
+        settings = with_partners([a.partner(PARTNER_A)], timeout_s=1.0, backoff_s=0.1, cdr_session_wait_s=0.5)
         async with Worker(settings):
             await publish(settings, records)
             await until(lambda: _pushes(settings, "S-T", 2), "two attempts recorded in the lake")

@@ -202,3 +202,17 @@ async def test_a_kafka_profile_app_stops_the_flow_while_faust_seeks(settings: Se
     finally:
         await app.stop()
     assert flow_active_at_seek and not any(flow_active_at_seek), flow_active_at_seek
+
+
+async def test_tables_are_registered_without_faust_wait_and_a_late_table_is_refused(settings: Settings):
+    """The table-registration-wait fix: the tables an app has when it starts are registered at once (no
+    one-second sleep first), recovered as before; a table added after the start fails loudly."""
+    app, table = table_app(settings)
+    assert faust.tables.manager.TableManager.on_start is compat._on_start_at_once
+    try:
+        await start_until_recovered(app)
+        assert app.tables["state"] is table
+        with pytest.raises(RuntimeError, match="Too late to add tables"):
+            app.Table("late", partitions=1)
+    finally:
+        await app.stop()

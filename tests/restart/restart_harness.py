@@ -196,6 +196,8 @@ class Run:
             "ROAMSTREAM_PROFILE": "embedded",
             "KAFKA_BOOTSTRAP_SERVERS": self.settings.kafka.bootstrap_servers,
             "KAFKA_TOPIC_PREFIX": self.settings.kafka.topic_prefix,
+            # the suite's (tests/conftest.py): a killed worker leaves the group, and a new one joins, sooner
+            "KAFKA_SESSION_TIMEOUT_S": str(self.settings.kafka.session_timeout_s),
             "PIPELINE_APP_ID": self.settings.pipeline.app_id,
             "LAKE_URI": self.lake,
             "LAKE_FLUSH_INTERVAL_S": "0.2",

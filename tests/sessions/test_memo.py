@@ -1,8 +1,9 @@
 """The memos that spare a session's snapshots the work the previous ones did (the meter table's parsed entries,
-``from_us``, the charging periods built so far: ``PeriodsMemo``) are derived data: with no memo at all (as the code
-was before them) and with them kept (warm, also from earlier runs of the same sessions: a replay), the fold's
-outputs and the snapshots' periods and cost are the same, byte for byte (``repr`` tells Decimal('1.0') from
-Decimal('1.00')); the state goes through JSON after every event, as the agent stores it."""
+``from_us``, each open session's timeline so far: ``TimelineMemo``, the charging periods built so far:
+``PeriodsMemo``) are derived data: with no memo at all (as the code was before them) and with them kept (warm, also
+from earlier runs of the same sessions: a replay), the fold's outputs and the snapshots' periods and cost are the
+same, byte for byte (``repr`` tells Decimal('1.0') from Decimal('1.00')); the state goes through JSON after every
+event, as the agent stores it."""
 
 import json
 import sys
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 from roamstream.cdrs.session_periods import PeriodsMemo, session_periods
 from roamstream.ocpi import jsonio
-from roamstream.sessions import Params, apply, drain, finish, initial, samples
+from roamstream.sessions import Params, apply, drain, finish, initial, samples, timeline_memo
 from roamstream.sessions.state import from_us
 from roamstream.tariffs import TariffCache
 from roamstream.tariffs.exceptions import TariffEngineError
@@ -33,13 +34,15 @@ PERIODS = PeriodsMemo()
 
 @contextmanager
 def _no_memo():
-    """The memoised parsing replaced by what it memoises (``from_us``'s memo cleared at every step)."""
-    saved = samples.entry_readings
+    """The memoised parsing replaced by what it memoises (``from_us``'s memo cleared at every step), no timeline
+    memo."""
+    saved, saved_timelines = samples.entry_readings, timeline_memo.MEMO
     samples.entry_readings = samples.entry_readings.__wrapped__
+    timeline_memo.MEMO = None
     try:
         yield
     finally:
-        samples.entry_readings = saved
+        samples.entry_readings, timeline_memo.MEMO = saved, saved_timelines
 
 
 def _periods(snapshot: dict, memo: PeriodsMemo | None) -> str:

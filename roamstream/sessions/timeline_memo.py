@@ -1,0 +1,156 @@
+"""The timeline of an open session's snapshot (``timeline.samples_so_far``), made from where its previous snapshot's
+ended instead of from the whole session each time.
+
+Every point of that timeline before its last one (the latest energy register reading, ``until``) depends only on
+what the session holds up to ``until``: the start, the meter table's entries up to it, the charging facts before
+it, and which rule says whether it charges (the facts, or registers rising). So a ``TimelineMemo`` keeps, per
+session, those points and what they were made from, and the next snapshot takes them up when
+
+- the session has the same start and connector and no stop, and its connector has no pooled samples;
+- its meter table has every entry held, unchanged (compared in full: a late sample merged into an older entry
+  changes it), and every other entry is later than ``until``;
+- its charging facts before ``until`` are the ones held and the same rule applies;
+- its last event is later than ``until``.
+
+Then only the entries after ``until`` are read, and the points from ``until`` on are made by the same code
+(``points_at``), the energy continuing from the one held at ``until``. Anything else is made from the whole
+session (``timeline.so_far``). Derived data, in memory only, bounded: a worker with an empty memo (or none)
+makes the same timelines.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import OrderedDict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from roamstream.sessions.samples import CURRENT, ENERGY, POWER, charging_states, entry_readings
+from roamstream.sessions.state import Session, State
+from roamstream.sessions.timeline import charging_facts, energy_at, flips, points_at, so_far, span
+
+
+@dataclass(slots=True)
+class _Held:
+    start: list  # the session's start fact
+    connector_key: str | None
+    table: dict[str, str]  # the meter table's entries taken (a copy)
+    states: dict[int, str]  # the charging states among them (``samples.charging_states``)
+    until: int  # the time of the last point: an energy register reading
+    energy: Decimal  # the energy since the start there
+    value: Decimal  # the register's value there
+    read_until: dict[str, Decimal]  # the readings there
+    after: dict[int, str]  # the entries taken that are later than ``until``
+    facts: dict[int, bool]  # the charging facts before ``until``
+    by_facts: bool  # whether the charging facts (not the rising register) said where it charges
+    points: list[dict]  # the points before ``until``
+
+
+class TimelineMemo:
+    """Each open session's timeline so far, by (charge point, transaction), for its next snapshot; the least
+    recently used sessions go once more than ``max_items`` points and meter-table entries are held."""
+
+    def __init__(self, max_items: int = 200_000) -> None:
+        self.max_items = max_items
+        self._held: OrderedDict[tuple[str, str], _Held] = OrderedDict()
+        self._items = 0
+        self.built = self.resumed = 0  # timelines made from the whole session; from the held one
+
+    def samples(self, state: State, session: Session) -> list[dict]:
+        """``samples_so_far(state, session)``."""
+        key = (state["cp"], session["tx"])
+        held = self._held.pop(key, None)
+        if held is not None:
+            self._items -= _size(held)
+            made = _resume(held, state, session)
+            if made is not None:
+                self.resumed += 1
+                self._keep(key, made[1])
+                return made[0]
+        self.built += 1
+        samples, built, until = so_far(state, session)
+        if until is None or state["pool"].get(session["connector_key"]) or session["stop"] is not None:
+            return samples
+        if not built.changes and not built.rising:  # charging by the energy delivered in all: the next may differ
+            return samples
+        i = bisect_right(built.reg_times, until) - 1
+        m = session["m"]
+        self._keep(key, _Held(
+            start=list(session["start"]), connector_key=session["connector_key"], table=dict(m),
+            states=charging_states(m), until=until, energy=built.cumulative[i], value=built.read[until][ENERGY],
+            read_until=built.read[until], after={t: e for ts, e in m.items() if (t := int(ts)) > until},
+            facts={t: v for t, v in built.changes.items() if t < until}, by_facts=bool(built.changes),
+            points=samples[:-1]))
+        return samples
+
+    def forget(self, state: State, session: Session) -> None:
+        """Let go of a session's timeline (it is completed)."""
+        held = self._held.pop((state["cp"], session["tx"]), None)
+        if held is not None:
+            self._items -= _size(held)
+
+    def _keep(self, key: tuple[str, str], held: _Held) -> None:
+        self._held[key] = held
+        self._items += _size(held)
+        while self._items > self.max_items and len(self._held) > 1:
+            _, dropped = self._held.popitem(last=False)
+            self._items -= _size(dropped)
+
+
+def _size(held: _Held) -> int:
+    return len(held.points) + len(held.table)
+
+
+def _resume(held: _Held, state: State, session: Session) -> tuple[list[dict], _Held] | None:
+    """The timeline so far made from ``held`` and what follows it, and what to hold for the next; None if
+    ``held`` cannot be taken up (see the module)."""
+    m = session["m"]
+    u = held.until
+    ck = session["connector_key"]
+    if (session["stop"] is not None or session["start"] != held.start or ck != held.connector_key
+            or len(m) < len(held.table) or state["pool"].get(ck)):
+        return None
+    start, end = span(session)
+    if end <= u or not held.table.items() <= m.items():  # an entry held is gone or changed
+        return None
+    new = {ts: m[ts] for ts in m.keys() - held.table.keys()}
+    after = dict(held.after)
+    for ts, entry in new.items():
+        t = int(ts)
+        if t <= u:
+            return None
+        after[t] = entry
+    states = {**held.states, **charging_states(new)} if new else held.states
+    facts = charging_facts(state, session, start, end, states)
+    if bool(facts) != held.by_facts or {t: v for t, v in facts.items() if t < u} != held.facts:
+        return None
+
+    read = {t: r for t, e in after.items() if (r := entry_readings(e))}
+    registers = sorted(t for t, r in read.items() if ENERGY in r and t <= end)
+    inner = [t for t in registers if t < end]
+    meter_stop = read[registers[-1]][ENERGY] if registers else held.value
+    reg_times = [u, *inner, end]
+    cumulative, _ = energy_at([held.value, *(read[t][ENERGY] for t in inner), meter_stop], held.energy)
+    change_times = sorted(facts)
+    times = {u, end, *inner, *(t for t in flips(facts, change_times) if t >= u)}
+    times.update(t for t, r in read.items() if t < end and (POWER in r or CURRENT in r))
+    read[u] = held.read_until
+    until = registers[-1] if registers else u
+    times_kept = sorted(t for t in times if t <= until)
+    points = points_at(times_kept, end, reg_times, cumulative, facts, change_times, True, read)
+    samples = [*held.points, *points]
+    i = bisect_right(reg_times, until) - 1
+    return samples, _Held(
+        start=held.start, connector_key=ck, table=dict(m), states=states, until=until,
+        energy=cumulative[i], value=read[until][ENERGY], read_until=read[until],
+        after={t: e for t, e in after.items() if t > until},
+        facts={t: v for t, v in facts.items() if t < until}, by_facts=held.by_facts, points=samples[:-1])
+
+
+#: the fold's memo (``drain``): None makes every timeline from the whole session
+MEMO: TimelineMemo | None = TimelineMemo()
+
+
+def samples_so_far(state: State, session: Session) -> list[dict]:
+    """``timeline.samples_so_far``, through ``MEMO``."""
+    return MEMO.samples(state, session) if MEMO is not None else so_far(state, session)[0]
