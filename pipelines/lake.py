@@ -1,7 +1,8 @@
 """Lake: land every lake table's topic as Parquet, one file per (partition, offset range, dt).
 
 File names come from partition and offsets, so a replay overwrites and never duplicates. The records are
-acknowledged (and their offsets committed) only after their file is written.
+acknowledged (and their offsets committed) only after their file is written, also when the worker stops while
+a batch is being written (then they come again to whoever takes the partition).
 """
 
 from __future__ import annotations
@@ -43,6 +44,11 @@ def register(app: faust.App, topics: Topics, serde: AvroSerde, dead: DeadLetters
 
         async def agent(stream: faust.StreamT) -> None:
             async for events in stream.take_events(lake.batch_size, within=lake.flush_interval_s):
+                # take_events acks the batch when the next one is asked for, and also when the agent is stopped
+                # (a worker leaving the group) while the batch is being written: then offsets of records never
+                # landed were committed. Each event is held here and acked only once its file is written.
+                for event in events:
+                    event.message.incref()
                 by_partition: dict[int, list[faust.EventT]] = defaultdict(list)
                 for event in events:
                     by_partition[event.message.partition].append(event)
@@ -56,6 +62,8 @@ def register(app: faust.App, topics: Topics, serde: AvroSerde, dead: DeadLetters
                             if table.name != "deadletter":  # never loop a broken dead letter
                                 await dead.send(STAGE, str(exc), event)
                     await land(table, partition, batch, records, sources)
+                for event in events:
+                    await stream.ack(event)
 
         return agent
 

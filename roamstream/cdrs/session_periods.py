@@ -17,13 +17,13 @@ the next snapshot's timeline, which begins with the same samples, is cut only fr
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from roamstream.cdrs.assemble import meter_samples
+from roamstream.memo import WeightedLru
 from roamstream.ocpi.location import Location
 from roamstream.tariffs import price_periods
 from roamstream.tariffs.build import PeriodBuilder
@@ -40,11 +40,7 @@ def session_periods(snapshot: dict[str, Any], location: Location, tariff: Compil
     start: datetime = snapshot["start"]
     final = snapshot["status"] == COMPLETED
     tz = ZoneInfo(location.time_zone)
-    if memo is None:
-        builder = PeriodBuilder(tariff, tz, start)
-        builder.extend(meter_samples(snapshot))
-    else:
-        builder = memo.builder(snapshot, tz, tariff, keep=not final)
+    builder = _whole(snapshot, tz, tariff) if memo is None else memo.builder(snapshot, tz, tariff, keep=not final)
     periods = builder.periods(snapshot["end"] if final else None)
     if not periods:
         return None
@@ -73,8 +69,7 @@ class PeriodsMemo:
 
     def __init__(self, max_samples: int = 100_000) -> None:
         self.max_samples = max_samples
-        self._held: OrderedDict[str, _Held] = OrderedDict()
-        self._samples = 0
+        self._held: WeightedLru[str, _Held] = WeightedLru(max_samples, lambda held: len(held.samples))
         self.built = self.resumed = 0  # builders made from a whole timeline; taken up again
 
     def builder(self, snapshot: dict[str, Any], tz: tzinfo, tariff: CompiledTariff, keep: bool = True
@@ -83,24 +78,24 @@ class PeriodsMemo:
         ``keep`` (a completed session's is let go)."""
         key: str = snapshot["session_id"]
         samples: list[dict[str, Any]] = snapshot["samples"]
-        held = self._held.pop(key, None)
-        if held is not None:
-            self._samples -= len(held.samples)
+        held = self._held.pop(key)
         if held is not None and _resumes(held, snapshot, tz, tariff):
             builder = held.builder
             builder.extend(meter_samples(snapshot, len(held.samples)))
             self.resumed += 1
         else:
-            builder = PeriodBuilder(tariff, tz, snapshot["start"])
-            builder.extend(meter_samples(snapshot))
+            builder = _whole(snapshot, tz, tariff)
             self.built += 1
         if keep:
-            self._held[key] = _Held(tariff, tz, snapshot["start"], list(samples), builder)
-            self._samples += len(samples)
-            while self._samples > self.max_samples and len(self._held) > 1:
-                _, dropped = self._held.popitem(last=False)
-                self._samples -= len(dropped.samples)
+            self._held.put(key, _Held(tariff, tz, snapshot["start"], list(samples), builder))
         return builder
+
+
+def _whole(snapshot: dict[str, Any], tz: tzinfo, tariff: CompiledTariff) -> PeriodBuilder:
+    """A builder that has taken ``snapshot``'s whole timeline."""
+    builder = PeriodBuilder(tariff, tz, snapshot["start"])
+    builder.extend(meter_samples(snapshot))
+    return builder
 
 
 def _resumes(held: _Held, snapshot: dict[str, Any], tz: tzinfo, tariff: CompiledTariff) -> bool:

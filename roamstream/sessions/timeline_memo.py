@@ -21,10 +21,10 @@ makes the same timelines.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from roamstream.memo import WeightedLru
 from roamstream.sessions.samples import CURRENT, ENERGY, POWER, charging_states, entry_readings
 from roamstream.sessions.state import Session, State
 from roamstream.sessions.timeline import charging_facts, energy_at, flips, points_at, so_far, span
@@ -52,20 +52,18 @@ class TimelineMemo:
 
     def __init__(self, max_items: int = 200_000) -> None:
         self.max_items = max_items
-        self._held: OrderedDict[tuple[str, str], _Held] = OrderedDict()
-        self._items = 0
+        self._held: WeightedLru[tuple[str, str], _Held] = WeightedLru(max_items, _size)
         self.built = self.resumed = 0  # timelines made from the whole session; from the held one
 
     def samples(self, state: State, session: Session) -> list[dict]:
         """``samples_so_far(state, session)``."""
         key = (state["cp"], session["tx"])
-        held = self._held.pop(key, None)
+        held = self._held.pop(key)
         if held is not None:
-            self._items -= _size(held)
             made = _resume(held, state, session)
             if made is not None:
                 self.resumed += 1
-                self._keep(key, made[1])
+                self._held.put(key, made[1])
                 return made[0]
         self.built += 1
         samples, built, until = so_far(state, session)
@@ -75,7 +73,7 @@ class TimelineMemo:
             return samples
         i = bisect_right(built.reg_times, until) - 1
         m = session["m"]
-        self._keep(key, _Held(
+        self._held.put(key, _Held(
             start=list(session["start"]), connector_key=session["connector_key"], table=dict(m),
             states=charging_states(m), until=until, energy=built.cumulative[i], value=built.read[until][ENERGY],
             read_until=built.read[until], after={t: e for ts, e in m.items() if (t := int(ts)) > until},
@@ -85,16 +83,7 @@ class TimelineMemo:
 
     def forget(self, state: State, session: Session) -> None:
         """Let go of a session's timeline (it is completed)."""
-        held = self._held.pop((state["cp"], session["tx"]), None)
-        if held is not None:
-            self._items -= _size(held)
-
-    def _keep(self, key: tuple[str, str], held: _Held) -> None:
-        self._held[key] = held
-        self._items += _size(held)
-        while self._items > self.max_items and len(self._held) > 1:
-            _, dropped = self._held.popitem(last=False)
-            self._items -= _size(dropped)
+        self._held.pop((state["cp"], session["tx"]))
 
 
 def _size(held: _Held) -> int:
