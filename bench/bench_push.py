@@ -16,6 +16,10 @@ Receiver answering every push with its envelope, status 1000) in another process
     the partner (its Session's COMPLETED state acknowledged first), p50/p99.
 
     python bench/bench_push.py [--cdrs 20000] [--baseline 3000] [--rate 500] [--latency-s 20] [--quick]
+        [--layout all|split]
+
+``BENCH_PROFILE_DIR=<dir>`` runs each worker under cProfile with its main thread's CPU time as the clock
+(``bench/cpu_profile.py``; ``<dir>/<stages>-<phase>.prof``, written when it stops).
 """
 
 from __future__ import annotations
@@ -232,8 +236,11 @@ def start_one(settings: Settings, partners: list[dict], lake: str, log: Path, st
                 "PIPELINE_REFERENCE_WAIT_S": "5", "PIPELINE_STAGES": stages, "LAKE_URI": lake,
                 "PARTNERS_EMSPS": json.dumps(partners),
                 **{k: v for k, v in os.environ.items() if k.startswith("PARTNERS_")}})
+    profile = os.environ.get("BENCH_PROFILE_DIR")  # cProfile each worker into <dir>/<stages>-<phase log>.prof
+    python = [sys.executable] if not profile else [
+        sys.executable, str(REPO / "bench" / "cpu_profile.py"), str(Path(profile) / f"{stages}-{log.stem}.prof")]
     with log.open("wb") as out:
-        return subprocess.Popen([sys.executable, "-m", "roamstream", "worker"], cwd=REPO, env=env,
+        return subprocess.Popen([*python, "-m", "roamstream", "worker"], cwd=REPO, env=env,
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=out)
 
 

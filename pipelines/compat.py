@@ -57,6 +57,15 @@ The fixes, and the decision for a real (Apache) Kafka cluster, from the installe
   Kafka: INSTALLED (not needed for correctness; safe: pure asyncio scheduling in the worker, the same
   results and the same suspension behaviour, no broker involved; a worker on Kafka has the same per-record
   cost).
+- ``flush-with-producer`` (every broker; our own producer, not a faust fault). The push stage writes its table's
+  changelog through a confluent-kafka producer (``pipelines.table_writes.ChangelogWriter``), not faust's. faust's
+  ``Consumer._commit_offsets`` awaits ``app.producer.flush()`` before it commits offsets (outside transactions,
+  which we do not use), so that every changelog record of the events committed is at the broker first; the fix
+  makes the aiokafka driver's ``Producer.flush`` also await the flushes registered for its app
+  (``flush_with_producer``), after its own. A registered flush that fails fails faust's commit: nothing is
+  committed. ``_commit_offsets`` is guarded as well, since the guarantee rests on it calling the flush before
+  ``_commit``. Kafka: INSTALLED (needed: without it, input offsets could be committed ahead of the push stage's
+  pending state; safe: it only adds awaits for apps that registered one).
 - ``table-registration-wait`` (every broker; a cost, not a fault). faust's ``TableManager.on_start`` sleeps
   one second before it registers the tables' changelog channels, so that tables an app defines while it
   starts still make it; only then does the conductor subscribe and the group join begin. Every table of a
@@ -74,7 +83,7 @@ import importlib.metadata
 import inspect
 import logging
 import weakref
-from collections.abc import Callable, Coroutine, Generator, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -175,6 +184,23 @@ async def _on_recovery_completed(self: Recovery, generation_id: int = 0) -> None
 
 
 _original_wait_first = Consumer.wait_first
+_original_producer_flush = faust_aiokafka.Producer.flush
+_original_commit_offsets = Consumer._commit_offsets
+#: faust apps -> flushes awaited whenever faust flushes the app's producer (before every offset commit)
+_flushes: weakref.WeakKeyDictionary[Any, list[Callable[[], Awaitable[None]]]] = weakref.WeakKeyDictionary()
+
+
+def flush_with_producer(app: faust.App, flush: Callable[[], Awaitable[None]]) -> None:
+    """Have faust await ``flush`` whenever it flushes ``app``'s producer: before every offset commit (the
+    ``flush-with-producer`` fix must be installed: ``install``, ``create_app``)."""
+    _flushes.setdefault(app, []).append(flush)
+
+
+async def _flush_with_registered(self: faust_aiokafka.Producer) -> None:
+    """faust's ``Producer.flush``, then every flush registered for its app."""
+    await _original_producer_flush(self)
+    for flush in list(_flushes.get(self.app, ())):
+        await flush()
 
 
 class _Started:
@@ -281,6 +307,10 @@ def _install_eager_wait_first() -> None:
     Consumer.wait_first = _eager_wait_first
 
 
+def _install_flush_with_producer() -> None:
+    faust_aiokafka.Producer.flush = _flush_with_registered
+
+
 def _install_table_registration_wait() -> None:
     TableManager.on_start = _on_start_at_once
 
@@ -305,6 +335,12 @@ FIXES: tuple[Fix, ...] = (
         Replaced("mode.services.Service.wait_first (faust.transport.consumer.Consumer.wait_first)",
                  _original_wait_first, "feade6a31f8a67897cf687c54c66f5f4535288050bbaac07249ce2063d36ae2e"),
     ), _install_eager_wait_first),
+    Fix("flush-with-producer", False, (
+        Replaced("faust.transport.drivers.aiokafka.Producer.flush", _original_producer_flush,
+                 "36d0cb3615f65b01010d1ec8c5b0f6180110e24c486799bc47c0d72be5152270"),
+        Replaced("faust.transport.consumer.Consumer._commit_offsets (flushes app.producer before _commit)",
+                 _original_commit_offsets, "1a6979904118844111259d182ca1c6e92ccc16364ccbe55c58e59d6e254a7adb"),
+    ), _install_flush_with_producer),
     Fix("table-registration-wait", False, (
         Replaced("faust.tables.manager.TableManager.on_start", _original_table_manager_on_start,
                  "365dd25fbc0e068499c89e526516c638693a2d143b6ac249f84a60f5267fec9d"),

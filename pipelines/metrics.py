@@ -10,7 +10,8 @@ what faust already holds, so nothing runs between scrapes:
   every stage reading it, so stages reading one topic (``lake`` and ``push`` read ``ocpi.cdrs.v1``) show the
   lag of the slowest;
 - sessions open (started, not yet completed) in the session states this worker holds;
-- deliveries pending per partner, and the age of the oldest (since it became pending, wall clock).
+- deliveries pending per partner, and the age of the oldest (since it became pending, wall clock): the records
+  of ``push_ledger`` that hold a pending state.
 
 Table values are decoded again only when they changed since the last scrape.
 """
@@ -29,7 +30,7 @@ from prometheus_client.registry import Collector
 
 from pipelines.tables import Tables
 from roamstream.metrics import ServiceMetrics
-from roamstream.partners.delivery.pending import Pending, decode
+from roamstream.partners.delivery.pending import PENDING_MARK, Pending, split_entry
 from roamstream.partners.exceptions import PendingStateError
 
 
@@ -72,8 +73,11 @@ def _open_sessions(raw: bytes) -> int:
 
 
 def _pending(raw: bytes) -> Pending | None:
+    """The pending state of a ``push_ledger`` record (None: acknowledged only)."""
+    if not raw.startswith(PENDING_MARK):
+        return None
     try:
-        return decode(raw)
+        return split_entry(raw)[0]
     except PendingStateError:
         return None  # logged and skipped by the push stage
 
@@ -120,7 +124,7 @@ class _WorkerState(Collector):
         oldest = GaugeMetricFamily("roamstream_pending_oldest_age_seconds",
                                    "how long the oldest pending delivery of a partner has waited", labels=["partner"])
         by_partner: dict[str, list[float]] = {}
-        for item in self._pending.values(self._tables.push_pending):
+        for item in self._pending.values(self._tables.push_ledger):
             by_partner.setdefault(item.partner, []).append(item.since)
         now = time.time()
         for partner, since in sorted(by_partner.items()):

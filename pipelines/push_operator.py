@@ -1,8 +1,10 @@
 """What ``roamstream push status|redrive|resend`` do, read from Kafka as the worker left it:
 
-- the pending state: the ``push_pending`` table's changelog (the latest value per key; a tombstone: done);
+- the pending state and the acknowledged objects: the ``push_ledger`` table's changelog (the latest record per
+  key: a pending state, with the ledger value if any, or the ledger value alone; ``split_entry``), and what a
+  worker of the previous version left in the ``push_pending`` changelog (until the worker moves it over);
 - attempts: ``push.results.v1``; final refusals: ``deadletter.v1`` (stage ``push``, the pending record, the
-  request and the response in its payload); acknowledged objects: the ``push_ledger`` changelog;
+  request and the response in its payload);
 - a redrive or a resend is a ``push.requests.v1`` record keyed by charge point id (co-partitioned with the
   object's Session and CDRs), which the worker's push stage makes pending again.
 """
@@ -24,7 +26,7 @@ from pipelines.compat import true_end_offsets
 from roamstream.avro import AvroSerde
 from roamstream.config import Settings
 from roamstream.kafka import AsyncProducer
-from roamstream.partners.delivery.pending import Pending, decode
+from roamstream.partners.delivery.pending import Pending, decode, split_entry
 from roamstream.partners.exceptions import PartnerError, PendingStateError
 from roamstream.partners.registry.store import TOPIC as REGISTRY_TOPIC
 from roamstream.partners.registry.store import Registry
@@ -69,6 +71,29 @@ def latest_values(records: Iterable[Any]) -> dict[bytes, bytes]:
 
 def changelog(settings: Settings, table: str) -> str:
     return f"{settings.pipeline.app_id}-{table}-changelog"
+
+
+@dataclass
+class Ledger:
+    #: ledger key -> what the partner acknowledged
+    acknowledged: dict[bytes, bytes]
+    #: pending key -> what waits to reach the partner
+    pending: dict[bytes, Pending]
+
+
+async def acknowledged_and_pending(settings: Settings) -> Ledger:
+    """The push ledger and the pending states as the worker's changelogs hold them now."""
+    ledger = Ledger({}, {})
+    for key, raw in latest_values(await read_all(settings, changelog(settings, "push_ledger"))).items():
+        pending, acknowledged = split_entry(raw)
+        if acknowledged is not None:
+            ledger.acknowledged[key] = acknowledged
+        if pending is not None:
+            ledger.pending[pending.key] = pending
+    for raw in latest_values(await read_all(settings, changelog(settings, "push_pending"))).values():
+        item = decode(raw)  # left by a worker of the previous version, not moved over yet
+        ledger.pending.setdefault(item.key, item)
+    return ledger
 
 
 @dataclass
@@ -122,16 +147,15 @@ async def status(settings: Settings, serde: AvroSerde, partners: Iterable[str]) 
         return by_partner.setdefault(partner, PartnerStatus(partner))
 
     now = time.time()
-    for raw in latest_values(await read_all(settings, changelog(settings, "push_pending"))).values():
-        item = decode(raw)
+    ledger = await acknowledged_and_pending(settings)
+    for item in ledger.pending.values():
         s = of(item.partner)
         s.pending += 1
         age = now - item.since
         s.oldest_pending_age_s = max(age, s.oldest_pending_age_s or 0.0)
-    ledger = latest_values(await read_all(settings, changelog(settings, "push_ledger")))
     given_up = {item.key: item for item, _ in await dead_lettered(settings, serde)}
     for item in given_up.values():  # per object (a Session may have been refused in several states)
-        if item.ledger_key not in ledger:  # else redriven and delivered since
+        if item.ledger_key not in ledger.acknowledged:  # else redriven and delivered since
             of(item.partner).dead_lettered += 1
     for r in await read_all(settings, settings.topic("push.results.v1")):
         result = serde.decode("push.results.v1", r.value)
@@ -160,10 +184,10 @@ async def _request(settings: Settings, serde: AvroSerde, action: str, items: lis
 
 async def redrive(settings: Settings, serde: AvroSerde, partner: str, ids: set[str]) -> list[Pending]:
     """Send the partner's dead-lettered pushes (those of ``ids``, or all) again; what it has since is skipped."""
-    ledger = latest_values(await read_all(settings, changelog(settings, "push_ledger")))
+    acknowledged = (await acknowledged_and_pending(settings)).acknowledged
     chosen: dict[bytes, Pending] = {}
     for item, _ in await dead_lettered(settings, serde):
-        if item.partner == partner and (not ids or item.object_id in ids) and item.ledger_key not in ledger:
+        if item.partner == partner and (not ids or item.object_id in ids) and item.ledger_key not in acknowledged:
             chosen[item.key] = item
     await _request(settings, serde, "redrive", list(chosen.values()))
     return list(chosen.values())

@@ -20,10 +20,10 @@ down never delays another).
   then receive time, so the outcome is the same on every replay and whatever order statuses arrive in); a
   newer one is made pending as a status PATCH of its Location's EVSE, in the Location's group.
 
-The reference topics have one partition; their pending records go to the ``push_pending`` partition a hash
+The reference topics have one partition; their pending records go to the ``push_ledger`` partition a hash
 of the object's key picks (the lanes take up after a restart what the partitions assigned hold). With several
 workers, the one that reads a reference topic delivers its objects; after a rebalance the owner of that
-``push_pending`` partition may send one again: a PUT, which the partner applies idempotently.
+``push_ledger`` partition may send one again: a PUT, which the partner applies idempotently.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from roamstream import events
 from roamstream.avro import AvroSerde, SerdeError
 from roamstream.ocpi.timefmt import parse_datetime
 from roamstream.partners.delivery.objects import is_deletion, tariff_deletion
-from roamstream.partners.delivery.pending import Kind, Pending, decode, ledger_key, pending_key
+from roamstream.partners.delivery.pending import Kind, Pending, ledger_key
 from roamstream.partners.directory import PartnerDirectory
 from roamstream.partners.locations.documents import evse_uids, removed, with_statuses
 from roamstream.partners.locations.status import EvseStatus, from_event
@@ -77,23 +77,21 @@ class ReferencePush:
     def _offer(self, kind: Kind, partner: str, object_id: str, group: str, body: str, last_updated: str,
                partition: int, charge_point_id: str = "") -> None:
         """Make ``body`` pending for ``partner`` unless it is what the partner has or will get already."""
-        key = pending_key(partner, kind, object_id)
-        existing = self._tables.push_pending.get(key)
         item = Pending(kind, partner, object_id, group, body, last_updated, partition, charge_point_id, time.time())
-        if existing is not None and decode(existing).body == body:
+        existing, acknowledged = self._delivery.state.entry(item.ledger_key)
+        if existing is not None and existing.body == body:
             return
-        if kind != "evse" and self._tables.push_ledger.get(item.ledger_key) == body.encode():
+        if kind != "evse" and acknowledged == body.encode():
             return
         self._delivery.make_pending(item)
 
     def _held(self, partner: str, kind: Kind, object_id: str) -> str | None:
         """The version of an object the partner will get (pending) or has (acknowledged); None: neither, or
         it is deleted there (or will be)."""
-        raw = self._tables.push_pending.get(pending_key(partner, kind, object_id))
-        if raw is not None:
-            body = decode(raw).body
+        pending, acknowledged = self._delivery.state.entry(ledger_key(partner, kind, object_id))
+        if pending is not None:
+            body = pending.body
         else:
-            acknowledged = self._tables.push_ledger.get(ledger_key(partner, kind, object_id))
             body = acknowledged.decode() if acknowledged is not None else None
         return None if body is None or is_deletion(body) else body
 
@@ -110,8 +108,8 @@ class ReferencePush:
             if body is None:
                 return  # every EVSE is REMOVED there already
             for uid in evse_uids(held):  # a status PATCH after the REMOVED Location would revive its EVSE
-                raw = self._tables.push_pending.get(pending_key(partner, "evse", uid))
-                if raw is not None and (status := decode(raw)).group == group:
+                status = self._delivery.state.entry(ledger_key(partner, "evse", uid))[0]
+                if status is not None and status.group == group:
                     self._delivery.drop(status)
         self._offer(kind, partner, record["id"], group, body, at.isoformat(), partition)
 
@@ -157,7 +155,7 @@ class ReferencePush:
                     self._offered.add((partner, kind, key))
                     body = raw.decode()
                     object_id = json.loads(body)["id"]
-                    if (self._tables.push_pending.get(pending_key(partner, kind, object_id)) is not None
+                    if (self._delivery.state.entry(ledger_key(partner, kind, object_id))[0] is not None
                             or self._held(partner, kind, object_id) is not None):
                         continue  # pending (a deletion too), or it has it (not only had it: a deleted Tariff)
                     if kind == "location":

@@ -32,8 +32,11 @@ TABLES: dict[str, tuple[int, bool]] = {
 @dataclass(frozen=True)
 class Tables:
     session_state: faust.Table
+    #: ledger key -> what a partner acknowledged of an object and what is pending for it, one record
+    #: (roamstream.partners.delivery.pending.ledger_entry; pipelines.push_state)
     push_ledger: faust.Table
-    #: ``<partner>|<kind>|<id>`` -> what still has to reach that partner (roamstream.partners.delivery)
+    #: ``<partner>|<kind>|<id>`` -> what still had to reach that partner, as the previous version kept it: only
+    #: read, and moved into ``push_ledger`` (pipelines.push_state.TableState.migrate)
     push_pending: faust.Table
     #: ``<cp>|<tx>`` -> the last CDR issued for that session (pricing: corrections)
     issued_cdrs: faust.Table

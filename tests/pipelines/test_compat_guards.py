@@ -24,6 +24,7 @@ from roamstream.kafka import consumer_config, producer_config
 PATCHED = [
     (Recovery, "on_recovery_completed", compat._original_on_recovery_completed, compat._on_recovery_completed),
     (Consumer, "wait_first", compat._original_wait_first, compat._eager_wait_first),
+    (faust_aiokafka.Producer, "flush", compat._original_producer_flush, compat._flush_with_registered),
     (faust_aiokafka.AIOKafkaConsumerThread, "_highwaters", compat._original_highwaters, compat._highwaters),
     (faust_aiokafka.AIOKafkaConsumerThread, "_create_worker_consumer", compat._original_create_worker_consumer,
      compat._create_worker_consumer),
@@ -49,7 +50,7 @@ def test_the_installed_libraries_are_the_ones_the_fixes_were_written_for():
 def test_kafka_profile_installs_only_the_broker_independent_fixes(settings: Settings, unpatched):
     kafka = settings.model_copy(update={"profile": "kafka"})
     app = create_app(kafka)
-    assert installed() == ["on_recovery_completed", "wait_first"]
+    assert installed() == ["on_recovery_completed", "wait_first", "flush"]
     assert compat.verify_broker(app, kafka) is False  # even on the embedded broker (it warns)
     assert app not in compat._embedded_apps
 
@@ -57,7 +58,7 @@ def test_kafka_profile_installs_only_the_broker_independent_fixes(settings: Sett
 def test_embedded_profile_on_the_embedded_broker_installs_every_fix(settings: Settings, unpatched):
     assert identifies_as_embedded(settings)  # the real broker says it is tansu
     app = create_app(settings)
-    assert installed() == ["on_recovery_completed", "wait_first", "_highwaters", "_create_worker_consumer"]
+    assert installed() == ["on_recovery_completed", "wait_first", "flush", "_highwaters", "_create_worker_consumer"]
     assert app not in compat._embedded_apps  # not before the broker is checked
     assert compat.verify_broker(app, settings) is True
     assert compat._embedded_apps[app] == settings.kafka.fetch_max_wait_ms
@@ -143,3 +144,30 @@ async def test_true_end_offsets_connects_with_the_given_auth(settings: Settings)
             "sasl_plain_password": "p"}
     with pytest.raises(KafkaConnectionError):
         await compat.true_end_offsets(settings.kafka.bootstrap_servers, {TP("t", 0): 1}, auth=auth)
+
+
+async def test_faust_flushing_its_producer_awaits_the_flushes_registered_for_its_app(settings: Settings):
+    """Before every offset commit faust flushes its app's producer (``Consumer._commit_offsets``, guarded): the
+    push stage's own changelog producer is flushed with it, for its app only."""
+    app, other = create_app(settings), create_app(settings)
+    flushed: list[str] = []
+
+    async def ours() -> None:
+        flushed.append("ours")
+
+    compat.flush_with_producer(app, ours)
+    await other.producer.flush()
+    assert flushed == []
+    await app.producer.flush()
+    assert flushed == ["ours"]
+
+
+async def test_a_registered_flush_that_fails_fails_faust_s_flush(settings: Settings):
+    app = create_app(settings)
+
+    async def broken() -> None:
+        raise RuntimeError("broker gone")
+
+    compat.flush_with_producer(app, broken)
+    with pytest.raises(RuntimeError, match="broker gone"):
+        await app.producer.flush()

@@ -42,6 +42,7 @@ from roamstream.kafka import AsyncProducer, create_topics
 from roamstream.ocpi.location import Location
 from roamstream.ocpi.tariff import Tariff
 from roamstream.ocpi.token import Token
+from roamstream.partners.delivery.pending import split_entry
 
 REPO = Path(__file__).resolve().parents[2]
 #: what the connector publishes of a charge point's traffic: its transaction and station events, in one topic
@@ -307,7 +308,8 @@ class Run:
                        sorted(reason for stage, reason, _ in dead if stage == "push"))
 
     async def ledger_keys(self) -> set[str]:
-        """Every key the push ledger's changelog holds (read to its true end, see ``pipelines.compat``)."""
+        """Every key whose latest record in the push ledger's changelog (read to its true end, see
+        ``pipelines.compat``) holds an acknowledged value (not only a pending state: ``split_entry``)."""
         topic = f"{self.settings.pipeline.app_id}-push_ledger-changelog"
         consumer = AIOKafkaConsumer(bootstrap_servers=self.settings.kafka.bootstrap_servers, group_id=None,
                                     enable_auto_commit=False, auto_offset_reset="earliest")
@@ -316,12 +318,12 @@ class Run:
             tps = [AioTopicPartition(topic, p) for p in range(TABLES["push_ledger"][0])]
             ends = await true_end_offsets(self.settings.kafka.bootstrap_servers, await consumer.end_offsets(tps))
             consumer.assign(tps)
-            keys: set[str] = set()
+            latest: dict[bytes, bytes | None] = {}
             async with asyncio.timeout(LIVENESS_S):
                 while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
                     for records in (await consumer.getmany(timeout_ms=200)).values():
-                        keys.update(r.key.decode() for r in records)
-            return keys
+                        latest.update((r.key, r.value) for r in records)
+            return {key.decode() for key, value in latest.items() if split_entry(value)[1] is not None}
         finally:
             await consumer.stop()
 

@@ -7,6 +7,12 @@ record hold the latest version (group ``tariff:<cc>-<pid>-<id>``, ``location:<cc
 its deletion: ``objects.tariff_deletion``; a deleted Location's, the Location with its EVSEs REMOVED); an EVSE status
 record (object id: the EVSE uid) holds its Location with that status, in the Location's group, so that the
 partner gets the Location before the status PATCHes of its EVSEs, and the whole Location if it lacks the EVSE.
+
+The worker keeps an object's pending state and what the partner acknowledged of it in ONE keyed record (the
+``push_ledger`` table, under the ledger key): ``ledger_entry`` makes it, ``split_entry`` reads it. A record that
+holds a pending state is ``{"pending": {...}, "acknowledged": <the ledger value or null>}`` (it starts with
+``PENDING_MARK``); any other record is the ledger value alone, as it always was. So acknowledging an object is one
+record (the ledger value replaces the pending one), not a ledger write and a pending delete.
 """
 
 from __future__ import annotations
@@ -66,13 +72,55 @@ _FIELDS = tuple(f.name for f in fields(Pending))
 
 def decode(raw: bytes) -> Pending:
     try:
-        return Pending(**json.loads(raw))
-    except (ValueError, TypeError) as exc:
+        return _from_fields(json.loads(raw))
+    except ValueError as exc:
         raise PendingStateError(f"unreadable pending delivery record: {exc}") from exc
+
+
+def _from_fields(fields_: object) -> Pending:
+    try:
+        return Pending(**fields_)  # type: ignore[arg-type]
+    except TypeError as exc:
+        raise PendingStateError(f"unreadable pending delivery record: {exc}") from exc
+
+
+#: how a ``push_ledger`` record holding a pending state starts (no ledger value does: a ledger value is an OCPI
+#: object, an EVSE status PATCH, or a CDR's ``{"acknowledged": ...}``)
+PENDING_MARK = b'{"pending":'
+
+
+def ledger_entry(pending: Pending | None, acknowledged: bytes | None) -> bytes | None:
+    """The one record of an object: its pending state (if any) with what the partner acknowledged (if any);
+    None (a tombstone) when it has neither."""
+    if pending is None:
+        return acknowledged
+    return json.dumps({"pending": {f: getattr(pending, f) for f in _FIELDS},
+                       "acknowledged": acknowledged.decode() if acknowledged is not None else None},
+                      separators=(",", ":")).encode()
+
+
+def split_entry(raw: bytes | None) -> tuple[Pending | None, bytes | None]:
+    """``(pending state, acknowledged ledger value)`` of an object's record (``ledger_entry``)."""
+    if raw is None:
+        return None, None
+    if not raw.startswith(PENDING_MARK):
+        return None, raw
+    try:
+        doc = json.loads(raw)
+    except ValueError as exc:
+        raise PendingStateError(f"unreadable pending delivery record: {exc}") from exc
+    acknowledged = doc.get("acknowledged")
+    return _from_fields(doc["pending"]), acknowledged.encode() if acknowledged is not None else None
 
 
 def pending_key(partner: str, kind: Kind, object_id: str) -> bytes:
     return f"{partner}|{kind}|{object_id}".encode()
+
+
+def ledger_key_of(key: bytes) -> bytes:
+    """The ledger key of an object named by its pending key (``pending_key``)."""
+    partner, kind, object_id = key.decode().split("|", 2)
+    return ledger_key(partner, kind, object_id)  # type: ignore[arg-type]
 
 
 def ledger_key(partner: str, kind: Kind, object_id: str) -> bytes:
