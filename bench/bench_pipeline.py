@@ -272,7 +272,7 @@ def worker_main(settings: Settings, ready, cpu, stop, expected_refs: int, profil
         tables = declare_tables(app)
         dead = DeadLetters(topics.deadletter, serde)
         reference.register(app, topics, tables, dead)
-        sessions.register(app, topics, tables, serde, dead, settings.pipeline)
+        stage = sessions.register(app, settings, topics, tables, serde, dead)
         pricing.register(app, topics, tables, serde, dead, settings.pipeline)
         create_topics(settings, changelog_specs(settings), prefix=False)
         await app.start()
@@ -287,6 +287,7 @@ def worker_main(settings: Settings, ready, cpu, stop, expected_refs: int, profil
             cpu.value = time.process_time()
             await asyncio.sleep(0.05)
         await app.stop()
+        await stage.output.aclose()
 
     profiler = None
     if profile:

@@ -19,12 +19,13 @@ from typing import Any
 
 import faust
 
+from pipelines import compat
 from pipelines.deadletter import DeadLetters
 from pipelines.metrics import WorkerMetrics
 from pipelines.parked import RETRY_EVERY_S
 from pipelines.session_batches import Item, SessionFolder, fold_params
 from pipelines.snapshots import snapshot_record
-from pipelines.table_writes import store
+from pipelines.stage_output import StageOutput
 from pipelines.tables import Tables
 from pipelines.topics import Topics
 from pipelines.waiting_snapshots import Waiting, session_key, snapshot_to_json
@@ -33,21 +34,30 @@ from roamstream import sessions as fold
 from roamstream.avro import AvroSerde, SerdeError
 from roamstream.cdrs.exceptions import MissingReference
 from roamstream.cdrs.references import ParsedReferences
-from roamstream.config import PipelineSettings
+from roamstream.config import Settings
 from roamstream.exceptions import RoamstreamError
 
 STAGE = "sessions"
+COMPLETED = "sessions.completed.v1"
+SNAPSHOTS = "ocpi.sessions.v1"
 
 
 class SessionsStage:
     """The stage's state and steps: the folder of held session states, the events folded but not yet
     acknowledged (acked once their states are in the table, so that a committed offset never runs ahead of
     the changelog), and the snapshots waiting for reference data. ``register`` installs its agent and timers
-    (tests call the timer steps directly: faust's ``test_context`` runs no timers)."""
+    (tests call the timer steps directly: faust's ``test_context`` runs no timers).
 
-    def __init__(self, app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, dead: DeadLetters,
-                 p: PipelineSettings, metrics: WorkerMetrics | None = None) -> None:
+    Completed sessions, snapshots and the changelog records of both tables go out through ``output``, one
+    confluent-kafka producer that faust flushes before it commits offsets (``pipelines.stage_output``); dead
+    letters through faust's producer."""
+
+    def __init__(self, app: faust.App, settings: Settings, topics: Topics, tables: Tables, serde: AvroSerde,
+                 dead: DeadLetters, metrics: WorkerMetrics | None = None, output: StageOutput | None = None) -> None:
+        p = settings.pipeline
         self.app, self.topics, self.tables, self.serde, self.dead, self.p = app, topics, tables, serde, dead, p
+        self.output = output if output is not None else StageOutput(settings)
+        compat.flush_with_producer(app, self.output.flush)
         self.metrics = metrics if metrics is not None else WorkerMetrics()
         self.table = tables.session_state
         self.waiting = tables.waiting_snapshots
@@ -85,8 +95,7 @@ class SessionsStage:
                 # record costs far more than a completed one; each topic keeps its records in fold order
                 for key, output, _ in result.outputs:
                     if output.kind == fold.COMPLETED:
-                        await self.topics.completed.send(key=key, value=self.serde.encode("sessions.completed.v1",
-                                                                                          output.record))
+                        self.output.send(COMPLETED, key, self.serde.encode(COMPLETED, output.record))
                 for key, output, item in result.outputs:
                     if output.kind != fold.COMPLETED:
                         await self.send_snapshot(key, output.record, item)
@@ -100,7 +109,7 @@ class SessionsStage:
         so that a committed offset never runs ahead of the changelog."""
         for partition, key, value in self.folder.flush():
             # explicit partition: the changelog partition is the events' one (there is no current event)
-            store(self.table, partition, key, value)
+            self.output.store(self.table, partition, key, value)
         done = list(self.unacked)
         self.unacked.clear()
         for stream, event in done:
@@ -138,7 +147,7 @@ class SessionsStage:
 
     def build(self, snapshot: dict) -> bytes:
         """The ``ocpi.sessions.v1`` value of ``snapshot`` (MissingReference while its references are unknown)."""
-        return self.serde.encode("ocpi.sessions.v1", snapshot_record(snapshot, self.tables, self.p, self.refs))
+        return self.serde.encode(SNAPSHOTS, snapshot_record(snapshot, self.tables, self.p, self.refs))
 
     async def send_snapshot(self, key: bytes, snapshot: dict, item: Item) -> None:
         """Send the Session record of ``snapshot``, or let it wait behind its session's waiting ones."""
@@ -158,7 +167,7 @@ class SessionsStage:
             await self.dead.send(STAGE, f"session {snapshot['session_id']} snapshot: {exc}", item.source, key=key,
                                  event_time=snapshot["last_event"])
             return
-        await self.topics.sessions.send(key=key, value=value)
+        self.output.send(SNAPSHOTS, key, value)
 
     async def send_waiting(self) -> None:
         """Timer: send the waiting snapshots that can now be built, in order; give up on those that waited
@@ -180,7 +189,7 @@ class SessionsStage:
                     except RoamstreamError as exc:
                         await self.give_up(key, snapshot, str(exc))
                     else:
-                        await self.topics.sessions.send(key=key, value=value)
+                        self.output.send(SNAPSHOTS, key, value)
                     entry.pop_first()
                 if not entry.snapshots:
                     self.stop_waiting(entry)
@@ -200,12 +209,11 @@ class SessionsStage:
     def keep_waiting(self, entry: Waiting) -> None:
         value = entry.to_bytes()
         self.decoded_waiting[entry.key] = (value, entry)
-        store(self.waiting, entry.partition, entry.key, value)
+        self.output.store(self.waiting, entry.partition, entry.key, value)
 
     def stop_waiting(self, entry: Waiting) -> None:
-        self.waiting.data.pop(entry.key, None)
         self.decoded_waiting.pop(entry.key, None)
-        self.waiting.send_changelog(entry.partition, entry.key, None)
+        self.output.store(self.waiting, entry.partition, entry.key, None)  # a tombstone
 
     async def give_up(self, key: bytes, snapshot: dict, reason: str) -> None:
         payload = json.dumps(snapshot_to_json(snapshot), separators=(",", ":")).encode()
@@ -213,10 +221,13 @@ class SessionsStage:
                              payload=payload, event_time=snapshot["last_event"])
 
 
-def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, dead: DeadLetters,
-             p: PipelineSettings, metrics: WorkerMetrics | None = None) -> SessionsStage:
-    """Install the sessions stage on ``app``: its agent on ``ocpp.events.v1``, its rebalance hooks, timers."""
-    stage = SessionsStage(app, topics, tables, serde, dead, p, metrics)
+def register(app: faust.App, settings: Settings, topics: Topics, tables: Tables, serde: AvroSerde,
+             dead: DeadLetters, metrics: WorkerMetrics | None = None, output: StageOutput | None = None
+             ) -> SessionsStage:
+    """Install the sessions stage on ``app``: its agent on ``ocpp.events.v1``, its rebalance hooks, timers;
+    ``output``: where its records go (default: a ``StageOutput`` of its own, made for ``settings``)."""
+    stage = SessionsStage(app, settings, topics, tables, serde, dead, metrics, output)
+    p = settings.pipeline
     app.agent(topics.events, name="sessions")(stage.fold_events)
     app.on_partitions_revoked.connect(stage.forget_states)
     app.on_partitions_assigned.connect(stage.forget_states)

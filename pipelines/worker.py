@@ -46,7 +46,7 @@ class Worker:
         topics = declare_topics(self.app, settings)
         self.metrics = metrics = WorkerMetrics()
         dead = DeadLetters(topics.deadletter, serde, metrics)
-        self.delivery = self.sender = self._registry_reader = None
+        self.delivery = self.sender = self._registry_reader = self.sessions = None
         if not self.lake_only:
             self._register_stages(topics, serde, dead, metrics)
         if p.stages != "core":
@@ -67,7 +67,7 @@ class Worker:
         self._registry_reader = CompactedTopicReader(settings, PARTNERS_TOPIC, self.registry.apply_raw)
         directory = PartnerDirectory(self.registry, partners.emsps)
         reference.register(self.app, topics, tables, dead)
-        sessions.register(self.app, topics, tables, serde, dead, p, metrics)
+        self.sessions = sessions.register(self.app, settings, topics, tables, serde, dead, metrics)
         pricing.register(self.app, topics, tables, serde, dead, p, metrics)
         self.delivery = push.register(self.app, settings, topics, tables, serde, dead, sender, directory, metrics)
         push_reference.register(self.app, topics, tables, serde, dead, self.delivery, directory)
@@ -97,6 +97,8 @@ class Worker:
         if self.delivery is not None:
             await self.delivery.stop()
         await self.app.stop()
+        if self.sessions is not None:
+            await self.sessions.output.aclose()  # after the app's last commit, which flushed it
         await self.ops.stop()
         if self._registry_reader is not None:
             self._registry_reader.stop()

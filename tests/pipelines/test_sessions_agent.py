@@ -1,6 +1,7 @@
 """The sessions agent under faust's ``test_context()`` with a ``memory://`` table: OCPP events in, Session
 snapshots and completed sessions out, one changelog write per charge point per batch, dead letters for what
-cannot be read. Only what leaves the process is replaced: the sends to Kafka topics and the changelog."""
+cannot be read. Only what leaves the process is replaced: the stage's producer (its output topics and changelogs)
+and the dead-letter sends."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ingest_api.records import object_record
 from pipelines import sessions
 from pipelines.app import create_app
 from pipelines.deadletter import DeadLetters
+from pipelines.stage_output import StageOutput
 from pipelines.tables import Tables, declare_tables
 from pipelines.topics import Topics, declare_topics
 from roamstream import events as event_stream
@@ -77,6 +79,32 @@ class Harness:
             await asyncio.sleep(0.01)
 
 
+class Producer:
+    """Stands in for the stage's ``GroupCommit`` (what leaves the process): every record, decoded, into ``sent``
+    by topic; changelog writes acknowledged at once."""
+
+    def __init__(self, sent: Sent, serde: AvroSerde, tables: Tables) -> None:
+        self.sent, self.serde = sent, serde
+        self.changelogs = {tables.session_state.changelog_topic.get_topic_name(): sent.changelog,
+                           tables.waiting_snapshots.changelog_topic.get_topic_name(): sent.waiting}
+
+    def produce(self, topic: str, value: bytes, key: bytes, on_error=None, *, partition=None) -> None:
+        into = {"sessions.completed.v1": self.sent.completed, "ocpi.sessions.v1": self.sent.snapshots}[topic]
+        into.append((key, self.serde.decode(topic, value)))
+
+    def write(self, topic: str, partition: int, key: bytes, value: bytes | None) -> asyncio.Future:
+        self.changelogs[topic].append((partition, key, value))
+        done = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+    def kick(self) -> None:
+        pass
+
+    async def flushed(self) -> None:
+        pass
+
+
 def seed_token(tables: Tables) -> None:
     token = Token.model_validate(seed.token(seed.PARTNERS[0], 1) | {"uid": "TAG1"})
     tables.tokens.data[b"TAG1"] = object_record(token, "TAG1")["ocpi_json"].encode()
@@ -120,23 +148,14 @@ async def harness(monkeypatch, flush_interval_s: float, token_known: bool, refer
     tables = declare_tables(app)
     sent = Sent()
 
-    def capture(schema: str, into: list):
-        async def send(*, key=None, value=None, **kwargs):
-            into.append((key, serde.decode(schema, value)))
-        return send
-
     async def dead_send(*, key=None, value=None, **kwargs):
         sent.dead.append(serde.decode("deadletter.v1", value))
 
-    monkeypatch.setattr(topics.completed, "send", capture("sessions.completed.v1", sent.completed))
-    monkeypatch.setattr(topics.sessions, "send", capture("ocpi.sessions.v1", sent.snapshots))
     monkeypatch.setattr(topics.deadletter, "send", dead_send)
-    monkeypatch.setattr(tables.session_state, "send_changelog",
-                        lambda partition, key, value, *a, **k: sent.changelog.append((partition, key, value)))
-    monkeypatch.setattr(tables.waiting_snapshots, "send_changelog",
-                        lambda partition, key, value, *a, **k: sent.waiting.append((partition, key, value)))
     seed_reference(tables, token=token_known)
-    stage = sessions.register(app, topics, tables, serde, DeadLetters(topics.deadletter, serde), settings.pipeline)
+    output = StageOutput(settings, producer=lambda _: Producer(sent, serde, tables))
+    stage = sessions.register(app, settings, topics, tables, serde, DeadLetters(topics.deadletter, serde),
+                              output=output)
     # the consumer's end of the partition (the agent writes back at once when it is near): far ahead here
     monkeypatch.setattr(app.consumer, "highwater", lambda tp: 10**9)
     async with app.agents["sessions"].test_context() as agent:
