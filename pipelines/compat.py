@@ -58,14 +58,16 @@ The fixes, and the decision for a real (Apache) Kafka cluster, from the installe
   results and the same suspension behaviour, no broker involved; a worker on Kafka has the same per-record
   cost).
 - ``flush-with-producer`` (every broker; our own producer, not a faust fault). The push stage writes its table's
-  changelog through a confluent-kafka producer (``pipelines.table_writes.ChangelogWriter``), not faust's. faust's
+  changelog through a confluent-kafka producer (``pipelines.table_writes.ChangelogWriter``), not faust's, and the
+  sessions stage all its records (``pipelines.stage_output.StageOutput``: its output topics and changelogs). faust's
   ``Consumer._commit_offsets`` awaits ``app.producer.flush()`` before it commits offsets (outside transactions,
   which we do not use), so that every changelog record of the events committed is at the broker first; the fix
   makes the aiokafka driver's ``Producer.flush`` also await the flushes registered for its app
   (``flush_with_producer``), after its own. A registered flush that fails fails faust's commit: nothing is
   committed. ``_commit_offsets`` is guarded as well, since the guarantee rests on it calling the flush before
   ``_commit``. Kafka: INSTALLED (needed: without it, input offsets could be committed ahead of the push stage's
-  pending state; safe: it only adds awaits for apps that registered one).
+  pending state and of the sessions stage's outputs and states; safe: it only adds awaits for apps that registered
+  one).
 - ``table-registration-wait`` (every broker; a cost, not a fault). faust's ``TableManager.on_start`` sleeps
   one second before it registers the tables' changelog channels, so that tables an app defines while it
   starts still make it; only then does the conductor subscribe and the group join begin. Every table of a
