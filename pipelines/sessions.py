@@ -48,9 +48,11 @@ class SessionsStage:
     the changelog), and the snapshots waiting for reference data. ``register`` installs its agent and timers
     (tests call the timer steps directly: faust's ``test_context`` runs no timers).
 
-    Completed sessions, snapshots and the changelog records of both tables go out through ``output``, one
-    confluent-kafka producer that faust flushes before it commits offsets (``pipelines.stage_output``); dead
-    letters through faust's producer."""
+    Snapshots and the changelog records of both tables go out through ``output`` (confluent-kafka producers that
+    faust flushes before it commits offsets: ``pipelines.stage_output``). Completed sessions (one in a hundred
+    events here) and dead letters go through faust's producer: a completed session is on the way to its CDR, and
+    faust sends all the partitions it has records for in one request, where librdkafka sends one partition per
+    request, one request at a time."""
 
     def __init__(self, app: faust.App, settings: Settings, topics: Topics, tables: Tables, serde: AvroSerde,
                  dead: DeadLetters, metrics: WorkerMetrics | None = None, output: StageOutput | None = None) -> None:
@@ -95,7 +97,8 @@ class SessionsStage:
                 # record costs far more than a completed one; each topic keeps its records in fold order
                 for key, output, _ in result.outputs:
                     if output.kind == fold.COMPLETED:
-                        self.output.send(COMPLETED, key, self.serde.encode(COMPLETED, output.record))
+                        value = self.serde.encode(COMPLETED, output.record)
+                        await self.topics.completed.send(key=key, value=value)
                 for key, output, item in result.outputs:
                     if output.kind != fold.COMPLETED:
                         await self.send_snapshot(key, output.record, item)

@@ -1,16 +1,24 @@
-"""A stage's records, output topics and table changelogs alike, through one confluent-kafka producer
+"""A stage's records, output topics and table changelogs, through confluent-kafka producers
 (``pipelines.group_commit.GroupCommit``) instead of faust's producer buffer, which costs dozens of event-loop
 callbacks and ``wait_for`` per record.
 
+Two producers: one for the outputs, one for the changelogs. librdkafka puts one partition in each produce request
+and, without idempotence (the embedded broker has none), keeps one request in flight per connection
+(``roamstream.kafka.producer_config``, for each partition's order): an output record would otherwise wait behind
+the changelog's requests (a state is a few KB, written for every charge point of a batch), one broker round trip
+per partition.
+
 What stays as with faust's producer:
 
-- order: one producer, one request in flight per broker (``roamstream.kafka.producer_config``), so the records of
-  one partition reach it in the order they were produced; the key's partition is murmur2's, as faust's;
+- order: every record of a topic goes through one producer, one request in flight per broker, so the records of a
+  partition reach it in the order they were produced; the key's partition is murmur2's, as faust's;
 - commits: faust awaits ``flush`` whenever it flushes its own producer, before every offset commit
   (``pipelines.compat.flush_with_producer``); ``flush`` returns once every record produced before it is at the
   broker, so an input offset is never committed ahead of the records its events produced;
 - the tables: ``store`` sets the table's value as faust's own write does and writes the same changelog record
-  (``pipelines.table_writes.ChangelogWriter``: a failed one is written again from the table's value).
+  (``pipelines.table_writes.ChangelogWriter``: a failed one is written again from the table's value). Not the
+  same: with the RocksDB store, faust's persisted changelog offset does not advance with these records (see
+  ``ChangelogWriter``), so a restarted worker reads the changelog from further back: slower, the same content.
 
 An output record the broker refused (librdkafka gave up on it after ``message.timeout.ms``) cannot be written
 again without breaking its key's order: from then on every ``flush`` raises ``DeliveryError``, so no input
@@ -34,9 +42,12 @@ from roamstream.kafka import DeliveryError
 
 class StageOutput:
     def __init__(self, settings: Settings, producer: Callable[[Settings], GroupCommit] = GroupCommit) -> None:
+        """``producer``: makes each of the two producers (on first use: a stage that never writes opens no
+        connection)."""
         self._settings, self._make = settings, producer
         self._producer: GroupCommit | None = None
-        self.changelog = ChangelogWriter(lambda: self.producer)
+        self._changelog_producer: GroupCommit | None = None
+        self.changelog = ChangelogWriter(lambda: self.changelog_producer)
         #: output records produced since the last flush began
         self._unflushed = 0
         #: the first output record the broker refused, for good
@@ -44,9 +55,16 @@ class StageOutput:
 
     @property
     def producer(self) -> GroupCommit:
-        if self._producer is None:  # made on first use: a stage that never writes opens no connection
+        """The outputs' producer."""
+        if self._producer is None:
             self._producer = self._make(self._settings)
         return self._producer
+
+    @property
+    def changelog_producer(self) -> GroupCommit:
+        if self._changelog_producer is None:
+            self._changelog_producer = self._make(self._settings)
+        return self._changelog_producer
 
     def send(self, topic: str, key: bytes, value: bytes) -> None:
         """Produce to catalog topic ``topic``, in ``key``'s partition, without waiting (``flush`` waits)."""
@@ -64,16 +82,20 @@ class StageOutput:
     async def flush(self) -> None:
         """Return once every record produced so far is at the broker; ``DeliveryError`` if one never will be
         (then faust commits nothing)."""
+        waits = [self.changelog.flush()]
         if self._unflushed:
             self._unflushed = 0
-            await self.producer.flushed()
-        await self.changelog.flush()
+            waits.append(self.producer.flushed())
+        for outcome in await asyncio.gather(*waits, return_exceptions=True):  # both flushes run at once
+            if isinstance(outcome, BaseException):
+                raise outcome
         if self._refused is not None:
             raise DeliveryError(f"an output record was not written ({self._refused}); offsets not committed")
 
     async def aclose(self) -> None:
-        """Every record produced so far written (or failed), then the producer closed."""
-        producer, self._producer = self._producer, None
-        if producer is not None:
-            await producer.flushed()
-            await asyncio.to_thread(producer.close)
+        """Every record produced so far written (or failed), then the producers closed."""
+        for producer in (self._producer, self._changelog_producer):
+            if producer is not None:
+                await producer.flushed()
+                await asyncio.to_thread(producer.close)
+        self._producer = self._changelog_producer = None

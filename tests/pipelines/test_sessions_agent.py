@@ -1,7 +1,7 @@
 """The sessions agent under faust's ``test_context()`` with a ``memory://`` table: OCPP events in, Session
 snapshots and completed sessions out, one changelog write per charge point per batch, dead letters for what
-cannot be read. Only what leaves the process is replaced: the stage's producer (its output topics and changelogs)
-and the dead-letter sends."""
+cannot be read. Only what leaves the process is replaced: the stage's producers (snapshots and changelogs) and the
+sends of completed sessions and dead letters."""
 
 from __future__ import annotations
 
@@ -80,8 +80,8 @@ class Harness:
 
 
 class Producer:
-    """Stands in for the stage's ``GroupCommit`` (what leaves the process): every record, decoded, into ``sent``
-    by topic; changelog writes acknowledged at once."""
+    """Stands in for the stage's ``GroupCommit`` producers (what leaves the process): every record, decoded, into
+    ``sent`` by topic; changelog writes acknowledged at once."""
 
     def __init__(self, sent: Sent, serde: AvroSerde, tables: Tables) -> None:
         self.sent, self.serde = sent, serde
@@ -89,8 +89,8 @@ class Producer:
                            tables.waiting_snapshots.changelog_topic.get_topic_name(): sent.waiting}
 
     def produce(self, topic: str, value: bytes, key: bytes, on_error=None, *, partition=None) -> None:
-        into = {"sessions.completed.v1": self.sent.completed, "ocpi.sessions.v1": self.sent.snapshots}[topic]
-        into.append((key, self.serde.decode(topic, value)))
+        assert topic == "ocpi.sessions.v1"
+        self.sent.snapshots.append((key, self.serde.decode(topic, value)))
 
     def write(self, topic: str, partition: int, key: bytes, value: bytes | None) -> asyncio.Future:
         self.changelogs[topic].append((partition, key, value))
@@ -148,9 +148,13 @@ async def harness(monkeypatch, flush_interval_s: float, token_known: bool, refer
     tables = declare_tables(app)
     sent = Sent()
 
+    async def completed_send(*, key=None, value=None, **kwargs):
+        sent.completed.append((key, serde.decode("sessions.completed.v1", value)))
+
     async def dead_send(*, key=None, value=None, **kwargs):
         sent.dead.append(serde.decode("deadletter.v1", value))
 
+    monkeypatch.setattr(topics.completed, "send", completed_send)
     monkeypatch.setattr(topics.deadletter, "send", dead_send)
     seed_reference(tables, token=token_known)
     output = StageOutput(settings, producer=lambda _: Producer(sent, serde, tables))
