@@ -59,7 +59,7 @@ The fixes, and the decision for a real (Apache) Kafka cluster, from the installe
   cost).
 - ``flush-with-producer`` (every broker; our own producer, not a faust fault). The push stage writes its table's
   changelog through a confluent-kafka producer (``pipelines.table_writes.ChangelogWriter``), not faust's, and the
-  sessions stage all its records (``pipelines.stage_output.StageOutput``: its output topics and changelogs). faust's
+  sessions stage its snapshots and table changelogs (``pipelines.stage_output.StageOutput``). faust's
   ``Consumer._commit_offsets`` awaits ``app.producer.flush()`` before it commits offsets (outside transactions,
   which we do not use), so that every changelog record of the events committed is at the broker first; the fix
   makes the aiokafka driver's ``Producer.flush`` also await the flushes registered for its app

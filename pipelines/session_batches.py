@@ -2,12 +2,12 @@
 folds them in offset order with each touched state held decoded: a state is read from the table once,
 every event is applied and drained as if it came alone (so the outputs are those of per-event processing),
 and the changed states are written back (one changelog record per charge point, however many batches
-changed it; explicit partition, through faust's producer buffer) after every batch while the worker keeps
-up with its partitions, and at most every ``sessions_flush_interval_s`` while it is catching up
-(``caught_up``). Only then are the events acked, so a committed offset never runs ahead of the changelog (a
-restart folds the events after it again onto the states written with them; the fold drops the
-duplicates). Outputs are handed to the producer (``send`` returns once the record is queued; delivery is
-not awaited); faust flushes the producer before it commits offsets, so at-least-once holds.
+changed it; explicit partition, through the stage's changelog producer, ``pipelines.stage_output``) after
+every batch while the worker keeps up with its partitions, and at most every ``sessions_flush_interval_s``
+while it is catching up (``caught_up``). Only then are the events acked, so a committed offset never runs
+ahead of the changelog (a restart folds the events after it again onto the states written with them; the
+fold drops the duplicates). Outputs are handed to the producers (a send returns once the record is queued; delivery is
+not awaited); faust flushes its producer and the stage's before it commits offsets, so at-least-once holds.
 
 Determinism. Every event of a charge point comes from one partition of ``ocpp.events.v1`` in the order the
 connector received it (``roamstream.events``), and a state changes only by its own charge point's events

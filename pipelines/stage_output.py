@@ -82,11 +82,18 @@ class StageOutput:
     async def flush(self) -> None:
         """Return once every record produced so far is at the broker; ``DeliveryError`` if one never will be
         (then faust commits nothing)."""
+        outputs, self._unflushed = self._unflushed, 0
         waits = [self.changelog.flush()]
-        if self._unflushed:
-            self._unflushed = 0
+        if outputs:
             waits.append(self.producer.flushed())
-        for outcome in await asyncio.gather(*waits, return_exceptions=True):  # both flushes run at once
+        try:
+            outcomes = await asyncio.gather(*waits, return_exceptions=True)  # both flushes run at once
+        except BaseException:  # cancelled: the outputs are not known to be at the broker, the next flush waits
+            self._unflushed += outputs
+            raise
+        if outputs and isinstance(outcomes[-1], BaseException):
+            self._unflushed += outputs
+        for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
         if self._refused is not None:

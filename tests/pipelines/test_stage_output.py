@@ -57,3 +57,30 @@ async def test_an_output_record_the_broker_never_took_fails_every_later_flush(se
     with pytest.raises(DeliveryError, match="offsets not committed"):
         await output.flush()  # nothing new sent: still refused, the lost record cannot be written again in order
     await output.aclose()
+
+
+class _FailingOnce:
+    """Stands in for a producer (what leaves the process) whose first flush fails (its flush thread broke)."""
+
+    def __init__(self) -> None:
+        self.flushes = 0
+
+    def produce(self, topic, value, key, on_error=None, *, partition=None) -> None:
+        pass
+
+    async def flushed(self) -> None:
+        self.flushes += 1
+        if self.flushes == 1:
+            raise DeliveryError("flush failed")
+
+
+async def test_outputs_a_failed_flush_did_not_confirm_are_flushed_again_by_the_next(settings: Settings):
+    producer = _FailingOnce()
+    output = StageOutput(settings, producer=lambda _: producer)
+    output.send(TOPIC, b"CP-1", b"snapshot")
+    with pytest.raises(DeliveryError, match="flush failed"):
+        await output.flush()
+    await output.flush()  # the record is not known to be at the broker: flushed again before a commit
+    assert producer.flushes == 2
+    await output.flush()  # nothing since: no flush
+    assert producer.flushes == 2
