@@ -82,6 +82,11 @@ class EmbeddedBroker:
     def bootstrap_servers(self) -> str:
         return f"{self.settings.host}:{self.port}"
 
+    @property
+    def pid(self) -> int | None:
+        """The broker process's id while it runs (benchmarks read its CPU time)."""
+        return self._proc.pid if self._proc is not None else None
+
     def start(self) -> EmbeddedBroker:
         binary = find_tansu(self.settings.bin)
         url = f"tcp://{self.bootstrap_servers}"
