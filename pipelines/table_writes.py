@@ -45,13 +45,9 @@ def in_partition(topic: str, partition: int) -> Iterator[None]:
         _current_event.reset(token)
 
 
-def store(table: faust.Table, partition: int, key: bytes, value: bytes | None) -> faust.types.FutureMessage:
-    """Set ``key`` in ``table`` (``None``: remove it) and send its changelog record (``None``: a tombstone) to
-    ``partition`` (not the current event's: the caller names it); the record's future is done once the broker
-    acknowledged it."""
-    if value is None:
-        table.data.pop(key, None)
-        return table.send_changelog(partition, key, None, value_serializer="raw")
+def store(table: faust.Table, partition: int, key: bytes, value: bytes) -> faust.types.FutureMessage:
+    """Set ``key`` in ``table`` and send its changelog record to ``partition`` (not the current event's: the
+    caller names it); the record's future is done once the broker acknowledged it."""
     table.data[key] = value
     return table.send_changelog(partition, key, value)
 
@@ -119,9 +115,8 @@ class ChangelogWriter:
                 raise
             failed: dict[tuple[int, bytes], tuple[faust.Table, int, bytes]] = {}
             for table, partition, key, write in written:
-                if not write.done():  # produced by a producer closed meanwhile without resolving it: again
-                    failed[(id(table), key)] = (table, partition, key)
-                elif write.cancelled() or write.exception() is not None:
+                # not done: produced by a producer closed meanwhile without resolving it; written again as well
+                if not write.done() or write.cancelled() or write.exception() is not None:
                     failed[(id(table), key)] = (table, partition, key)
                 else:
                     failed.pop((id(table), key), None)  # a later record of the key is at the broker

@@ -33,6 +33,21 @@ async def until(condition, what: str, limit_s: float = LIVENESS_S) -> None:
         await asyncio.sleep(0.2)
 
 
+async def stop_while(settings, records, begun, what: str) -> None:
+    """Run a worker, publish ``records`` and stop the worker once ``begun`` (a threading or asyncio Event) is set:
+    a stop in the middle of what ``what`` names."""
+    worker = await Worker(settings).start()
+    try:
+        await publish(settings, records)
+
+        async def has_begun() -> bool:
+            return begun.is_set()
+
+        await until(has_begun, what)
+    finally:
+        await worker.stop()
+
+
 def delivered(receiver, ids: set[str]):
     async def check() -> bool:
         state = await receiver.state()

@@ -7,11 +7,10 @@ what leaves the process is delayed, nothing of the pipeline is replaced."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 
 from objects import PARTNER_A, life
-from test_delivery import publish, until
+from test_delivery import stop_while, until
 from test_stages import landed_cdr_ids
 
 from pipelines import lake as lake_stage
@@ -34,14 +33,9 @@ async def test_a_batch_being_written_when_the_worker_stops_lands_after_the_resta
         return real_write(uri, table, *args, **kwargs)
 
     monkeypatch.setattr(lake_stage, "write_batch", slow_disk)
-    worker = await Worker(settings).start()
     try:
-        await publish(settings, records)
-        async def being_written() -> bool:
-            return writing.is_set()
-        await until(being_written, "the lake writing a batch of CDRs")
+        await stop_while(settings, records, writing, "the lake writing a batch of CDRs")
     finally:
-        await worker.stop()  # while that batch is being written
         release.set()
     assert landed_cdr_ids(settings) == []
     async def all_landed() -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 
 from objects import PARTNER_A, life
-from test_delivery import publish, until
+from test_delivery import stop_while, until
 from test_registry_delivery import dead_lettered
 
 from pipelines import worker as worker_module
@@ -39,16 +39,7 @@ async def test_an_event_in_a_stage_body_when_the_worker_stops_is_processed_after
         return declared
 
     monkeypatch.setattr(worker_module, "declare_topics", with_a_hanging_dead_letter_producer)
-    worker = await Worker(settings).start()
-    try:
-        await publish(settings, records)
-
-        async def being_sent() -> bool:
-            return sending.is_set()
-
-        await until(being_sent, "the push stage sending a dead letter")
-    finally:
-        await worker.stop()  # while that dead letter is being sent
+    await stop_while(settings, records, sending, "the push stage sending a dead letter")
     monkeypatch.undo()
     assert not await dead_lettered(settings, "P-0")()
     async with Worker(settings):
