@@ -283,10 +283,12 @@ def worker_main(settings: Settings, ready, cpu, stop, expected_refs: int, profil
             await asyncio.sleep(0.1)
         await asyncio.sleep(1.0)
         tune_gc(gc_threshold)  # as the worker command does
+        before = thread_cpu()
         ready.set()
         while not stop.is_set():
             cpu.value = time.process_time()
             await asyncio.sleep(0.05)
+        print_thread_cpu(before, thread_cpu())
         await app.stop()
         await stage.output.aclose()
 
@@ -300,6 +302,42 @@ def worker_main(settings: Settings, ready, cpu, stop, expected_refs: int, profil
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(profile)
+
+
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds (user + system) of each thread of this process so far, by what the thread is: the main
+    thread, Python threads by name, librdkafka's by its thread name without the broker's number."""
+    import re
+    import threading
+
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    main_id = threading.main_thread().native_id
+    tick = os.sysconf("SC_CLK_TCK")
+    totals: dict[str, float] = {}
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/self/task/{tid}/comm") as f:
+                comm = f.read().strip()
+        except FileNotFoundError:  # ended meanwhile
+            continue
+        if int(tid) == main_id:
+            name = "main thread"
+        elif comm.startswith("rdk:"):
+            name = "librdkafka " + re.sub(r"[-/:]?\d+$", "", comm[4:])
+        else:
+            name = re.sub(r"-?\d+$", "", names.get(int(tid), comm))
+        totals[name] = totals.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return totals
+
+
+def print_thread_cpu(before: dict[str, float], after: dict[str, float]) -> None:
+    spent = {name: after[name] - before.get(name, 0.0) for name in after}
+    total = sum(spent.values())
+    parts = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in sorted(spent.items(), key=lambda i: -i[1])
+                      if seconds >= 0.05)
+    print(f"  worker CPU by thread, ready to stop ({total:.1f} s): {parts}")
 
 
 # ---------------------------------------------------------------------------------------------- baseline

@@ -1,5 +1,5 @@
-"""Batches. The agent takes up to ``sessions_batch_max`` events at a time (``take_events``). ``SessionFolder``
-folds them in offset order with each touched state held decoded: a state is read from the table once,
+"""Batches. The agent takes up to ``sessions_batch_max`` events at a time (``pipelines.event_batches``).
+``SessionFolder`` folds them in offset order with each touched state held decoded: a state is read from the table once,
 every event is applied and drained as if it came alone (so the outputs are those of per-event processing),
 and the changed states are written back (one changelog record per charge point, however many batches
 changed it; explicit partition, through the stage's changelog producer, ``pipelines.stage_output``) after
