@@ -9,7 +9,7 @@ Anything unknown raises ``MissingReference`` naming it.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -28,19 +28,24 @@ Store = Mapping[bytes, bytes]
 
 
 class ParsedCache:
-    """Validated OCPI objects by store key, parsed again only when the stored bytes change."""
+    """Parsed objects by store key (``parse`` of the stored bytes), parsed again only when the stored bytes
+    change. What it gives is shared between callers: nobody may change it."""
 
-    def __init__(self, model: Any) -> None:
-        self._model = model
+    def __init__(self, parse: Callable[[bytes], Any]) -> None:
+        self._parse = parse
         self._items: dict[bytes, tuple[bytes, Any]] = {}
 
     def get(self, key: bytes, raw: bytes) -> Any:
         held = self._items.get(key)
         if held is not None and (held[0] is raw or held[0] == raw):
             return held[1]
-        parsed = self._model.model_validate_json(raw)
+        parsed = self._parse(raw)
         self._items[key] = (raw, parsed)
         return parsed
+
+
+def _tariff_data(raw: bytes) -> dict[str, Any]:
+    return json.loads(raw, parse_float=Decimal)
 
 
 @dataclass
@@ -48,9 +53,11 @@ class ParsedReferences:
     """The tokens, locations and tariffs a stage has validated, kept while their bytes stay the same; and what
     it derived from them for the sessions it is working on (compiled tariffs, charging periods so far)."""
 
-    tokens: ParsedCache = field(default_factory=lambda: ParsedCache(Token))
-    locations: ParsedCache = field(default_factory=lambda: ParsedCache(Location))
-    tariffs: ParsedCache = field(default_factory=lambda: ParsedCache(Tariff))
+    tokens: ParsedCache = field(default_factory=lambda: ParsedCache(Token.model_validate_json))
+    locations: ParsedCache = field(default_factory=lambda: ParsedCache(Location.model_validate_json))
+    tariffs: ParsedCache = field(default_factory=lambda: ParsedCache(Tariff.model_validate_json))
+    #: the tariffs as JSON data (numbers as Decimal), as ``References.tariff`` gives them
+    tariff_data: ParsedCache = field(default_factory=lambda: ParsedCache(_tariff_data))
     #: tariffs compiled for the engine (a Session's running cost)
     compiled: TariffCache = field(default_factory=TariffCache)
     #: each open session's charging periods so far, for its next snapshot (``session_periods``; None: none kept)
@@ -61,7 +68,8 @@ class ParsedReferences:
 class References:
     token: Token
     location: Location
-    #: the tariff valid at the session start, as JSON data (numbers as Decimal)
+    #: the tariff valid at the session start, as JSON data (numbers as Decimal); shared through ``ParsedReferences``:
+    #: read only
     tariff: dict[str, Any]
 
     @property
@@ -86,18 +94,16 @@ def look_up(completed: dict[str, Any], tokens: Store, evse_index: Store, locatio
         raise MissingReference(f"no location has EVSE {uid!r}")
     location = parsed.locations.get(location_key, raw_location)
     _, connector = find_connector(location, uid, completed["connector_id"] if completed["evse_id"] else None)
-    known: dict[str, bytes] = {}
+    known: dict[str, tuple[bytes, bytes]] = {}
     models: dict[str, Tariff] = {}
     for tariff_id in connector.tariff_ids or []:
         key = _tariff_key(location, tariff_id)
         raw = tariffs.get(key)
         if raw is not None:
-            known[tariff_id] = raw
+            known[tariff_id] = (key, raw)
             models[tariff_id] = parsed.tariffs.get(key, raw)
     tariff = valid_tariff(connector, models, completed["start"])
-    return References(
-        parsed.tokens.get(token_key, raw_token), location, json.loads(known[tariff.id], parse_float=Decimal)
-    )
+    return References(parsed.tokens.get(token_key, raw_token), location, parsed.tariff_data.get(*known[tariff.id]))
 
 
 def _tariff_key(location: Location, tariff_id: str) -> bytes:

@@ -71,9 +71,12 @@ def test_parsed_references_are_reused_until_the_stored_bytes_change():
     first = look_up(completed(), tokens, index, locations, tariffs, parsed)
     again = look_up(completed(), tokens, index, locations, tariffs, parsed)
     assert again.token is first.token and again.location is first.location  # validated once
+    assert again.tariff is first.tariff  # parsed once
     tariffs[b"NL-RST-T1"] = dumps(tariff(last_updated="2026-04-01T12:00:00Z")).encode()  # a corrected tariff
     tokens[b"EMA000001"] = dumps(token() | {"contract_id": "NL-EMA-C00000002"}).encode()
     fixed = look_up(completed(), tokens, index, locations, tariffs, parsed)
     assert fixed.last_updated == datetime(2026, 4, 1, 12, tzinfo=UTC)
     assert fixed.token.contract_id == "NL-EMA-C00000002"
+    assert first.tariff["last_updated"] == "2026-03-01T00:00:00Z"  # what the first look-up gave is unchanged
+    assert fixed.tariff["last_updated"] == "2026-04-01T12:00:00Z"
     assert fixed.location is first.location
