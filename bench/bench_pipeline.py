@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import gc
 import multiprocessing as mp
 import os
 import statistics
@@ -654,8 +655,11 @@ def main() -> None:
     serde = AvroSerde()
 
     t = time.monotonic()
-    bulk = bulk_input(cps, sessions_per_cp, PER_SESSION)
-    messages = [(cp, ocpp_events.encode(serde, r)) for _, cp, r in bulk]
+    messages = [(cp, ocpp_events.encode(serde, r)) for _, cp, r in bulk_input(cps, sessions_per_cp, PER_SESSION)]
+    # the input is kept for every phase: frozen out of the collector's way, else a full collection over it (and the
+    # records it was made from) stalls this process, the latency phase's producer and CDR watcher, for about a second
+    gc.collect()
+    gc.freeze()
     expected_cdrs = len(cps) * sessions_per_cp
     print(f"input: {len(messages):,} events ({expected_cdrs:,} sessions x {PER_SESSION} + {len(cps)} tails), "
           f"{len(cps)} charge points; made in {time.monotonic() - t:.1f} s")
