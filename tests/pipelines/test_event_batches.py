@@ -39,12 +39,19 @@ async def take(batches, n: int) -> list[list[faust.EventT]]:
     return [await asyncio.wait_for(anext(batches), 5) for _ in range(n)]
 
 
-async def test_batches_of_at_most_max_events_in_order(app: faust.App):
+async def batches_of(app: faust.App, max_: int, within_s: float):
+    """A channel, its stream's batches and the first batch asked for (the channel's iterator is subscribed and
+    waits for an event)."""
     channel = app.channel()
     stream = app.stream(channel)
-    batches = event_batches(stream, 3, 0.01)
-    first = asyncio.ensure_future(anext(batches))  # subscribes the channel's iterator, then waits for an event
+    batches = event_batches(stream, max_, within_s)
+    first = asyncio.ensure_future(anext(batches))
     await asyncio.sleep(0)
+    return channel, stream, batches, first
+
+
+async def test_batches_of_at_most_max_events_in_order(app: faust.App):
+    channel, _, batches, first = await batches_of(app, 3, 0.01)
     await put(app, channel, *(message(app, offset) for offset in range(7)))
     got = [await asyncio.wait_for(first, 5), *await take(batches, 2)]
     assert [[e.message.offset for e in batch] for batch in got] == [[0, 1, 2], [3, 4, 5], [6]]
@@ -53,11 +60,7 @@ async def test_batches_of_at_most_max_events_in_order(app: faust.App):
 
 
 async def test_a_batch_waits_within_s_for_more_events(app: faust.App):
-    channel = app.channel()
-    stream = app.stream(channel)
-    batches = event_batches(stream, 100, 0.5)
-    first = asyncio.ensure_future(anext(batches))
-    await asyncio.sleep(0)
+    channel, _, batches, first = await batches_of(app, 100, 0.5)
     await put(app, channel, message(app, 0))
     await asyncio.sleep(0.05)
     assert not first.done()  # held for what comes within 0.5 s of the first event
@@ -68,11 +71,7 @@ async def test_a_batch_waits_within_s_for_more_events(app: faust.App):
 
 
 async def test_events_of_an_earlier_generation_are_acked_and_left_out(app: faust.App):
-    channel = app.channel()
-    stream = app.stream(channel)
-    batches = event_batches(stream, 10, 0.01)
-    first = asyncio.ensure_future(anext(batches))
-    await asyncio.sleep(0)
+    channel, _, batches, first = await batches_of(app, 10, 0.01)
     old = [message(app, 0, generation=app.consumer_generation_id - 1), message(app, 1, generation=-5)]
     current = message(app, 2)
     await put(app, channel, *old, current)
@@ -83,11 +82,7 @@ async def test_events_of_an_earlier_generation_are_acked_and_left_out(app: faust
 
 
 async def test_the_batches_end_when_the_actor_stops_the_channel(app: faust.App):
-    channel = app.channel()
-    stream = app.stream(channel)
-    batches = event_batches(stream, 10, 0.01)
-    first = asyncio.ensure_future(anext(batches))
-    await asyncio.sleep(0)
+    channel, stream, batches, first = await batches_of(app, 10, 0.01)
     await put(app, channel, message(app, 0))
     assert len(await asyncio.wait_for(first, 5)) == 1
     nxt = asyncio.ensure_future(anext(batches))
