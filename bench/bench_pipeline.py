@@ -22,7 +22,7 @@ keyed by charge point. Reference data (a tariff, a location per ten charge point
 (d) scale-out: two worker processes as in (a) on one consumer group (topics and group of their own), the
     input's partitions split between them; their combined events/s, as (a), printed against (a). The
     embedded broker, the producer and the CDR watcher run on the same machine: on 2 cores the two workers
-    compete with them, which the printed load averages show;
+    compete with them, which the printed load averages and the broker's CPU in (a) and (d) show;
 (e) peer: quixstreams (``pip install -e '.[bench]'``; ``make bench`` runs this bench in ``.venv-bench``) over
     the same input topic: a stateful ``apply`` doing (b)'s work per event (the same decoding, fold,
     snapshots and CDR build, ``fold_step``) with the session state in quixstreams' state store (RocksDB,
@@ -560,8 +560,17 @@ def run_settings(base: Settings, prefix: str) -> Settings:
     })
 
 
+def process_cpu(pid: int | None) -> float:
+    """CPU seconds (user + system) of process ``pid`` so far (0.0 if unknown)."""
+    if pid is None:
+        return 0.0
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def two_workers(ctx, settings: Settings, refs: dict, messages: list[tuple[str, bytes]], expected_cdrs: int,
-                gc_threshold: int) -> tuple | None:
+                gc_threshold: int, broker_pid: int | None = None) -> tuple | None:
     """(d): two worker processes on one consumer group (the input's partitions split between them), over
     the same input on topics of their own; events/s from the first event produced to the last CDR."""
     create_topics(settings)
@@ -590,9 +599,10 @@ def two_workers(ctx, settings: Settings, refs: dict, messages: list[tuple[str, b
     watcher.start()
     cpu0 = [cpu.value for *_, cpu, _ in workers]
     folded0 = [stats[1] for *_, stats in workers]
-    t0 = time.monotonic()
+    t0, broker0 = time.monotonic(), process_cpu(broker_pid)
     produce_all(settings, settings.topic(ocpp_events.TOPIC), iter(messages))
     last = watcher.wait_for(expected_cdrs, 600, lambda: all(p.is_alive() for p, *_ in workers))
+    broker_s = process_cpu(broker_pid) - broker0
     outcome = None
     if last is None:
         print(f"two workers: only {len(watcher.arrivals)} of {expected_cdrs} CDRs within 600 s")
@@ -600,7 +610,7 @@ def two_workers(ctx, settings: Settings, refs: dict, messages: list[tuple[str, b
         time.sleep(0.5)
         cdrs = {serde.decode("ocpi.cdrs.v1", value)["id"] for _, value in watcher.arrivals}
         outcome = (len(messages), last - t0, sum(cpu.value for *_, cpu, _ in workers) - sum(cpu0),
-                   [stats[1] - f for (*_, stats), f in zip(workers, folded0, strict=True)], len(cdrs))
+                   [stats[1] - f for (*_, stats), f in zip(workers, folded0, strict=True)], len(cdrs), broker_s)
     watcher.stopping.set()
     for _, _, stop, *_ in workers:
         stop.set()
@@ -693,10 +703,11 @@ def main() -> None:
             watcher = CdrWatcher(settings, settings.topic("ocpi.cdrs.v1"))
             watcher.start()
             if "worker" not in skip:
-                cpu0, stats0, t0 = cpu.value, list(stats), time.monotonic()
+                cpu0, stats0, t0, broker0 = cpu.value, list(stats), time.monotonic(), process_cpu(broker.pid)
                 produce_all(settings, input_topic, iter(messages))
                 produced = time.monotonic() - t0
                 last = watcher.wait_for(expected_cdrs, 600, worker.is_alive)
+                broker_s = process_cpu(broker.pid) - broker0
                 if last is None:
                     print(f"worker: only {len(watcher.arrivals)} of {expected_cdrs} CDRs within 600 s")
                 else:
@@ -705,7 +716,7 @@ def main() -> None:
                     print(f"  offsets committed by the worker on the input: {committed(settings, input_topic):,} of "
                           f"{len(messages):,}")
                     parts = [b - a for a, b in zip(stats0, stats, strict=True)]
-                    results["worker"] = (len(messages), last - t0, cpu.value - cpu0, produced, parts)
+                    results["worker"] = (len(messages), last - t0, cpu.value - cpu0, produced, parts, broker_s)
             if "latency" not in skip:
                 lat = latency_phase(settings, serde, watcher, args.rate, args.latency_s, input_topic)
                 results["latency"] = lat
@@ -716,7 +727,7 @@ def main() -> None:
 
         if "workers2" not in skip:
             results["workers2"] = two_workers(ctx, run_settings(base, f"{prefix}two."), refs, messages,
-                                              expected_cdrs, args.gc_threshold)
+                                              expected_cdrs, args.gc_threshold, broker.pid)
             loads["two workers"] = os.getloadavg()
 
         if "baseline" not in skip:
@@ -757,11 +768,12 @@ def main() -> None:
           f"batch {settings.pipeline.sessions_batch_max} within {settings.pipeline.sessions_batch_within_s} s")
     rates = {}
     if "worker" in results:
-        n, wall, cpu_s, produced, (batches, folded, fold_cpu, writes, written, dec, enc, snap) = results["worker"]
+        n, wall, cpu_s, produced, (batches, folded, fold_cpu, writes, written, dec, enc, snap), broker_s = (
+            results["worker"])
         rates["worker"] = n / wall
         print(f"worker (faust; reference+sessions+pricing, changelogged state): {n / wall:,.0f} events/s "
               f"({wall:.1f} s wall, {cpu_s:.1f} s worker CPU = {n / cpu_s:,.0f} events/CPU-s; input produced in "
-              f"{produced:.1f} s)")
+              f"{produced:.1f} s; the broker's CPU meanwhile {broker_s:.1f} s, {broker_s / wall:.0%} of a core)")
         if batches:
             print(f"  sessions stage: {batches:,.0f} batches of {folded / batches:,.0f} events on average; "
                   f"SessionFolder.run+flush {fold_cpu:.1f} s CPU ({fold_cpu / cpu_s:.0%} of the worker's); "
@@ -780,11 +792,12 @@ def main() -> None:
         print(f"baseline (raw confluent-kafka loop, same fold, snapshots and CDR build, no changelog): "
               f"{n / wall:,.0f} events/s ({wall:.1f} s wall, {cpu_s:.1f} s CPU = {n / cpu_s:,.0f} events/CPU-s)")
     if results.get("workers2"):
-        n, wall, cpu_s, folded, cdrs = results["workers2"]
+        n, wall, cpu_s, folded, cdrs, broker_s = results["workers2"]
         rates["two workers"] = n / wall
         print(f"two workers (two worker processes, one consumer group, the input's 4 partitions split): "
               f"{n / wall:,.0f} events/s ({wall:.1f} s wall, {cpu_s:.1f} s CPU of both; events folded by each: "
-              f"{', '.join(f'{f:,.0f}' for f in folded)}; {cdrs:,} distinct CDRs)")
+              f"{', '.join(f'{f:,.0f}' for f in folded)}; {cdrs:,} distinct CDRs; the broker's CPU meanwhile "
+              f"{broker_s:.1f} s, {broker_s / wall:.0%} of a core)")
     if "quix" in results:
         n, wall, cpu_s = results["quix"]
         rates["quixstreams"] = n / wall
