@@ -40,11 +40,17 @@ from roamstream.config import Settings
 from roamstream.kafka import DeliveryError
 
 
+def output_producer(settings: Settings) -> GroupCommit:
+    """A producer of the stage's outputs: waiting ``PIPELINE_OUTPUT_LINGER_MS`` to fill a request (flushes do not
+    wait)."""
+    return GroupCommit(settings, **{"linger.ms": settings.pipeline.output_linger_ms})
+
+
 class StageOutput:
-    def __init__(self, settings: Settings, producer: Callable[[Settings], GroupCommit] = GroupCommit) -> None:
+    def __init__(self, settings: Settings, producer: Callable[[Settings], GroupCommit] | None = None) -> None:
         """``producer``: makes each of the two producers (on first use: a stage that never writes opens no
         connection)."""
-        self._settings, self._make = settings, producer
+        self._settings, self._make = settings, producer or output_producer
         self._producer: GroupCommit | None = None
         self._changelog_producer: GroupCommit | None = None
         self.changelog = ChangelogWriter(lambda: self.changelog_producer)

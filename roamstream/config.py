@@ -244,6 +244,11 @@ class PipelineSettings(BaseSettings):
     #: records faust buffers per stream before it stops fetching their partitions (faust's default 4096:
     #: a batch of the sessions agent drained it, and fetching paused and resumed around every batch)
     stream_buffer_maxsize: int = 16_384
+    #: how long (ms) the sessions stage's output producers (snapshots, table changelogs) wait to fill a produce
+    #: request: they are flushed before every offset commit anyway, so this only gathers the records between
+    #: commits into fewer requests (bench_pipeline: the broker's CPU 5.2 -> 4.1 s for one worker, 6.7 -> 3.5 s
+    #: for two). Completed sessions do not wait: they go through faust's producer
+    output_linger_ms: int = 20
     #: the worker process's garbage collector: once started, what start-up built is frozen out of its way
     #: and a young-generation collection runs every this many allocations (Python's default is 700: with
     #: batches of a few thousand decoded records it scanned them again and again; bench_pipeline). 0 leaves

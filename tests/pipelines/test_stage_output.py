@@ -8,10 +8,11 @@ from __future__ import annotations
 import pytest
 from aiokafka.partitioner import DefaultPartitioner
 
+from pipelines import group_commit
 from pipelines.app import create_app
 from pipelines.group_commit import GroupCommit
 from pipelines.push_operator import read_all
-from pipelines.stage_output import StageOutput
+from pipelines.stage_output import StageOutput, output_producer
 from pipelines.tables import changelog_specs, declare_tables
 from roamstream.broker import free_port
 from roamstream.config import Settings
@@ -84,3 +85,14 @@ async def test_outputs_a_failed_flush_did_not_confirm_are_flushed_again_by_the_n
     assert producer.flushes == 2
     await output.flush()  # nothing since: no flush
     assert producer.flushes == 2
+
+
+def test_the_output_producers_wait_output_linger_ms_to_fill_a_request(monkeypatch):
+    configs = []
+    monkeypatch.setattr(group_commit, "Producer", lambda config: configs.append(config))  # what would connect
+    settings = Settings()
+    settings = settings.model_copy(update={"pipeline": settings.pipeline.model_copy(update={"output_linger_ms": 7})})
+    output_producer(settings)
+    StageOutput(settings).producer  # noqa: B018 - made on first use, by output_producer
+    assert [c["linger.ms"] for c in configs] == [7, 7]
+    assert Settings().pipeline.output_linger_ms == 20
