@@ -26,17 +26,11 @@ import uuid
 
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
+from procstat import cpu_s
 
 from roamstream.broker import EmbeddedBroker
 
 PARTITIONS = 12
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of process ``pid`` (Linux ``/proc``)."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def probe(servers: str, topic: str, rate: float, seconds: float) -> list[float]:
@@ -109,9 +103,9 @@ def main() -> None:
         for name, target in phases:
             if target is not None:
                 fill(servers, target, args.batches)
-            cpu0 = cpu_seconds(pid)
+            cpu0 = cpu_s(pid)
             trips = probe(servers, "probed", args.rate, args.probe_s)
-            cpu = cpu_seconds(pid) - cpu0
+            cpu = cpu_s(pid) - cpu0
             p50, p99 = trips[len(trips) // 2] * 1000, trips[min(len(trips) - 1, int(len(trips) * 0.99))] * 1000
             if base is None:
                 base = (cpu, p50)

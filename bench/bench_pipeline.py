@@ -51,6 +51,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import procstat
 from confluent_kafka import Consumer, Producer
 
 from connectors.ocpp.model import Received
@@ -313,12 +314,10 @@ def thread_cpu() -> dict[str, float]:
 
     names = {t.native_id: t.name for t in threading.enumerate()}
     main_id = threading.main_thread().native_id
-    tick = os.sysconf("SC_CLK_TCK")
     totals: dict[str, float] = {}
     for tid in os.listdir("/proc/self/task"):
         try:
-            with open(f"/proc/self/task/{tid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
+            cpu = procstat.stat_cpu_s(f"/proc/self/task/{tid}/stat")
             with open(f"/proc/self/task/{tid}/comm") as f:
                 comm = f.read().strip()
         except FileNotFoundError:  # ended meanwhile
@@ -329,7 +328,7 @@ def thread_cpu() -> dict[str, float]:
             name = "librdkafka " + re.sub(r"[-/:]?\d+$", "", comm[4:])
         else:
             name = re.sub(r"-?\d+$", "", names.get(int(tid), comm))
-        totals[name] = totals.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+        totals[name] = totals.get(name, 0.0) + cpu
     return totals
 
 
@@ -560,17 +559,8 @@ def run_settings(base: Settings, prefix: str) -> Settings:
     })
 
 
-def process_cpu(pid: int | None) -> float:
-    """CPU seconds (user + system) of process ``pid`` so far (0.0 if unknown)."""
-    if pid is None:
-        return 0.0
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def two_workers(ctx, settings: Settings, refs: dict, messages: list[tuple[str, bytes]], expected_cdrs: int,
-                gc_threshold: int, broker_pid: int | None = None) -> tuple | None:
+                gc_threshold: int, broker_pid: int) -> tuple | None:
     """(d): two worker processes on one consumer group (the input's partitions split between them), over
     the same input on topics of their own; events/s from the first event produced to the last CDR."""
     create_topics(settings)
@@ -599,10 +589,10 @@ def two_workers(ctx, settings: Settings, refs: dict, messages: list[tuple[str, b
     watcher.start()
     cpu0 = [cpu.value for *_, cpu, _ in workers]
     folded0 = [stats[1] for *_, stats in workers]
-    t0, broker0 = time.monotonic(), process_cpu(broker_pid)
+    t0, broker0 = time.monotonic(), procstat.cpu_s(broker_pid)
     produce_all(settings, settings.topic(ocpp_events.TOPIC), iter(messages))
     last = watcher.wait_for(expected_cdrs, 600, lambda: all(p.is_alive() for p, *_ in workers))
-    broker_s = process_cpu(broker_pid) - broker0
+    broker_s = procstat.cpu_s(broker_pid) - broker0
     outcome = None
     if last is None:
         print(f"two workers: only {len(watcher.arrivals)} of {expected_cdrs} CDRs within 600 s")
@@ -703,11 +693,11 @@ def main() -> None:
             watcher = CdrWatcher(settings, settings.topic("ocpi.cdrs.v1"))
             watcher.start()
             if "worker" not in skip:
-                cpu0, stats0, t0, broker0 = cpu.value, list(stats), time.monotonic(), process_cpu(broker.pid)
+                cpu0, stats0, t0, broker0 = cpu.value, list(stats), time.monotonic(), procstat.cpu_s(broker.pid)
                 produce_all(settings, input_topic, iter(messages))
                 produced = time.monotonic() - t0
                 last = watcher.wait_for(expected_cdrs, 600, worker.is_alive)
-                broker_s = process_cpu(broker.pid) - broker0
+                broker_s = procstat.cpu_s(broker.pid) - broker0
                 if last is None:
                     print(f"worker: only {len(watcher.arrivals)} of {expected_cdrs} CDRs within 600 s")
                 else:

@@ -45,6 +45,8 @@ from confluent_kafka import Producer
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from procstat import cpu_s  # noqa: E402
+
 from roamstream.avro import serde_for  # noqa: E402
 from roamstream.broker import EmbeddedBroker  # noqa: E402
 from roamstream.config import Settings  # noqa: E402
@@ -259,15 +261,6 @@ async def wait_cdrs(url: str, count: int, limit_s: float, worker: subprocess.Pop
             return time.monotonic()
         await asyncio.sleep(0.05)
     return None
-
-
-def cpu_s(pid: int) -> float | None:
-    """CPU seconds (user + system) a process has used so far (Linux: /proc; elsewhere None)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def lanes_phase(base: Settings, url: str, n: int, tmp: Path) -> tuple[float, float, float | None]:

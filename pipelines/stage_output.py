@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
 import faust
@@ -51,26 +52,20 @@ class StageOutput:
         """``producer``: makes each of the two producers (on first use: a stage that never writes opens no
         connection)."""
         self._settings, self._make = settings, producer or output_producer
-        self._producer: GroupCommit | None = None
-        self._changelog_producer: GroupCommit | None = None
         self.changelog = ChangelogWriter(lambda: self.changelog_producer)
         #: output records produced since the last flush began
         self._unflushed = 0
         #: the first output record the broker refused, for good
         self._refused: str | None = None
 
-    @property
+    @cached_property
     def producer(self) -> GroupCommit:
         """The outputs' producer."""
-        if self._producer is None:
-            self._producer = self._make(self._settings)
-        return self._producer
+        return self._make(self._settings)
 
-    @property
+    @cached_property
     def changelog_producer(self) -> GroupCommit:
-        if self._changelog_producer is None:
-            self._changelog_producer = self._make(self._settings)
-        return self._changelog_producer
+        return self._make(self._settings)
 
     def send(self, topic: str, key: bytes, value: bytes) -> None:
         """Produce to catalog topic ``topic``, in ``key``'s partition, without waiting (``flush`` waits)."""
@@ -107,8 +102,8 @@ class StageOutput:
 
     async def aclose(self) -> None:
         """Every record produced so far written (or failed), then the producers closed."""
-        for producer in (self._producer, self._changelog_producer):
+        for name in ("producer", "changelog_producer"):
+            producer = self.__dict__.pop(name, None)  # None: never made
             if producer is not None:
                 await producer.flushed()
                 await asyncio.to_thread(producer.close)
-        self._producer = self._changelog_producer = None
