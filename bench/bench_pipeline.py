@@ -60,6 +60,7 @@ from connectors.ocpp.simulator.v16 import register, sampled_values
 from connectors.ocpp.timestamps import format_timestamp as ts
 from connectors.ocpp.v16 import normalise
 from ingest_api.records import object_record
+from roamstream import completed as completed_records
 from roamstream import events as ocpp_events
 from roamstream.avro import AvroSerde
 from roamstream.broker import EmbeddedBroker
@@ -541,7 +542,7 @@ def latency_phase(settings: Settings, serde: AvroSerde, watcher: CdrWatcher, rat
         if sent is not None:
             out.append(arrived - sent)
     for arrived, value in completed.arrivals:
-        record = serde.decode("sessions.completed.v1", value)
+        record = completed_records.decode(serde, value)
         sent = sent_stop.get((record["charge_point_id"], record["transaction_id"]))
         if sent is not None:
             hop.append(arrived - sent)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,18 +40,20 @@ class DeadLetters:
         await self._topic.send(key=record["key"], value=self._serde.encode("deadletter.v1", record))
         self._metrics.dead_letters.labels(stage).inc()
 
-    async def decoded(self, stream: faust.StreamT, schema: str, stage: str
+    async def decoded(self, stream: faust.StreamT, schema: str | Callable[[bytes], dict[str, Any]], stage: str
                       ) -> AsyncIterator[tuple[faust.EventT, dict[str, Any]]]:
-        """The stream's events with their records decoded as ``schema``; an undecodable one is dead-lettered.
+        """The stream's events with their records decoded as ``schema`` (a schema name, or a function of the value
+        that raises ``SerdeError`` for what it cannot read); an undecodable one is dead-lettered.
 
         Each event is held until the stage is done with it (its body ran to the next event, or its dead letter
         was sent) and acked only then: faust's stream acks the event in hand in a ``finally``, also when the agent
         is stopped (a worker leaving the group) while its body awaits, and that offset would be committed with
         the event never processed."""
+        decode = (lambda value: self._serde.decode(schema, value)) if isinstance(schema, str) else schema
         async for event in stream.events():
             event.message.incref()
             try:
-                record = self._serde.decode(schema, event.value)
+                record = decode(event.value)
             except SerdeError as exc:
                 await self.send(stage, str(exc), event)
                 await stream.ack(event)

@@ -26,6 +26,7 @@ from pipelines.metrics import WorkerMetrics
 from pipelines.parked import RETRY_EVERY_S, Parked, RetrySchedule
 from pipelines.tables import Tables
 from pipelines.topics import Topics
+from roamstream import completed as completed_records
 from roamstream.avro import AvroSerde
 from roamstream.cdrs.assemble import BuiltCdr, build_cdr, creation_time
 from roamstream.cdrs.corrections import IssuedCdr, reconcile
@@ -86,6 +87,7 @@ def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, d
     metrics = metrics if metrics is not None else WorkerMetrics()
     cache, parsed = TariffCache(), ParsedReferences()
     schedule = RetrySchedule(p.reference_wait_s)
+    read_completed = partial(completed_records.decode, serde)  # either branch, as a CompletedSession
 
     async def settle(event: faust.EventT, key: bytes, completed: dict, raw: bytes, parked: Parked | None) -> None:
         session = completed["session_id"]
@@ -118,7 +120,7 @@ def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, d
             tables.pending.pop(key, None)
 
     async def price(stream: faust.StreamT) -> None:
-        async for event, completed in dead.decoded(stream, "sessions.completed.v1", STAGE):
+        async for event, completed in dead.decoded(stream, read_completed, STAGE):
             key = session_key(completed)
             stored = tables.pending.get(key)
             parked = Parked.from_bytes(stored) if stored is not None else None
@@ -128,7 +130,7 @@ def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, d
                 if parked is None:
                     continue  # priced or dead-lettered since it was sent again
                 raw = parked.record  # the latest record of the session, which this may be an older copy of
-                completed = serde.decode("sessions.completed.v1", raw)
+                completed = read_completed(raw)
             await settle(event, key, completed, raw, parked)
 
     async def retry_parked() -> None:
@@ -145,7 +147,7 @@ def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, d
 
     def _resolvable(record: bytes) -> bool:
         try:
-            look_up_in(serde.decode("sessions.completed.v1", record), tables, parsed)
+            look_up_in(read_completed(record), tables, parsed)
         except MissingReference:
             return False
         except (RoamstreamError, ValueError):

@@ -32,7 +32,7 @@ from pipelines.stage_output import StageOutput
 from pipelines.tables import Tables
 from pipelines.topics import Topics
 from pipelines.waiting_snapshots import Waiting, session_key, snapshot_to_json
-from roamstream import events
+from roamstream import completed, events
 from roamstream import sessions as fold
 from roamstream.avro import AvroSerde, SerdeError
 from roamstream.cdrs.exceptions import MissingReference
@@ -41,7 +41,7 @@ from roamstream.config import Settings
 from roamstream.exceptions import RoamstreamError
 
 STAGE = "sessions"
-COMPLETED = "sessions.completed.v1"
+COMPLETED = completed.TOPIC
 SNAPSHOTS = "ocpi.sessions.v1"
 
 
@@ -98,7 +98,7 @@ class SessionsStage:
                 # record costs far more than a completed one; each topic keeps its records in fold order
                 for key, output, _ in result.outputs:
                     if output.kind == fold.COMPLETED:
-                        value = self.serde.encode(COMPLETED, output.record)
+                        value = completed.encode(self.serde, output.record)  # its timeline in columns
                         await self.topics.completed.send(key=key, value=value)
                 for key, output, item in result.outputs:
                     if output.kind != fold.COMPLETED:

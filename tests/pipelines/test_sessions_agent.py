@@ -19,6 +19,7 @@ from pipelines.deadletter import DeadLetters
 from pipelines.stage_output import StageOutput
 from pipelines.tables import Tables, declare_tables
 from pipelines.topics import Topics, declare_topics
+from roamstream import completed as completed_records
 from roamstream import events as event_stream
 from roamstream import sessions as fold
 from roamstream.avro import AvroSerde
@@ -149,7 +150,7 @@ async def harness(monkeypatch, flush_interval_s: float, token_known: bool, refer
     sent = Sent()
 
     async def completed_send(*, key=None, value=None, **kwargs):
-        sent.completed.append((key, serde.decode("sessions.completed.v1", value)))
+        sent.completed.append((key, completed_records.decode(serde, value)))
 
     async def dead_send(*, key=None, value=None, **kwargs):
         sent.dead.append(serde.decode("deadletter.v1", value))

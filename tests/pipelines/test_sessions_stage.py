@@ -12,6 +12,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 from waiting import eventually
 
 from pipelines.worker import Worker
+from roamstream import completed as completed_records
 from roamstream.avro import serde_for
 from roamstream.config import Settings
 from roamstream.events import TOPIC, encode
@@ -42,7 +43,7 @@ class Completed:
         while not self._stop.is_set():
             message = self._consumer.poll(0.05)
             if message is not None and not message.error():
-                self.records.append(self._serde.decode("sessions.completed.v1", message.value()))
+                self.records.append(completed_records.decode(self._serde, message.value()))
 
     def ids(self) -> list[tuple[str, str]]:
         return [(r["charge_point_id"], r["transaction_id"]) for r in self.records]

@@ -32,6 +32,7 @@ from connectors.ocpp.simulator import SimulatedSession, simulate
 from ingest_api.records import object_record
 from pipelines.compat import true_end_offsets
 from pipelines.tables import TABLES
+from roamstream import completed as completed_records
 from roamstream import events
 from roamstream.asgi import ServedApp
 from roamstream.avro import AvroSerde
@@ -301,7 +302,7 @@ class Run:
             dead = con.execute("select stage, reason, payload from stg_deadletter").fetchall()
         finally:
             con.close()
-        priced_out = {serde.decode("sessions.completed.v1", payload)["session_id"]: reason
+        priced_out = {completed_records.decode(serde, payload)["session_id"]: reason
                       for stage, reason, payload in dead if stage == "pricing"}
         return Outcome(cdrs, {cdr_id: (rows, jsons) for cdr_id, rows, jsons in raw}, priced_out,
                        sorted(reason for stage, reason, _ in dead if stage not in ("sessions", "pricing", "push")),

@@ -105,16 +105,16 @@ def _branches_added(current, previous) -> list[str]:
     """The record branches of the union ``current`` that the union ``previous`` did not have."""
     if not isinstance(current, list):
         return []
-    before = {b["name"] for b in previous if isinstance(b, dict)}
+    before = {previous["name"]} if isinstance(previous, dict) else {b["name"] for b in previous if isinstance(b, dict)}
     return [b["name"] for b in current if isinstance(b, dict) and b["name"] not in before]
 
 
 def _fields_of(current, previous):
     """The current fields of what ``sample(previous)`` wrote: the record, or the union branch it took (the
-    first that is not null, as ``sample`` chooses)."""
+    first that is not null, as ``sample`` chooses; a record that became a union's branch: that branch)."""
     if isinstance(current, dict):
         return current["fields"]
-    written = next(s for s in previous if s != "null")
+    written = previous if isinstance(previous, dict) else next(s for s in previous if s != "null")
     return next(b for b in current if isinstance(b, dict) and b["name"] == written["name"])["fields"]
 
 
