@@ -45,7 +45,7 @@ def decode(serde: AvroSerde, value: bytes) -> dict[str, Any]:
 def branch(record: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The union value of ``record``: a ``CompletedSessionV2`` (a ``CompletedSession`` if its timeline does not
     fit columns)."""
-    columns = to_columns(record.get(SAMPLES) or [])
+    columns = to_columns(record[SAMPLES]) if SAMPLES in record else None
     if columns is None:
         return V1, record
     return V2, {(COLUMNS if k == SAMPLES else k): (columns if k == SAMPLES else v) for k, v in record.items()}
@@ -89,6 +89,8 @@ def from_columns(columns: dict[str, Any]) -> list[dict[str, Any]]:
     timestamps = columns["timestamps"]
     count = len(timestamps)
     if count == 0:
+        if any(columns[name] for name in ("energy_wh", "power_w", "current_a", "charging")):
+            raise ValueError("timeline columns of unequal lengths (no timestamps)")
         return []
     energy = columns["energy_wh"].split(SEP)
     power = columns["power_w"].split(SEP)

@@ -116,11 +116,29 @@ def test_a_value_written_with_the_record_schema_before_the_union_still_reads():
     same(completed.decode(SERDE, value), as_v1(rec))
 
 
-def test_columns_of_unequal_lengths_are_a_serde_error():
-    v2 = dict(completed.branch(record([point(0, "0"), point(1, "180")]))[1])
-    v2["timeline"] = {**v2["timeline"], "energy_wh": "0"}
+@pytest.mark.parametrize(("points", "column", "text"), [
+    ([point(0, "0"), point(1, "180")], "energy_wh", "0"),
+    ([point(0, "0"), point(1, "180")], "charging", "1"),
+    ([], "energy_wh", "0"),
+])
+def test_columns_of_unequal_lengths_are_a_serde_error(points, column, text):
+    v2 = dict(completed.branch(record(points))[1])
+    v2["timeline"] = {**v2["timeline"], column: text}
     with pytest.raises(SerdeError, match="unequal lengths"):
         completed.decode(SERDE, SERDE.encode(completed.TOPIC, (completed.V2, v2)))
+
+
+def test_a_charging_column_of_other_characters_is_a_serde_error():
+    v2 = dict(completed.branch(record([point(0, "0")]))[1])
+    v2["timeline"] = {**v2["timeline"], "charging": "x"}
+    with pytest.raises(SerdeError):
+        completed.decode(SERDE, SERDE.encode(completed.TOPIC, (completed.V2, v2)))
+
+
+def test_a_record_without_samples_is_left_to_the_record_schema():
+    rec = record([])
+    del rec["samples"]
+    assert completed.branch(rec) == (completed.V1, rec)
 
 
 decimals = st.decimals(min_value=Decimal("-1e9"), max_value=Decimal("1e9"), allow_nan=False,
