@@ -43,6 +43,7 @@ import functools
 import gc
 import multiprocessing as mp
 import os
+import re
 import statistics
 import threading
 import time
@@ -310,9 +311,6 @@ def worker_main(settings: Settings, ready, cpu, stop, expected_refs: int, profil
 def thread_cpu() -> dict[str, float]:
     """CPU seconds (user + system) of each thread of this process so far, by what the thread is: the main
     thread, Python threads by name, librdkafka's by its thread name without the broker's number."""
-    import re
-    import threading
-
     names = {t.native_id: t.name for t in threading.enumerate()}
     main_id = threading.main_thread().native_id
     totals: dict[str, float] = {}
@@ -338,7 +336,7 @@ def print_thread_cpu(before: dict[str, float], after: dict[str, float]) -> None:
     total = sum(spent.values())
     parts = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in sorted(spent.items(), key=lambda i: -i[1])
                       if seconds >= 0.05)
-    print(f"  worker CPU by thread, ready to stop ({total:.1f} s): {parts}")
+    print(f"  worker CPU by thread, from ready to stop (every phase this worker ran; {total:.1f} s): {parts}")
 
 
 # ---------------------------------------------------------------------------------------------- baseline

@@ -41,7 +41,6 @@ from roamstream.config import Settings
 from roamstream.exceptions import RoamstreamError
 
 STAGE = "sessions"
-COMPLETED = completed.TOPIC
 SNAPSHOTS = "ocpi.sessions.v1"
 
 
