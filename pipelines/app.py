@@ -39,11 +39,14 @@ def create_app(settings: Settings, *, web: bool = False) -> faust.App:
     ``CompatError`` if the installed faust/mode/aiokafka are not what they were written for). The embedded
     broker's fixes act for it once ``compat.verify_broker`` has found the broker to be the embedded one."""
     compat.install(settings)
+    settings.pipeline.datadir.mkdir(parents=True, exist_ok=True)  # faust makes only its own directory in it
     brokers = ";".join(f"kafka://{s.strip()}" for s in settings.kafka.bootstrap_servers.split(","))
     app = faust.App(
         settings.pipeline.app_id,
         broker=brokers,
         store=settings.pipeline.store,
+        # faust formats the path with its settings ("{conf.id}"); braces in ours are literal
+        datadir=str(settings.pipeline.datadir / settings.pipeline.app_id).replace("{", "{{").replace("}", "}}"),
         autodiscover=False,
         web_enabled=web,
         web_port=settings.pipeline.web_port,

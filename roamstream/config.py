@@ -220,6 +220,9 @@ class PipelineSettings(BaseSettings):
     #: tariff times are in the location's time zone; this is used when a location does not say
     default_time_zone: str = "Europe/Amsterdam"
     store: str = "memory://"
+    #: faust's data directory is ``<datadir>/<app id>`` (its table files; with the ``memory://`` store faust only
+    #: makes the empty directories). Relative paths are from the working directory, like the lake's
+    datadir: Path = Path("data/faust")
     web_port: int = 6066
     #: what a ``worker`` process runs: ``all`` stages; ``core``: all but the lake landing; ``lake``: only the
     #: lake landing, in its own consumer group (``<app id>-lake``) and without tables. A ``core`` and a ``lake``

@@ -33,7 +33,7 @@ def settings(broker: EmbeddedBroker, tmp_path) -> Settings:
     # profile's 6 s makes every worker start in the suite a second sooner (heartbeats stay at 1 s)
     kafka = base.kafka.model_copy(update={"topic_prefix": prefix, "session_timeout_s": 3.0})
     lake = base.lake.model_copy(update={"uri": str(tmp_path / "lake")})
-    pipeline = base.pipeline.model_copy(update={"app_id": f"{prefix}roamstream"})
+    pipeline = base.pipeline.model_copy(update={"app_id": f"{prefix}roamstream", "datadir": tmp_path / "faust"})
     return base.model_copy(update={"kafka": kafka, "lake": lake, "pipeline": pipeline})
 
 

@@ -27,6 +27,7 @@ def worker_env(settings: Settings) -> dict[str, str]:
     env.update({
         "ROAMSTREAM_PROFILE": "embedded", "KAFKA_BOOTSTRAP_SERVERS": settings.kafka.bootstrap_servers,
         "KAFKA_TOPIC_PREFIX": settings.kafka.topic_prefix, "PIPELINE_APP_ID": settings.pipeline.app_id,
+        "PIPELINE_DATADIR": str(settings.pipeline.datadir),
         # the suite's (tests/conftest.py): the killed worker leaves the group, and the new one joins, sooner
         "KAFKA_SESSION_TIMEOUT_S": str(settings.kafka.session_timeout_s),
         "LAKE_URI": settings.lake.uri, "LAKE_FLUSH_INTERVAL_S": "0.2", "PARTNERS_EMSPS": json.dumps(partners),

@@ -21,7 +21,7 @@ def env_of(settings) -> dict[str, str]:
     partners = [{**p.model_dump(mode="json"), "token": p.token.get_secret_value()} for p in settings.partners.emsps]
     env.update({"ROAMSTREAM_PROFILE": "embedded", "KAFKA_BOOTSTRAP_SERVERS": settings.kafka.bootstrap_servers,
                 "KAFKA_TOPIC_PREFIX": settings.kafka.topic_prefix, "PIPELINE_APP_ID": settings.pipeline.app_id,
-                "PARTNERS_EMSPS": json.dumps(partners)})
+                "PIPELINE_DATADIR": str(settings.pipeline.datadir), "PARTNERS_EMSPS": json.dumps(partners)})
     return env
 
 

@@ -200,6 +200,7 @@ class Run:
             # the suite's (tests/conftest.py): a killed worker leaves the group, and a new one joins, sooner
             "KAFKA_SESSION_TIMEOUT_S": str(self.settings.kafka.session_timeout_s),
             "PIPELINE_APP_ID": self.settings.pipeline.app_id,
+            "PIPELINE_DATADIR": str(self.settings.pipeline.datadir),
             "LAKE_URI": self.lake,
             "LAKE_FLUSH_INTERVAL_S": "0.2",
             "PARTNERS_EMSPS": json.dumps([{**partner.model_dump(mode="json"), "token": EMSP_TOKEN}]),
