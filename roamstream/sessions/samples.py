@@ -17,7 +17,8 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from roamstream.event_samples import SampleView
+from roamstream import event_samples
+from roamstream.event_samples import COLUMNS, SEP, SampleView
 from roamstream.sessions.state import Reading, Session, add_flag, to_us
 
 ENERGY, POWER, CURRENT, STATE = "E", "P", "I", "S"
@@ -30,6 +31,7 @@ MEASURANDS = {
 _OUTLET = (None, "Outlet")
 _PHASES = {"L1": "L1", "L2": "L2", "L3": "L3", "L1-N": "L1", "L2-N": "L2", "L3-N": "L3"}
 _ZERO = Decimal(0)
+_TOTAL_ENERGY = f"{ENERGY}|"
 
 Samples = dict[str, str]
 
@@ -40,20 +42,69 @@ def add_samples(table: Samples, samples: Iterable[SampleView], session: Session 
     grouped: dict[str, dict[str, str]] = {}
     totals = []
     for at, measurand, phase, location, value in samples:
-        code = MEASURANDS.get(measurand)
-        if code is None or location not in _OUTLET:
+        key = _key(measurand, phase, location)
+        if key is None:
             continue
-        if phase is not None:
-            phase = _PHASES.get(phase)
-            if phase is None:
-                continue
         ts = to_us(at)
-        _put(grouped.setdefault(str(ts), {}), f"{code}|{phase or ''}", value, session)
-        if code == ENERGY and phase is None:
+        _put(grouped.setdefault(str(ts), {}), key, value, session)
+        if key == _TOTAL_ENERGY:
             totals.append([ts, value])
     for ts, items in grouped.items():
         merge_entry(table, ts, items, session)
     return totals
+
+
+def add_event_samples(table: Samples, event: dict[str, Any], session: Session | None) -> list[list[Any]]:
+    """``add_samples(table, event_samples.readings(event), session)``: the same table, flags, totals and errors.
+    The columns of a ``TransactionEventV2`` are read a run of samples at a time: which of its samples are usable,
+    and as what, depends only on the run's measurand, phase and location columns, which a charge point sends
+    alike in every event (``_usable``, memoised by their texts), so only the values are split per event. Columns
+    of unequal lengths go the way of ``readings``, which names the column (``SampleColumnsError``)."""
+    groups = event.get(COLUMNS)
+    if groups is None:
+        return add_samples(table, event_samples.readings(event), session)
+    grouped: dict[str, dict[str, str]] = {}
+    totals = []
+    for group in groups:
+        plan = _usable(group["measurands"], group["phases"], group["locations"])
+        values = group["values"].split(SEP)
+        if plan is None or len(values) != plan[0]:
+            return add_samples(table, event_samples.readings(event), session)
+        if not plan[1]:
+            continue
+        ts = to_us(group["timestamp"])
+        items = grouped.setdefault(str(ts), {})
+        for k, key in plan[1]:
+            _put(items, key, values[k], session)
+            if key == _TOTAL_ENERGY:
+                totals.append([ts, values[k]])
+    for ts, items in grouped.items():
+        merge_entry(table, ts, items, session)
+    return totals
+
+
+def _key(measurand: str, phase: str | None, location: str | None) -> str | None:
+    """The table key (``code|phase``) of a sample the session keeps; None for one it does not."""
+    code = MEASURANDS.get(measurand)
+    if code is None or location not in _OUTLET:
+        return None
+    if phase is not None:
+        phase = _PHASES.get(phase)
+        if phase is None:
+            return None
+    return f"{code}|{phase or ''}"
+
+
+@lru_cache(maxsize=4096)
+def _usable(measurands: str, phases: str, locations: str) -> tuple[int, tuple[tuple[int, str], ...]] | None:
+    """(the run's number of samples, (index, table key) of each it keeps), from its columns' texts alone (empty
+    is null in ``phases`` and ``locations``); None if they hold different numbers of samples."""
+    names, at_phase, at_location = measurands.split(SEP), phases.split(SEP), locations.split(SEP)
+    count = len(names)
+    if len(at_phase) != count or len(at_location) != count:
+        return None
+    keys = ((k, _key(names[k], at_phase[k] or None, at_location[k] or None)) for k in range(count))
+    return count, tuple((k, key) for k, key in keys if key is not None)
 
 
 def merge_entry(table: Samples, ts: str, items: dict[str, str], session: Session | None) -> None:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from roamstream.event_samples import readings
 from roamstream.sessions.exceptions import EventError
-from roamstream.sessions.samples import add_charging_state, add_samples, merge_into, track
+from roamstream.sessions.samples import add_charging_state, add_event_samples, merge_into, track
 from roamstream.sessions.state import Session, Start, State, Stop, add_flag, ckey, new_session, to_us
 
 _KINDS = ("STARTED", "UPDATED", "ENDED")
@@ -69,7 +68,7 @@ def apply_transaction(state: State, event: dict[str, Any]) -> None:
     charging_state = event.get("charging_state")
     if charging_state:
         add_charging_state(session["m"], ts, charging_state, -1 if seq is None else seq)
-    for total in add_samples(session["m"], readings(event), session):
+    for total in add_event_samples(session["m"], event, session):
         track(session, "energy_first", total, earliest=True)
         track(session, "energy_last", total, earliest=False)
 
@@ -80,7 +79,7 @@ def _pool_samples(state: State, event: dict[str, Any], ck: str | None, ts: int) 
     if ck is None:
         state["stats"]["orphan"] += 1
         return
-    totals = add_samples(state["pool"].setdefault(ck, {}), readings(event), None)
+    totals = add_event_samples(state["pool"].setdefault(ck, {}), event, None)
     key = _open_on(state, ck, ts)
     if key is not None:
         for total in totals:
