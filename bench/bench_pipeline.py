@@ -278,7 +278,7 @@ def worker_main(settings: Settings, ready, cpu, stop, expected_refs: int, profil
         dead = DeadLetters(topics.deadletter, serde)
         reference.register(app, topics, tables, dead)
         stage = sessions.register(app, settings, topics, tables, serde, dead)
-        pricing.register(app, topics, tables, serde, dead, settings.pipeline)
+        pricing.register(app, topics, tables, serde, dead, settings.pipeline, parsed=stage.refs)
         create_topics(settings, changelog_specs(settings), prefix=False)
         await app.start()
         while len(tables.tokens) + len(tables.locations) + len(tables.tariffs) < expected_refs:

@@ -83,9 +83,14 @@ def _dec(value: Decimal | int) -> Decimal:
 
 
 def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, dead: DeadLetters,
-             p: PipelineSettings, metrics: WorkerMetrics | None = None) -> None:
+             p: PipelineSettings, metrics: WorkerMetrics | None = None, parsed: ParsedReferences | None = None
+             ) -> None:
+    """Install the pricing stage; ``parsed``: the sessions stage's parsed references when both run in this
+    process (a tariff compiled once for both, so that a CDR can take its COMPLETED Session record's periods:
+    ``cdrs.handover``)."""
     metrics = metrics if metrics is not None else WorkerMetrics()
-    cache, parsed = TariffCache(), ParsedReferences()
+    parsed = parsed if parsed is not None else ParsedReferences()
+    cache = parsed.compiled
     schedule = RetrySchedule(p.reference_wait_s)
     read_completed = partial(completed_records.decode, serde)  # either branch, as a CompletedSession
 

@@ -68,7 +68,7 @@ class Worker:
         directory = PartnerDirectory(self.registry, partners.emsps)
         reference.register(self.app, topics, tables, dead)
         self.sessions = sessions.register(self.app, settings, topics, tables, serde, dead, metrics)
-        pricing.register(self.app, topics, tables, serde, dead, p, metrics)
+        pricing.register(self.app, topics, tables, serde, dead, p, metrics, self.sessions.refs)
         self.delivery = push.register(self.app, settings, topics, tables, serde, dead, sender, directory, metrics)
         push_reference.register(self.app, topics, tables, serde, dead, self.delivery, directory)
         metrics.watch(self.app, tables)

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from roamstream.cdrs import handover
 from roamstream.cdrs.authorization import authorized, cdr_token
 from roamstream.cdrs.resolve import cdr_id, evse_uid, find_connector
 from roamstream.ocpi import jsonio
@@ -82,8 +83,12 @@ def build_cdr(
         location, uid, completed["connector_id"] if completed["evse_id"] else None
     )
     tz = ZoneInfo(location.time_zone)
-    periods = build_charging_periods(compiled, meter_samples(completed), tz, start, end)
-    priced = price_periods(compiled, periods, start=start, tz=tz)
+    made = handover.HANDOVER.take(completed, tz, compiled) if handover.HANDOVER is not None else None
+    if made is not None:  # cut and priced for the COMPLETED Session record from the same inputs
+        periods, priced = made
+    else:
+        periods = build_charging_periods(compiled, meter_samples(completed), tz, start, end)
+        priced = price_periods(compiled, periods, start=start, tz=tz)
     totals = priced.totals_to_ocpi()
     if not priced.total_reservation_cost.excl_vat:
         totals.pop("total_reservation_cost")

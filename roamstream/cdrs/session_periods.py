@@ -13,6 +13,10 @@ CDR's. A partner appends the periods of every PATCH (mod_sessions), so a period 
 
 Closed periods never change, so a ``PeriodsMemo`` keeps each session's ``PeriodBuilder`` between its snapshots:
 the next snapshot's timeline, which begins with the same samples, is cut only from where the last one ended.
+
+The COMPLETED Session's periods and their prices are the CDR's, so they are handed over (``cdrs.handover``) to
+the CDR of that session built in the same process, which takes them only for the same
+tariff, time zone, start, end and timeline (compared in full) and else cuts them from the completed record.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from roamstream.cdrs import handover
 from roamstream.cdrs.assemble import meter_samples
 from roamstream.memo import WeightedLru
 from roamstream.ocpi.location import Location
@@ -44,9 +49,11 @@ def session_periods(snapshot: dict[str, Any], location: Location, tariff: Compil
     periods = builder.periods(snapshot["end"] if final else None)
     if not periods:
         return None
-    cost = price_periods(tariff, periods, start=start, tz=tz).total_cost.to_ocpi()
+    priced = price_periods(tariff, periods, start=start, tz=tz)
+    if final and handover.HANDOVER is not None:
+        handover.HANDOVER.put(snapshot, tz, tariff, periods, priced)
     sent = periods if final else periods[:-1]
-    return [p.to_ocpi(tariff.id) for p in sent], cost
+    return [p.to_ocpi(tariff.id) for p in sent], priced.total_cost.to_ocpi()
 
 
 @dataclass(slots=True)
@@ -110,3 +117,4 @@ def _resumes(held: _Held, snapshot: dict[str, Any], tz: tzinfo, tariff: Compiled
         return True
     return (samples[:taken - 1] == held.samples[:-1]
             and held.builder.revise_last(meter_samples({"samples": [samples[taken - 1]]})[0]))
+
