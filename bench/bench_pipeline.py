@@ -377,12 +377,14 @@ def fold_step(settings: Settings, refs: dict, producer: Producer, out_prefix: st
     from pipelines.snapshots import snapshot_record
     from roamstream import sessions as fold
     from roamstream.cdrs.references import ParsedReferences
-    from roamstream.tariffs import TariffCache
 
     serde = AvroSerde()
     p = settings.pipeline
     params = fold_params(p)
-    tables, cache, parsed = reference_tables(refs), TariffCache(), ParsedReferences()
+    # one tariff cache for the Session records and the CDRs, as in the worker (a CDR takes its COMPLETED Session
+    # record's periods: cdrs.handover)
+    tables, parsed = reference_tables(refs), ParsedReferences()
+    cache = parsed.compiled
     sessions_topic, cdrs_topic = f"{out_prefix}ocpi.sessions.v1", f"{out_prefix}ocpi.cdrs.v1"
 
     def step(key: bytes, value: bytes, state: dict | None) -> tuple[dict, int]:
