@@ -15,8 +15,8 @@ Closed periods never change, so a ``PeriodsMemo`` keeps each session's ``PeriodB
 the next snapshot's timeline, which begins with the same samples, is cut only from where the last one ended.
 
 The COMPLETED Session's periods and their prices are the CDR's, so they are handed over (``cdrs.handover``) to
-the CDR of that session built in the same process, which takes them only for the same
-tariff, time zone, start, end and timeline (compared in full) and else cuts them from the completed record.
+the CDR of that session built in the same process, which takes them only for the same tariff, time zone, start,
+end and timeline (compared in full) and else cuts them from the completed record.
 """
 
 from __future__ import annotations
@@ -117,4 +117,3 @@ def _resumes(held: _Held, snapshot: dict[str, Any], tz: tzinfo, tariff: Compiled
         return True
     return (samples[:taken - 1] == held.samples[:-1]
             and held.builder.revise_last(meter_samples({"samples": [samples[taken - 1]]})[0]))
-
