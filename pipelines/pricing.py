@@ -55,7 +55,7 @@ def price_session(completed: dict, tables: Tables, cache: TariffCache, p: Pipeli
     ``parsed`` keeps the validated reference objects between sessions."""
     refs = look_up_in(completed, tables, parsed)
     built = build_cdr(completed, refs.token, refs.location, refs.tariff, cache.get(refs.tariff),
-                      (p.country_code, p.party_id))
+                      (p.country_code, p.party_id), parsed.handover if parsed is not None else None)
     return built, refs
 
 

@@ -51,7 +51,7 @@ def _periods_and_cost(snapshot: dict, tables: Tables, refs: ParsedReferences) ->
         found = look_up(snapshot, tables.tokens, tables.evse_index, tables.locations, tables.tariffs, refs)
         compiled = refs.compiled.get(found.tariff)
         if snapshot.get("samples"):
-            built = session_periods(snapshot, found.location, compiled, refs.periods)
+            built = session_periods(snapshot, found.location, compiled, refs.periods, refs.handover)
             if built is not None:
                 return built
         return None, running_total_cost(snapshot["start"], snapshot["end"] or snapshot["last_event"],

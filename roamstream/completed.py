@@ -15,12 +15,12 @@ from datetime import datetime
 from typing import Any
 
 from roamstream.avro import AvroSerde, SerdeError
+from roamstream.event_samples import SEP
 from roamstream.sessions.state import from_us, to_us
 
 TOPIC = "sessions.completed.v1"
 V1 = "roamstream.sessions.CompletedSession"
 V2 = "roamstream.sessions.CompletedSessionV2"
-SEP = "\x1f"
 SAMPLES = "samples"
 COLUMNS = "timeline"
 POINT_FIELDS = ("timestamp", "energy_wh", "power_w", "current_a", "charging")

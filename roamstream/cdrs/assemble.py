@@ -19,8 +19,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from roamstream.cdrs import handover
 from roamstream.cdrs.authorization import authorized, cdr_token
+from roamstream.cdrs.handover import Handover
 from roamstream.cdrs.resolve import cdr_id, evse_uid, find_connector
 from roamstream.ocpi import jsonio
 from roamstream.ocpi.cdr import CDR
@@ -75,7 +75,10 @@ def build_cdr(
     tariff: dict[str, Any],
     compiled: CompiledTariff,
     cpo: tuple[str, str],
+    handover: Handover | None = None,
 ) -> BuiltCdr:
+    """The priced CDR of ``completed``; its charging periods and prices those its COMPLETED Session record left in
+    ``handover`` if they were made from the same inputs (``Handover.take``), else cut from its timeline."""
     start: datetime = completed["start"]
     end: datetime = completed["end"]
     uid = evse_uid(completed["charge_point_id"], completed["connector_id"], completed["evse_id"])
@@ -83,7 +86,7 @@ def build_cdr(
         location, uid, completed["connector_id"] if completed["evse_id"] else None
     )
     tz = ZoneInfo(location.time_zone)
-    made = handover.HANDOVER.take(completed, tz, compiled) if handover.HANDOVER is not None else None
+    made = handover.take(completed, tz, compiled) if handover is not None else None
     if made is not None:  # cut and priced for the COMPLETED Session record from the same inputs
         periods, priced = made
     else:

@@ -1,4 +1,4 @@
-"""The charging periods of a COMPLETED Session record, handed over to its CDR made in the same process.
+"""The charging periods of a COMPLETED Session record, handed over to its CDR (``ParsedReferences.handover``).
 
 The sessions stage cuts a completed session's periods for its COMPLETED Session record (``session_periods``) from
 the completed record's timeline, with the tariff the CDR will have: the periods and prices ``assemble.build_cdr``
@@ -29,7 +29,7 @@ class _Final:
 
 
 class Handover:
-    """The charging periods (and their prices) of the COMPLETED Session records made in this process, by session
+    """The charging periods (and their prices) of the COMPLETED Session records made with it, by session
     id, until the session's CDR takes them: derived data, in memory only, bounded (the least recently used go
     once more than ``max_samples`` timeline points are held). ``take`` gives them only to a completed record of
     the same session with the same start, end and timeline, for the same tariff (compiled from the same data)
@@ -56,6 +56,3 @@ class Handover:
         self.taken += 1
         return list(held.periods), held.priced
 
-
-#: the process's hand-over from COMPLETED Session records to CDRs (None: every CDR cuts its own periods)
-HANDOVER: Handover | None = Handover()

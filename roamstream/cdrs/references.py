@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from roamstream.cdrs.exceptions import MissingReference
+from roamstream.cdrs.handover import Handover
 from roamstream.cdrs.resolve import evse_uid, find_connector, valid_tariff
 from roamstream.cdrs.session_periods import PeriodsMemo
 from roamstream.ocpi.location import Location
@@ -51,7 +52,8 @@ def _tariff_data(raw: bytes) -> dict[str, Any]:
 @dataclass
 class ParsedReferences:
     """The tokens, locations and tariffs a stage has validated, kept while their bytes stay the same; and what
-    it derived from them for the sessions it is working on (compiled tariffs, charging periods so far)."""
+    it derived from them for the sessions it is working on (compiled tariffs, charging periods so far). The sessions
+    and pricing stages of one worker share one (``pipelines.pricing.register``)."""
 
     tokens: ParsedCache = field(default_factory=lambda: ParsedCache(Token.model_validate_json))
     locations: ParsedCache = field(default_factory=lambda: ParsedCache(Location.model_validate_json))
@@ -62,6 +64,9 @@ class ParsedReferences:
     compiled: TariffCache = field(default_factory=TariffCache)
     #: each open session's charging periods so far, for its next snapshot (``session_periods``; None: none kept)
     periods: PeriodsMemo | None = field(default_factory=PeriodsMemo)
+    #: completed sessions' charging periods from their COMPLETED Session records, for their CDRs
+    #: (``cdrs.handover``; None: every CDR cuts its own)
+    handover: Handover | None = field(default_factory=Handover)
 
 
 @dataclass(frozen=True, slots=True)

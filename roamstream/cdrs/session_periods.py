@@ -15,8 +15,8 @@ Closed periods never change, so a ``PeriodsMemo`` keeps each session's ``PeriodB
 the next snapshot's timeline, which begins with the same samples, is cut only from where the last one ended.
 
 The COMPLETED Session's periods and their prices are the CDR's, so they are handed over (``cdrs.handover``) to
-the CDR of that session built in the same process, which takes them only for the same tariff, time zone, start,
-end and timeline (compared in full) and else cuts them from the completed record.
+the CDR of that session built with the same ``ParsedReferences``, which takes them only for the same tariff, time
+zone, start, end and timeline (compared in full) and else cuts them from the completed record.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from roamstream.cdrs import handover
 from roamstream.cdrs.assemble import meter_samples
+from roamstream.cdrs.handover import Handover
 from roamstream.memo import WeightedLru
 from roamstream.ocpi.location import Location
 from roamstream.tariffs import price_periods
@@ -38,10 +38,12 @@ COMPLETED = "COMPLETED"
 
 
 def session_periods(snapshot: dict[str, Any], location: Location, tariff: CompiledTariff,
-                    memo: PeriodsMemo | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
+                    memo: PeriodsMemo | None = None, handover: Handover | None = None
+                    ) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
     """(``charging_periods`` as OCPI data, ``total_cost``) of a snapshot that has a ``samples`` timeline; None
     while it has no period yet (nothing after its start). With a ``memo``, the same, made from what the
-    session's previous snapshot left there."""
+    session's previous snapshot left there; a COMPLETED snapshot's periods and prices are left in ``handover``
+    for the session's CDR."""
     start: datetime = snapshot["start"]
     final = snapshot["status"] == COMPLETED
     tz = ZoneInfo(location.time_zone)
@@ -50,8 +52,8 @@ def session_periods(snapshot: dict[str, Any], location: Location, tariff: Compil
     if not periods:
         return None
     priced = price_periods(tariff, periods, start=start, tz=tz)
-    if final and handover.HANDOVER is not None:
-        handover.HANDOVER.put(snapshot, tz, tariff, periods, priced)
+    if final and handover is not None:
+        handover.put(snapshot, tz, tariff, periods, priced)
     sent = periods if final else periods[:-1]
     return [p.to_ocpi(tariff.id) for p in sent], priced.total_cost.to_ocpi()
 

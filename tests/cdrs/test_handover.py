@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from roamstream.cdrs import handover
 from roamstream.cdrs.assemble import build_cdr
 from roamstream.cdrs.handover import Handover
 from roamstream.cdrs.session_periods import session_periods
@@ -21,10 +20,8 @@ from tests.sessions.fixtures import run_stepwise
 
 
 @pytest.fixture
-def held(monkeypatch) -> Handover:
-    memo = Handover()
-    monkeypatch.setattr(handover, "HANDOVER", memo)
-    return memo
+def held() -> Handover:
+    return Handover()
 
 
 def _completed_and_final() -> tuple[dict, dict]:
@@ -33,20 +30,18 @@ def _completed_and_final() -> tuple[dict, dict]:
     return completed, snapshots[-1]
 
 
-def _cdr(completed: dict, compiled=COMPILED) -> str:
-    return build_cdr(completed, token_model(), LOCATION, TARIFF, compiled, CPO).json
+def _cdr(completed: dict, held: Handover | None, compiled=COMPILED) -> str:
+    return build_cdr(completed, token_model(), LOCATION, TARIFF, compiled, CPO, held).json
 
 
-def test_the_cdr_takes_the_completed_sessions_periods_and_is_the_same(held, monkeypatch):
+def test_the_cdr_takes_the_completed_sessions_periods_and_is_the_same(held):
     completed, final = _completed_and_final()
-    monkeypatch.setattr(handover, "HANDOVER", None)
-    cut = _cdr(completed)  # nothing handed over: the periods cut from the completed record
-    monkeypatch.setattr(handover, "HANDOVER", held)
-    session_periods(final, LOCATION, COMPILED)  # the COMPLETED Session record's periods
+    cut = _cdr(completed, None)  # nothing handed over: the periods cut from the completed record
+    session_periods(final, LOCATION, COMPILED, handover=held)  # the COMPLETED Session record's periods
     assert '"charging_periods": [{' in cut and cut.count('"start_date_time"') >= 4  # the peak cut and the pause
-    assert _cdr(copy.deepcopy(completed)) == cut  # a completed record as the pricing stage decodes it
+    assert _cdr(copy.deepcopy(completed), held) == cut  # a completed record as the pricing stage decodes it
     assert (held.taken, held.missed) == (1, 0)
-    assert _cdr(completed) == cut  # taken once: the next CDR of the session cuts its own
+    assert _cdr(completed, held) == cut  # taken once: the next CDR of the session cuts its own
     assert (held.taken, held.missed) == (1, 1)
 
 
@@ -54,7 +49,7 @@ def test_the_cdr_takes_the_completed_sessions_periods_and_is_the_same(held, monk
                                     "other zone"])
 def test_they_are_not_taken_for_other_inputs(held, change):
     completed, final = _completed_and_final()
-    session_periods(final, LOCATION, COMPILED)
+    session_periods(final, LOCATION, COMPILED, handover=held)
     other = copy.deepcopy(completed)
     compiled, zone = COMPILED, ZoneInfo(LOCATION.time_zone)
     if change == "later end":
@@ -73,13 +68,13 @@ def test_they_are_not_taken_for_other_inputs(held, change):
     assert held.take(completed, ZoneInfo(LOCATION.time_zone), COMPILED) is None  # a miss lets them go too
 
 
-def test_what_is_held_is_bounded_by_timeline_points(held, monkeypatch):
+def test_what_is_held_is_bounded_by_timeline_points():
     small = Handover(max_samples=30)
-    monkeypatch.setattr(handover, "HANDOVER", small)
     completed, final = _completed_and_final()
     assert len(final["samples"]) > 15
-    session_periods(final, LOCATION, COMPILED)
-    session_periods({**final, "session_id": "another"}, LOCATION, COMPILED)  # the first goes: 2 x 19 > 30
+    session_periods(final, LOCATION, COMPILED, handover=small)
+    # the first goes: 2 x 19 > 30
+    session_periods({**final, "session_id": "another"}, LOCATION, COMPILED, handover=small)
     assert small.take(completed, ZoneInfo(LOCATION.time_zone), COMPILED) is None
     assert small.take({**completed, "session_id": "another"}, ZoneInfo(LOCATION.time_zone), COMPILED) is not None
 
@@ -89,16 +84,12 @@ def test_the_cdr_is_made_of_what_was_handed_over(held):
     completed, final = _completed_and_final()
     periods, priced = handover_of(final)
     held.put(final, ZoneInfo(LOCATION.time_zone), COMPILED, periods[:1], priced)
-    cdr = _cdr(completed)
+    cdr = _cdr(completed, held)
     assert cdr.count('"start_date_time"') == 2  # the CDR's own and its one period's
 
 
 def handover_of(final: dict) -> tuple[list, object]:
     """(periods, priced) that ``session_periods`` hands over for ``final``."""
     memo = Handover()
-    original, handover.HANDOVER = handover.HANDOVER, memo
-    try:
-        session_periods(final, LOCATION, COMPILED)
-    finally:
-        handover.HANDOVER = original
+    session_periods(final, LOCATION, COMPILED, handover=memo)
     return memo.take(final, ZoneInfo(LOCATION.time_zone), COMPILED)
