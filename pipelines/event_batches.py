@@ -5,8 +5,15 @@ faust's ``Stream.take_events`` hands each event through the stream's iterator fi
 of CPU per event in the pipeline bench, a tenth of what the worker spent on one. ``event_batches`` takes the events
 the consumer has put in the channel's queue as they are, a batch at a time, doing per event only what the stream's
 iterator does for the consumer: track the message as unacknowledged and skip the events of an earlier consumer
-generation (a rebalance since they were fetched) or delivered while flow is stopped, acknowledging them as faust's
-iterator does.
+generation (a rebalance since they were fetched) or delivered while flow is stopped.
+
+A skipped event is dropped, *not* acknowledged (faust's iterator acknowledges it). An acknowledged offset is
+committed as done, and a batch is taken over up to ``within_s``: when the flow stops meanwhile (a rebalance, or
+the worker stopping: faust suspends the flow and clears the queues, then commits what is acknowledged), the
+events already taken were never folded. Acknowledged, they were committed, and the worker taking the partition
+over started after them: their sessions never completed (found by ``tests/restart/test_scale_out.py``: a worker
+leaving the group lost the events its last batch held). Dropped, they are what faust's own ``clear()`` makes of
+the events still queued: not committed, read again from the committed offset by whoever holds the partition next.
 
 The events are not acknowledged here: the caller acks each one (``Stream.ack``) once it is done with it.
 """
@@ -45,8 +52,7 @@ async def event_batches(stream: faust.StreamT, max_: int, within_s: float) -> As
                     raise TypeError(f"{stream.channel} gave {event!r}, not an event")
                 message = event.message
                 if not active or message.generation_id != generation:
-                    await stream.ack(event)  # as faust's iterator does with the events it skips
-                    continue
+                    continue  # dropped, not acknowledged: read again from the committed offset (module doc)
                 if not message.tracked and message.topic in acking_topics:
                     message.tracked = True
                     track(message)

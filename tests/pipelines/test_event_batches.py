@@ -1,5 +1,6 @@
 """``pipelines.event_batches`` over a real faust app's channel and stream (nothing is started against a broker):
-batch sizes, events of an earlier consumer generation left out and acknowledged as faust's own iterator does,
+batch sizes, events of an earlier consumer generation or taken while the flow stopped left out and *not*
+acknowledged (an acknowledged offset is committed: they would be lost to the worker taking the partition over),
 the yielded ones left for the caller to acknowledge, and the end when the actor stops."""
 
 from __future__ import annotations
@@ -70,14 +71,36 @@ async def test_a_batch_waits_within_s_for_more_events(app: faust.App):
     await batches.aclose()
 
 
-async def test_events_of_an_earlier_generation_are_acked_and_left_out(app: faust.App):
+async def test_events_of_an_earlier_generation_are_left_out_unacknowledged(app: faust.App):
     channel, _, batches, first = await batches_of(app, 10, 0.01)
     old = [message(app, 0, generation=app.consumer_generation_id - 1), message(app, 1, generation=-5)]
     current = message(app, 2)
     await put(app, channel, *old, current)
     batch = await asyncio.wait_for(first, 5)
     assert [e.message.offset for e in batch] == [2]
-    assert [m.acked for m in old] == [True, True] and not current.acked
+    assert [m.acked for m in old] == [False, False] and not current.acked
+    await batches.aclose()
+
+
+async def test_events_taken_before_the_flow_stops_within_the_batch_wait_are_left_out_unacknowledged(app: faust.App):
+    """A rebalance or a stop suspends the flow while a batch is still gathering: the events it holds were never
+    folded, so they must not count as done (they are read again from the committed offset)."""
+    channel, _, batches, first = await batches_of(app, 100, 0.3)
+    held = [message(app, 0), message(app, 1)]
+    await put(app, channel, *held)
+    await asyncio.sleep(0.05)
+    assert not first.done()  # gathering for up to 0.3 s
+    app.flow_control.suspend()  # as faust's App._stop_consumer and on_rebalance_start do
+    nxt = None
+    try:
+        await asyncio.wait_for(asyncio.shield(first), 0.6)
+    except TimeoutError:  # the batch was dropped: the iterator waits for the next event
+        nxt = first
+    assert nxt is not None and not nxt.done(), "a batch taken while the flow was on was yielded after it stopped"
+    assert [m.acked for m in held] == [False, False]  # an acknowledged offset is committed as done
+    app.flow_control.resume()
+    await put(app, channel, message(app, 2))
+    assert [e.message.offset for e in await asyncio.wait_for(first, 5)] == [2]
     await batches.aclose()
 
 

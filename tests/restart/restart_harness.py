@@ -244,6 +244,18 @@ class Run:
         tail = self._worker_logs[worker.pid].read_text(errors="replace")[-3000:]
         pytest.fail(f"{self.name}: worker {worker.pid} {how} with {worker.returncode}:\n{tail}")
 
+    def log_digest(self, lines: int = 12) -> str:
+        """What a failed liveness wait shows of each worker this run started (live or gone): its last partition
+        assignment, its warnings and errors, and its last lines."""
+        parts = []
+        for pid, path in self._worker_logs.items():
+            text = path.read_text(errors="replace").splitlines() if path.exists() else []
+            assigned = [line for line in text if "Setting newly assigned partitions" in line][-1:]
+            alarms = [line for line in text if line.startswith(("WARNING", "ERROR", "CRITICAL", "Traceback"))]
+            parts.append("\n".join([f"--- {self.name} worker {pid} ({path.name}): last assignment, "
+                                     "warnings/errors, last lines", *assigned, *alarms[-lines:], *text[-lines:]]))
+        return "\n".join(parts)
+
     def check_worker(self) -> None:
         """Fail with the worker's log if one died on its own."""
         for worker in [self.worker, *self.joined]:
@@ -357,5 +369,6 @@ async def eventually(condition: Callable[[], bool], what: str, runs: list[Run], 
             run.check_worker()
         if time.monotonic() > deadline:
             progress = {run.name: {"cdrs at the eMSP": len(run.store.cdrs)} for run in runs}
-            pytest.fail(f"never happened: {what}; {progress}")
+            logs = "\n".join(run.log_digest() for run in runs)
+            pytest.fail(f"never happened: {what}; {progress}\n{logs}")
         await asyncio.sleep(0.2)
