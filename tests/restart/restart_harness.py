@@ -165,6 +165,8 @@ class Run:
     joined: list[subprocess.Popen] = field(default_factory=list)
     workers_started: int = 0
     _worker_logs: dict[int, Path] = field(default_factory=dict)
+    #: settings of this run's workers beyond the deployment's (``worker_env``), e.g. a wider batch window
+    env: dict[str, str] = field(default_factory=dict)
     _admin: AdminClient | None = None
 
     @classmethod
@@ -205,6 +207,7 @@ class Run:
             "LAKE_FLUSH_INTERVAL_S": "0.2",
             "PARTNERS_EMSPS": json.dumps([{**partner.model_dump(mode="json"), "token": EMSP_TOKEN}]),
             "PARTNERS_BACKOFF_S": "0.05",
+            **self.env,
         })
         return env
 
