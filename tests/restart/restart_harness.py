@@ -257,7 +257,23 @@ class Run:
             alarms = [line for line in text if line.startswith(("WARNING", "ERROR", "CRITICAL", "Traceback"))]
             parts.append("\n".join([f"--- {self.name} worker {pid} ({path.name}): last assignment, "
                                      "warnings/errors, last lines", *assigned, *alarms[-lines:], *text[-lines:]]))
+        parts.append(f"--- {self.name}: the group's committed offsets")
+        try:
+            parts.extend(self._committed_offsets())
+        except Exception as exc:  # a diagnostic only: never hide the failure it describes
+            parts.append(f"(not read: {exc!r})")
         return "\n".join(parts)
+
+    def _committed_offsets(self) -> list[str]:
+        """A line per topic of the run's consumer group: each partition's committed offset."""
+        if self._admin is None:
+            self._admin = AdminClient({"bootstrap.servers": self.settings.kafka.bootstrap_servers})
+        request = ConsumerGroupTopicPartitions(self.settings.pipeline.app_id)
+        [future] = self._admin.list_consumer_group_offsets([request]).values()
+        by_topic: dict[str, list[str]] = {}
+        for tp in sorted(future.result(10).topic_partitions, key=lambda tp: (tp.topic, tp.partition)):
+            by_topic.setdefault(tp.topic, []).append(f"p{tp.partition}={tp.offset}")
+        return [f"{topic}: {' '.join(offsets)}" for topic, offsets in by_topic.items()]
 
     def check_worker(self) -> None:
         """Fail with the worker's log if one died on its own."""

@@ -22,7 +22,6 @@ import json
 import re
 
 import pytest
-
 from restart_harness import Run, eventually, produce, record_feed, reference_records, split_mid_session
 
 from roamstream import events
