@@ -47,6 +47,17 @@ The fixes, and the decision for a real (Apache) Kafka cluster, from the installe
   faust's; safe: the flow is stopped exactly where faust stops it itself on a rebalance, and every exit of
   the original either resumes it or leaves it to the next rebalance's recovery, which resumes it). Verified
   on the embedded broker only; nothing in it depends on the broker.
+- ``seek-uncommitted`` (every broker). When faust drops records it fetched (the flow stopped, or a rebalance
+  changed the generation) it "seeks back to committed offsets" (``Consumer.perform_seek`` ->
+  ``seek_to_committed``), but aiokafka's ``AIOKafkaConsumer.seek_to_committed`` seeks a partition only if its
+  committed offset is above 0: a partition committed at 0, or never committed (a topic's first records), kept
+  the fetcher's position after the dropped records, and nothing read them again. Later records were processed
+  and faust committed past the hole (``Consumer._new_offset`` checks the head of the acknowledged offsets only
+  when the committed offset is truthy). Seen: one CDR, the first record of its ``ocpi.cdrs.v1`` partition,
+  never landed or pushed after the scale-out test's rebalances (1 run in ~50). We seek those partitions too:
+  to 0, or to the beginning (the app resets to ``earliest``). Kafka: INSTALLED (aiokafka's and faust's code,
+  not the broker's; safe: it seeks to exactly where ``auto_offset_reset=earliest`` starts a partition with no
+  committed offset, at the points where faust already seeks every other partition back).
 - ``eager-wait-first`` (every broker; a cost, not a fault). faust's consumer hands every fetched record to
   the conductor through mode's ``Service.wait_first(callback(message), suspend_flow.wait())``, which wraps
   the callback, the suspend event and the service's stopped and crashed events in four tasks and an
@@ -185,6 +196,31 @@ async def _on_recovery_completed(self: Recovery, generation_id: int = 0) -> None
     await _original_on_recovery_completed(self, generation_id)
 
 
+_original_seek_to_committed = faust_aiokafka.AIOKafkaConsumerThread.seek_to_committed
+
+
+async def _seek_to_committed(self: faust_aiokafka.AIOKafkaConsumerThread) -> Mapping[Any, int]:
+    """faust's ``seek_to_committed``, then every assigned partition it left where the fetcher had got to sought
+    to its committed position too: aiokafka seeks a partition only if its committed offset is above 0, so one
+    committed at 0 or never committed kept its fetch position, and the records faust had fetched and dropped
+    (flow stopped, generation changed) were never read again. At 0: offset 0; never committed: the beginning
+    (the app's ``auto_offset_reset`` is ``earliest``: ``create_app``)."""
+    committed = await _original_seek_to_committed(self)
+    at_zero = [tp for tp, offset in committed.items() if offset == 0]
+    unset = [tp for tp, offset in committed.items() if offset is None or offset < 0]
+    if (at_zero or unset) and self.app.conf.consumer_auto_offset_reset == "earliest":
+        await self.call_thread(_seek_to_start, self._ensure_consumer(), at_zero, unset)
+    return committed
+
+
+async def _seek_to_start(consumer: AIOKafkaConsumer, at_zero: list, unset: list) -> None:
+    """In the consumer's own thread: ``at_zero`` to offset 0, ``unset`` to their beginning."""
+    for tp in at_zero:
+        consumer.seek(tp, 0)
+    if unset:
+        await consumer.seek_to_beginning(*unset)
+
+
 _original_wait_first = Consumer.wait_first
 _original_producer_flush = faust_aiokafka.Producer.flush
 _original_commit_offsets = Consumer._commit_offsets
@@ -305,6 +341,10 @@ def _install_recovery_flow() -> None:
     Recovery.on_recovery_completed = _on_recovery_completed
 
 
+def _install_seek_uncommitted() -> None:
+    faust_aiokafka.AIOKafkaConsumerThread.seek_to_committed = _seek_to_committed
+
+
 def _install_eager_wait_first() -> None:
     Consumer.wait_first = _eager_wait_first
 
@@ -333,6 +373,13 @@ FIXES: tuple[Fix, ...] = (
         Replaced("faust.tables.recovery.Recovery.on_recovery_completed", _original_on_recovery_completed,
                  "6ef567acf072e46da3fccbccc6d662371f634f622c3d510972d5df81f70ae3ac"),
     ), _install_recovery_flow),
+    Fix("seek-uncommitted", False, (
+        Replaced("faust.transport.drivers.aiokafka.AIOKafkaConsumerThread.seek_to_committed",
+                 _original_seek_to_committed, "775ab0adc4b052abee204d5347a556412b1f77ed4de971adde69a55a1cb6f908"),
+        Replaced("aiokafka.AIOKafkaConsumer.seek_to_committed (seeks only an offset above 0)",
+                 AIOKafkaConsumer.seek_to_committed,
+                 "f6cd85c8b70a4ccf7e862de24f6c5d985038eed3e140990f000aa4b52eda8d72"),
+    ), _install_seek_uncommitted),
     Fix("eager-wait-first", False, (
         Replaced("mode.services.Service.wait_first (faust.transport.consumer.Consumer.wait_first)",
                  _original_wait_first, "feade6a31f8a67897cf687c54c66f5f4535288050bbaac07249ce2063d36ae2e"),

@@ -216,3 +216,60 @@ async def test_tables_are_registered_without_faust_wait_and_a_late_table_is_refu
             app.Table("late", partitions=1)
     finally:
         await app.stop()
+
+
+class _ConsumerThread:
+    """What faust's ``AIOKafkaConsumerThread.seek_to_committed`` uses of its thread: the aiokafka consumer, the
+    app's reset policy and ``call_thread`` (here the test's own loop runs the consumer)."""
+
+    def __init__(self, consumer: AIOKafkaConsumer) -> None:
+        self.consumer = consumer
+        self.app = type("App", (), {"conf": type("Conf", (), {"consumer_auto_offset_reset": "earliest"})()})()
+
+    def _ensure_consumer(self) -> AIOKafkaConsumer:
+        return self.consumer
+
+    async def call_thread(self, fun, *args):  # noqa: ANN001, ANN202 - faust's own signature
+        return await fun(*args)
+
+
+async def test_seeking_back_to_committed_also_moves_partitions_committed_at_0_or_never(settings: Settings):
+    """faust drops records it fetched while the flow is stopped or after a rebalance, then seeks back to the
+    committed offsets. aiokafka seeks only partitions committed above 0: a partition committed at 0, or never
+    (its first records), kept its position after the dropped records, which nobody read again (a CDR, the
+    first record of its partition, was lost so in the scale-out test). With the fix they go back too."""
+    bootstrap = settings.kafka.bootstrap_servers
+    topic = f"{settings.kafka.topic_prefix}seek"
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False)
+    await producer.start()
+    try:
+        for partition in range(3):
+            for n in range(5):
+                await producer.send_and_wait(topic, b"record %d" % n, partition=partition)
+    finally:
+        await producer.stop()
+    tps = [TopicPartition(topic, partition) for partition in range(3)]
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=f"{settings.kafka.topic_prefix}seek",
+                                enable_auto_commit=False, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        consumer.assign(tps)
+        await consumer.commit({tps[0]: 3, tps[1]: 0})  # tps[2]: never committed
+        fetched = 0
+        deadline = time.monotonic() + 10
+        while fetched < 12 and time.monotonic() < deadline:  # fetched, and dropped as faust drops them
+            fetched += sum(len(records) for records in (await consumer.getmany(timeout_ms=200)).values())
+        assert fetched == 2 + 5 + 5  # from 3, from 0, from the beginning
+        assert [await consumer.position(tp) for tp in tps] == [5, 5, 5]
+        thread = _ConsumerThread(consumer)
+
+        await compat._original_seek_to_committed(thread)
+        assert [await consumer.position(tp) for tp in tps] == [3, 5, 5]  # why the fix exists
+
+        while await consumer.getmany(timeout_ms=200):  # fetched past the committed offset again
+            pass
+
+        await compat._seek_to_committed(thread)
+        assert [await consumer.position(tp) for tp in tps] == [3, 0, 0]
+    finally:
+        await consumer.stop()

@@ -23,6 +23,8 @@ from roamstream.kafka import consumer_config, producer_config
 
 PATCHED = [
     (Recovery, "on_recovery_completed", compat._original_on_recovery_completed, compat._on_recovery_completed),
+    (faust_aiokafka.AIOKafkaConsumerThread, "seek_to_committed", compat._original_seek_to_committed,
+     compat._seek_to_committed),
     (Consumer, "wait_first", compat._original_wait_first, compat._eager_wait_first),
     (faust_aiokafka.Producer, "flush", compat._original_producer_flush, compat._flush_with_registered),
     (faust_aiokafka.AIOKafkaConsumerThread, "_highwaters", compat._original_highwaters, compat._highwaters),
@@ -50,7 +52,7 @@ def test_the_installed_libraries_are_the_ones_the_fixes_were_written_for():
 def test_kafka_profile_installs_only_the_broker_independent_fixes(settings: Settings, unpatched):
     kafka = settings.model_copy(update={"profile": "kafka"})
     app = create_app(kafka)
-    assert installed() == ["on_recovery_completed", "wait_first", "flush"]
+    assert installed() == ["on_recovery_completed", "seek_to_committed", "wait_first", "flush"]
     assert compat.verify_broker(app, kafka) is False  # even on the embedded broker (it warns)
     assert app not in compat._embedded_apps
 
@@ -58,7 +60,8 @@ def test_kafka_profile_installs_only_the_broker_independent_fixes(settings: Sett
 def test_embedded_profile_on_the_embedded_broker_installs_every_fix(settings: Settings, unpatched):
     assert identifies_as_embedded(settings)  # the real broker says it is tansu
     app = create_app(settings)
-    assert installed() == ["on_recovery_completed", "wait_first", "flush", "_highwaters", "_create_worker_consumer"]
+    assert installed() == ["on_recovery_completed", "seek_to_committed", "wait_first", "flush", "_highwaters",
+                           "_create_worker_consumer"]
     assert app not in compat._embedded_apps  # not before the broker is checked
     assert compat.verify_broker(app, settings) is True
     assert compat._embedded_apps[app] == settings.kafka.fetch_max_wait_ms
