@@ -387,10 +387,9 @@ def fold_step(settings: Settings, refs: dict, producer: Producer, out_prefix: st
     serde = AvroSerde()
     p = settings.pipeline
     params = fold_params(p)
-    # one tariff cache for the Session records and the CDRs, as in the worker (a CDR takes its COMPLETED Session
-    # record's periods: cdrs.handover)
+    # one ParsedReferences (compiled tariffs, periods) for the Session records and the CDRs, as in the worker (a
+    # CDR takes its COMPLETED Session record's periods: cdrs.handover)
     tables, parsed = reference_tables(refs), ParsedReferences()
-    cache = parsed.compiled
     sessions_topic, cdrs_topic = f"{out_prefix}ocpi.sessions.v1", f"{out_prefix}ocpi.cdrs.v1"
 
     def step(key: bytes, value: bytes, state: dict | None) -> tuple[dict, int]:
@@ -403,7 +402,7 @@ def fold_step(settings: Settings, refs: dict, producer: Producer, out_prefix: st
                                  serde.encode("ocpi.sessions.v1", snapshot_record(output.record, tables, p, parsed)),
                                  key)
             else:
-                built, _ = price_session(output.record, tables, cache, p, parsed)
+                built, _ = price_session(output.record, tables, p, parsed)
                 producer.produce(cdrs_topic, serde.encode("ocpi.cdrs.v1", cdr_record(built, output.record)), key)
                 cdrs += 1
         producer.poll(0)

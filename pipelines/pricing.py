@@ -35,7 +35,6 @@ from roamstream.cdrs.references import ParsedReferences, References, look_up
 from roamstream.config import PipelineSettings
 from roamstream.exceptions import RoamstreamError
 from roamstream.ocpi.numbers import quantize4
-from roamstream.tariffs import TariffCache
 
 STAGE = "pricing"
 RETRY_HEADER = "roamstream-retry"
@@ -49,13 +48,15 @@ def look_up_in(completed: dict, tables: Tables, parsed: ParsedReferences | None 
     return look_up(completed, tables.tokens, tables.evse_index, tables.locations, tables.tariffs, parsed)
 
 
-def price_session(completed: dict, tables: Tables, cache: TariffCache, p: PipelineSettings,
-                  parsed: ParsedReferences | None = None) -> tuple[BuiltCdr, References]:
+def price_session(completed: dict, tables: Tables, p: PipelineSettings, parsed: ParsedReferences | None = None
+                  ) -> tuple[BuiltCdr, References]:
     """The CDR of ``completed`` and the reference data it used; ``MissingReference`` if some is unknown.
-    ``parsed`` keeps the validated reference objects between sessions."""
+    ``parsed`` keeps the validated reference objects, their compiled tariffs and the COMPLETED Session records'
+    periods (``cdrs.handover``) between sessions."""
+    parsed = parsed if parsed is not None else ParsedReferences()
     refs = look_up_in(completed, tables, parsed)
-    built = build_cdr(completed, refs.token, refs.location, refs.tariff, cache.get(refs.tariff),
-                      (p.country_code, p.party_id), parsed.handover if parsed is not None else None)
+    built = build_cdr(completed, refs.token, refs.location, refs.tariff, parsed.compiled.get(refs.tariff),
+                      (p.country_code, p.party_id), parsed.handover)
     return built, refs
 
 
@@ -90,14 +91,13 @@ def register(app: faust.App, topics: Topics, tables: Tables, serde: AvroSerde, d
     ``cdrs.handover``)."""
     metrics = metrics if metrics is not None else WorkerMetrics()
     parsed = parsed if parsed is not None else ParsedReferences()
-    cache = parsed.compiled
     schedule = RetrySchedule(p.reference_wait_s)
     read_completed = partial(completed_records.decode, serde)  # either branch, as a CompletedSession
 
     async def settle(event: faust.EventT, key: bytes, completed: dict, raw: bytes, parked: Parked | None) -> None:
         session = completed["session_id"]
         try:
-            built, refs = price_session(completed, tables, cache, p, parsed)
+            built, refs = price_session(completed, tables, p, parsed)
         except MissingReference as exc:
             since = parked.since if parked is not None else time.time()
             if time.time() - since >= p.reference_wait_s:

@@ -11,7 +11,6 @@ from pipelines.parked import CHECK_AT_MOST_EVERY_S, RESEND_AFTER_S, Parked, Retr
 from pipelines.pricing import cdr_record, price_session, session_key
 from roamstream.cdrs.corrections import reconcile
 from roamstream.config import PipelineSettings
-from roamstream.tariffs import TariffCache
 from tests.cdrs.cdr_fixtures import CP, TX, completed, dumps, location, tariff, token
 
 FIXED_AT = datetime(2026, 3, 10, 8, tzinfo=UTC)
@@ -27,13 +26,13 @@ def tables(the_tariff=None):
 
 
 def test_a_session_is_priced_from_the_tables():
-    built, refs = price_session(completed(), tables(), TariffCache(), PipelineSettings())
+    built, refs = price_session(completed(), tables(), PipelineSettings())
     assert built.id == "CP-7-42"
     assert refs.last_updated == datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def test_the_record_of_a_cdr_has_the_figures_of_its_json():
-    built, _ = price_session(completed(), tables(), TariffCache(), PipelineSettings())
+    built, _ = price_session(completed(), tables(), PipelineSettings())
     record = cdr_record(built, completed())
     assert {k: record[k] for k in ("id", "partner", "charge_point_id", "transaction_id", "session_id")} == {
         "id": "CP-7-42", "partner": "NL-EMA", "charge_point_id": CP, "transaction_id": TX, "session_id": "CP-7-42"}
@@ -47,16 +46,16 @@ def test_the_record_of_a_cdr_has_the_figures_of_its_json():
 
 def test_an_amount_on_a_half_is_rounded_up_in_the_record_as_in_the_json():
     # peak 0.415: incl. VAT = 1.21 x (3.90 + 3 x 0.415) = 6.22545 exactly; half up 6.2255 (half even: 6.2254)
-    built, _ = price_session(completed(), tables(tariff(peak="0.415")), TariffCache(), PipelineSettings())
+    built, _ = price_session(completed(), tables(tariff(peak="0.415")), PipelineSettings())
     assert '"total_cost": {"excl_vat": 5.145, "incl_vat": 6.2255}' in built.json
     assert cdr_record(built, completed())["total_cost_incl_vat"] == Decimal("6.2255")
 
 
 def test_the_records_of_a_credit_and_its_new_cdr():
-    first, _ = price_session(completed(), tables(), TariffCache(), PipelineSettings())
+    first, _ = price_session(completed(), tables(), PipelineSettings())
     issued = reconcile(None, first, CP, TX, FIXED_AT).issued
     fixed, _ = price_session(completed(), tables(tariff(peak="0.45", last_updated="2026-03-10T08:00:00Z")),
-                             TariffCache(), PipelineSettings())
+                             PipelineSettings())
     credit, new = (cdr_record(c, completed()) for c in reconcile(issued, fixed, CP, TX, FIXED_AT).send)
     assert (credit["id"], credit["credit"], credit["credit_reference_id"]) == ("CP-7-42-C", True, "CP-7-42")
     assert (credit["total_cost_excl_vat"], credit["total_cost_incl_vat"]) == (Decimal("-5.1"), Decimal("-6.171"))
