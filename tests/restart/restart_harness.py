@@ -266,14 +266,18 @@ class Run:
 
     def _committed_offsets(self) -> list[str]:
         """A line per topic of the run's consumer group: each partition's committed offset."""
+        by_topic: dict[str, list[str]] = {}
+        for (topic, partition), offset in sorted(self._group_offsets().items()):
+            by_topic.setdefault(topic, []).append(f"p{partition}={offset}")
+        return [f"{topic}: {' '.join(offsets)}" for topic, offsets in by_topic.items()]
+
+    def _group_offsets(self, tps: list[TopicPartition] | None = None) -> dict[tuple[str, int], int]:
+        """The run's consumer group committed offsets, ``(topic, partition) -> offset``: of ``tps``, or all."""
         if self._admin is None:
             self._admin = AdminClient({"bootstrap.servers": self.settings.kafka.bootstrap_servers})
-        request = ConsumerGroupTopicPartitions(self.settings.pipeline.app_id)
+        request = ConsumerGroupTopicPartitions(self.settings.pipeline.app_id, tps)
         [future] = self._admin.list_consumer_group_offsets([request]).values()
-        by_topic: dict[str, list[str]] = {}
-        for tp in sorted(future.result(10).topic_partitions, key=lambda tp: (tp.topic, tp.partition)):
-            by_topic.setdefault(tp.topic, []).append(f"p{tp.partition}={tp.offset}")
-        return [f"{topic}: {' '.join(offsets)}" for topic, offsets in by_topic.items()]
+        return {(tp.topic, tp.partition): tp.offset for tp in future.result(10).topic_partitions}
 
     def check_worker(self) -> None:
         """Fail with the worker's log if one died on its own."""
@@ -304,14 +308,7 @@ class Run:
 
     def committed(self, ends: dict[tuple[str, int], int]) -> bool:
         """Has the worker's consumer group committed every ``(catalog topic, partition) -> end offset``?"""
-        if self._admin is None:
-            self._admin = AdminClient({"bootstrap.servers": self.settings.kafka.bootstrap_servers})
-        request = ConsumerGroupTopicPartitions(
-            self.settings.pipeline.app_id,
-            [TopicPartition(self.settings.topic(topic), partition) for topic, partition in ends],
-        )
-        [future] = self._admin.list_consumer_group_offsets([request]).values()
-        got = {(tp.topic, tp.partition): tp.offset for tp in future.result(10).topic_partitions}
+        got = self._group_offsets([TopicPartition(self.settings.topic(topic), partition) for topic, partition in ends])
         return all(got.get((self.settings.topic(t), p), -1) >= end for (t, p), end in ends.items())
 
     def assigned(self, worker: subprocess.Popen, topic: str) -> set[int]:
