@@ -32,7 +32,7 @@ Each figure is printed as measured, with the CPU seconds of the process that did
 shared). ``--quick`` (or BENCH_QUICK=1 in the environment) runs 20,000 events and a 10 s latency phase.
 
     python bench/bench_pipeline.py [--events 200000] [--rate 500] [--latency-s 30] [--quick] [--profile FILE]
-        [--skip worker,latency,workers2,baseline,quix]
+        [--parts] [--skip worker,latency,workers2,baseline,quix]
 """
 
 from __future__ import annotations
@@ -76,8 +76,9 @@ print = functools.partial(print, flush=True)  # noqa: A001 - progress lines as t
 START = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
 PER_SESSION = 100
 #: figures the worker process publishes to the bench (multiprocessing Array): batches, events, fold CPU, table writes,
-#: bytes written, then the CPU of Avro decode, encode, snapshot records and CDRs
-STATS = 9
+#: bytes written, then the CPU of Avro decode, encode, snapshot records and CDRs, then the garbage collector's
+#: collections and their CPU (main thread)
+STATS = 11
 CPS_PER_LOCATION = 10
 TAIL_MIN = 15
 
@@ -206,8 +207,12 @@ class CdrWatcher(threading.Thread):
 
 
 def worker_main(settings: Settings, ready, cpu, stop, expected_refs: int, profile: str | None, stats,
-                gc_threshold: int) -> None:
-    """The worker process: reference, sessions and pricing stages in one faust app (a trimmed Worker)."""
+                gc_threshold: int, timed_parts: bool = False) -> None:
+    """The worker process: reference, sessions and pricing stages in one faust app (a trimmed Worker). The
+    sessions stage's ``SessionFolder`` is timed per batch (two clock readings per few thousand events); with
+    ``timed_parts`` Avro decode and encode, snapshot records and CDRs are timed too, through a wrapper around
+    every call of them (about three per event), which costs the worker CPU of its own: off in a run measuring
+    throughput (``--parts``)."""
     import logging
 
     logging.basicConfig(level=logging.WARNING)
@@ -224,10 +229,21 @@ def worker_main(settings: Settings, ready, cpu, stop, expected_refs: int, profil
     run, flush = sessions.SessionFolder.run, sessions.SessionFolder.flush
 
     parts = {"decode": 0.0, "encode": 0.0, "snapshots": 0.0, "pricing": 0.0}
+    collected = {"count": 0, "cpu": 0.0, "longest": 0.0, "started": 0.0}
+
+    def on_gc(phase: str, info: dict) -> None:  # the collector's own callback: a clock reading per collection
+        if phase == "start":
+            collected["started"] = time.thread_time()
+            return
+        took = time.thread_time() - collected["started"]
+        collected["count"] += 1
+        collected["cpu"] += took
+        collected["longest"] = max(collected["longest"], took)
 
     def publish() -> None:  # once per batch: a shared array costs a lock per write
         stats[0:STATS] = [folded[k] for k in ("batches", "events", "cpu", "writes", "bytes")] + [
-            parts["decode"], parts["encode"], parts["snapshots"], parts["pricing"]]
+            parts["decode"], parts["encode"], parts["snapshots"], parts["pricing"], collected["count"],
+            collected["cpu"]]
 
     def timed_run(self, items, **kwargs):  # where the sessions stage's own work ends and faust's begins
         t = time.thread_time()
@@ -266,12 +282,13 @@ def worker_main(settings: Settings, ready, cpu, stop, expected_refs: int, profil
                 parts[name] += (clock() - t) * every
         return wrapper
 
-    AvroSerde.decode = timed("decode", AvroSerde.decode)
-    AvroSerde.encode = timed("encode", AvroSerde.encode)
-    sessions.snapshot_record = timed("snapshots", sessions.snapshot_record)
-    # a CDR (one in a hundred events) takes far longer than a clock reading: every one is timed. Published with the
-    # sessions stage's next batch, so the last CDRs of a run may be left out of the figure
-    pricing.price_session = timed("pricing", pricing.price_session, every=1)
+    if timed_parts:
+        AvroSerde.decode = timed("decode", AvroSerde.decode)
+        AvroSerde.encode = timed("encode", AvroSerde.encode)
+        sessions.snapshot_record = timed("snapshots", sessions.snapshot_record)
+        # a CDR (one in a hundred events) takes far longer than a clock reading: every one is timed. Published with
+        # the sessions stage's next batch, so the last CDRs of a run may be left out of the figure
+        pricing.price_session = timed("pricing", pricing.price_session, every=1)
 
     async def main() -> None:
         app = create_app(settings)
@@ -293,12 +310,15 @@ def worker_main(settings: Settings, ready, cpu, stop, expected_refs: int, profil
             await asyncio.sleep(0.1)
         await asyncio.sleep(1.0)
         tune_gc(gc_threshold)  # as the worker command does
+        gc.callbacks.append(on_gc)
         before = thread_cpu()
         ready.set()
         while not stop.is_set():
             cpu.value = time.process_time()
             await asyncio.sleep(0.05)
         print_thread_cpu(before, thread_cpu())
+        print(f"  worker garbage collections from ready to stop: {collected['count']}, {collected['cpu']:.2f} s of "
+              f"CPU, the longest {collected['longest'] * 1000:.0f} ms")
         await app.stop()
         await stage.output.aclose()
 
@@ -650,6 +670,9 @@ def main() -> None:
     parser.add_argument("--profile", help="write cProfile stats of the worker process to this file")
     parser.add_argument("--gc-threshold", type=int, default=PipelineSettings().gc_threshold,
                         help="the worker's PIPELINE_GC_THRESHOLD (default: the setting's; 0: Python's collector as is)")
+    parser.add_argument("--parts", action="store_true",
+                        help="in the worker phase, also time Avro decode and encode, snapshot records and CDRs "
+                             "(a wrapper around each call: it costs the worker CPU of its own)")
     parser.add_argument("--skip", default="",
                         help="comma list of phases to skip: worker,latency,workers2,baseline,quix")
     args = parser.parse_args()
@@ -690,7 +713,7 @@ def main() -> None:
             stats = ctx.Array("d", STATS)
             worker = ctx.Process(target=worker_main,
                                  args=(settings, ready, cpu, stop, expected_refs, args.profile, stats,
-                                       args.gc_threshold))
+                                       args.gc_threshold, args.parts))
             worker.start()
             while worker.is_alive() and not ready.wait(0.5) and time.monotonic() - t < 300:
                 pass
@@ -764,8 +787,8 @@ def main() -> None:
           f"batch {settings.pipeline.sessions_batch_max} within {settings.pipeline.sessions_batch_within_s} s")
     rates = {}
     if "worker" in results:
-        n, wall, cpu_s, produced, (batches, folded, fold_cpu, writes, written, dec, enc, snap, priced), broker_s = (
-            results["worker"])
+        (n, wall, cpu_s, produced, (batches, folded, fold_cpu, writes, written, dec, enc, snap, priced, collections,
+                                    gc_cpu), broker_s) = results["worker"]
         rates["worker"] = n / wall
         print(f"worker (faust; reference+sessions+pricing, changelogged state): {n / wall:,.0f} events/s "
               f"({wall:.1f} s wall, {cpu_s:.1f} s worker CPU = {n / cpu_s:,.0f} events/CPU-s; input produced in "
@@ -774,15 +797,23 @@ def main() -> None:
             print(f"  sessions stage: {batches:,.0f} batches of {folded / batches:,.0f} events on average; "
                   f"SessionFolder.run+flush {fold_cpu:.1f} s CPU ({fold_cpu / cpu_s:.0%} of the worker's); "
                   f"{writes:,.0f} table writes, {written / 1e6:,.0f} MB")
-            rest = cpu_s - fold_cpu - dec - enc - snap - priced
-            print(f"  worker CPU by part (decode, encode, snapshots: one call in 16 timed): "
-                  f"SessionFolder {fold_cpu:.1f} s, Avro decode {dec:.1f} s, "
-                  f"Avro encode {enc:.1f} s, snapshot records {snap:.1f} s, CDRs (price_session) {priced:.1f} s, "
-                  f"the rest (faust, asyncio, aiokafka) {rest:.1f} s")
             us = 1e6 / n
-            print(f"  worker CPU µs per event: {cpu_s * us:.0f} = SessionFolder {fold_cpu * us:.0f}, Avro decode "
-                  f"{dec * us:.0f}, encode {enc * us:.0f}, snapshot records {snap * us:.0f}, CDRs {priced * us:.0f}, "
-                  f"the rest (faust, asyncio, the producers' threads, the stages' own code) {rest * us:.0f}")
+            print(f"  garbage collector (threshold {args.gc_threshold:,}): {collections:,.0f} collections, "
+                  f"{gc_cpu:.2f} s of CPU, {gc_cpu * us:.1f} µs per event (in the figures below)")
+            if not args.parts:
+                print(f"  worker CPU µs per event: {cpu_s * us:.0f} = SessionFolder {fold_cpu * us:.0f}, everything "
+                      f"else {(cpu_s - fold_cpu) * us:.0f} (--parts times Avro decode and encode, snapshot records "
+                      f"and CDRs apart, at a cost of its own)")
+            else:
+                rest = cpu_s - fold_cpu - dec - enc - snap - priced
+                print(f"  worker CPU by part (decode, encode, snapshots: one call in 16 timed): "
+                      f"SessionFolder {fold_cpu:.1f} s, Avro decode {dec:.1f} s, "
+                      f"Avro encode {enc:.1f} s, snapshot records {snap:.1f} s, CDRs (price_session) {priced:.1f} s, "
+                      f"the rest (faust, asyncio, aiokafka) {rest:.1f} s")
+                print(f"  worker CPU µs per event: {cpu_s * us:.0f} = SessionFolder {fold_cpu * us:.0f}, Avro decode "
+                      f"{dec * us:.0f}, encode {enc * us:.0f}, snapshot records {snap * us:.0f}, CDRs "
+                      f"{priced * us:.0f}, the rest (faust, asyncio, the producers' threads, the stages' own code, "
+                      f"the timing wrappers) {rest * us:.0f}")
     if "baseline" in results:
         n, wall, cpu_s = results["baseline"]
         rates["baseline"] = n / wall
