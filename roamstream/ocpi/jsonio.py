@@ -3,7 +3,8 @@
 ``json.dumps`` cannot write a Decimal as a number without going through float; this small encoder can. The
 common exact types (str, Decimal, dict, list, datetime) are written first, and the texts of numbers and times are
 memoised (each a function of the value alone: ``round4`` of equal Decimals, the UTC form of equal instants): a
-running Session's JSON is written again at every snapshot with mostly the same numbers and times.
+running Session's JSON is written again at every snapshot with mostly the same numbers and times. Without
+``indent`` those types are written as joined strings, with the ``"key": `` texts of str keys memoised too.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ _string = json.encoder.encode_basestring  # C-accelerated; keeps non-ASCII reada
 
 def dumps(obj: Any, *, indent: int | None = None) -> str:
     """``obj`` (dicts, lists, str, int, bool, None, Decimal, datetime, Enum) as JSON text."""
+    if indent is None:
+        return _compact(obj)
     parts: list[str] = []
     _write(obj, parts, indent, 0)
     return "".join(parts)
@@ -44,6 +47,37 @@ def _write(obj: Any, out: list[str], indent: int | None, level: int) -> None:
         out.append(_datetime_text(obj))
     else:
         _write_other(obj, out, indent, level)
+
+
+def _compact(obj: Any) -> str:
+    """``dumps`` without indent: the common exact types here, anything else by the rules of ``_write``."""
+    kind = type(obj)
+    if kind is str:
+        return _string(obj)
+    if kind is dict:
+        return "{" + ", ".join([_key_text(k) + _compact(v) for k, v in obj.items()]) + "}"
+    if kind is Decimal:
+        return _decimal_text(obj) if obj.is_finite() else number_text(obj)
+    if kind is list:
+        return "[" + ", ".join([_compact(v) for v in obj]) + "]"
+    if kind is datetime:
+        return _datetime_text(obj)
+    parts: list[str] = []
+    _write_other(obj, parts, None, 0)
+    return "".join(parts)
+
+
+_KEYS: dict[str, str] = {}  # the ``"key": `` text of str keys, up to _MAX_KEYS of them
+_MAX_KEYS = 1 << 12
+
+
+def _key_text(key: Any) -> str:
+    text = _KEYS.get(key) if type(key) is str else None
+    if text is None:
+        text = _string(key if type(key) is str else str(key)) + ": "
+        if type(key) is str and len(_KEYS) < _MAX_KEYS:
+            _KEYS[key] = text
+    return text
 
 
 @lru_cache(maxsize=1 << 14)
