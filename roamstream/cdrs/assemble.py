@@ -56,16 +56,17 @@ class BuiltCdr:
 def meter_samples(completed: dict[str, Any], first: int = 0) -> list[MeterSample]:
     """The ``sessions.completed.v1`` timeline (from its ``first`` point on) as engine input (kWh and kW)."""
     points = completed["samples"]
-    return [
-        MeterSample(
-            timestamp=point["timestamp"],
-            energy_kwh=Decimal(point["energy_wh"]) / _THOUSAND,
-            charging=point["charging"],
-            power_kw=Decimal(point["power_w"]) / _THOUSAND if point.get("power_w") is not None else None,
-            current_a=Decimal(point["current_a"]) if point.get("current_a") is not None else None,
-        )
-        for point in (points[first:] if first else points)
-    ]
+    out = []
+    for point in points[first:] if first else points:
+        power, current = point.get("power_w"), point.get("current_a")
+        out.append(MeterSample(  # positional, in field order: a frozen dataclass's keyword call costs more
+            point["timestamp"],
+            Decimal(point["energy_wh"]) / _THOUSAND,
+            point["charging"],
+            None if power is None else Decimal(power) / _THOUSAND,
+            None if current is None else Decimal(current),
+        ))
+    return out
 
 
 def build_cdr(
