@@ -115,7 +115,12 @@ def _resumes(held: _Held, snapshot: dict[str, Any], tz: tzinfo, tariff: Compiled
     taken = len(held.samples)
     if held.tariff is not tariff or held.tz is not tz or held.start != snapshot["start"] or len(samples) < taken:
         return False
-    if samples[:taken] == held.samples:
+    if not taken:
         return True
-    return (samples[:taken - 1] == held.samples[:-1]
-            and held.builder.revise_last(meter_samples({"samples": [samples[taken - 1]]})[0]))
+    # the samples before the last one compared once (mostly by identity, as lists compare their items); then the
+    # last one, which a growing timeline may have revised
+    last = samples[taken - 1]
+    if not samples[:taken - 1] == held.samples[:-1]:
+        return False
+    return last is held.samples[-1] or last == held.samples[-1] or held.builder.revise_last(
+        meter_samples({"samples": [last]})[0])
