@@ -6,12 +6,13 @@ from decimal import Decimal
 
 from pipelines.tables import Tables
 from roamstream.cdrs.exceptions import MissingReference
-from roamstream.cdrs.references import ParsedReferences, look_up
+from roamstream.cdrs.references import ParsedReferences, session_tariff
 from roamstream.cdrs.resolve import evse_uid
 from roamstream.cdrs.session_cost import running_total_cost
 from roamstream.cdrs.session_object import build_session
 from roamstream.cdrs.session_periods import session_periods
 from roamstream.config import PipelineSettings
+from roamstream.ocpi.location import Location
 from roamstream.ocpi.token import uid_key
 from roamstream.tariffs.exceptions import TariffEngineError
 
@@ -32,7 +33,7 @@ def snapshot_record(snapshot: dict, tables: Tables, p: PipelineSettings,
         raise MissingReference(f"no location has EVSE {uid!r}")
     token = refs.tokens.get(token_key, raw_token)
     location = refs.locations.get(location_key, raw_location)
-    periods, cost = _periods_and_cost(snapshot, tables, refs)
+    periods, cost = _periods_and_cost(snapshot, location, uid, tables, refs)
     data, text = build_session(snapshot, token, location, p.currency, (p.country_code, p.party_id), cost, periods)
     return {
         "id": data["id"], "country_code": data["country_code"], "party_id": data["party_id"],
@@ -43,18 +44,19 @@ def snapshot_record(snapshot: dict, tables: Tables, p: PipelineSettings,
     }
 
 
-def _periods_and_cost(snapshot: dict, tables: Tables, refs: ParsedReferences) -> tuple[list | None, dict | None]:
-    """The Session's charging periods (``session_periods``) and cost so far with the tariff its CDR will have;
-    (None, None) while that tariff is not known. A snapshot without a timeline (kept by an older worker) or
-    without a period yet gets the running estimate of ``session_cost`` and no periods."""
+def _periods_and_cost(snapshot: dict, location: Location, uid: str, tables: Tables, refs: ParsedReferences
+                      ) -> tuple[list | None, dict | None]:
+    """The Session's charging periods (``session_periods``) and cost so far with the tariff its CDR will have
+    (``look_up``'s, from the ``location`` found for EVSE ``uid``); (None, None) while that tariff is not known. A
+    snapshot without a timeline (kept by an older worker) or without a period yet gets the running estimate of
+    ``session_cost`` and no periods."""
     try:
-        found = look_up(snapshot, tables.tokens, tables.evse_index, tables.locations, tables.tariffs, refs)
-        compiled = refs.compiled.get(found.tariff)
+        compiled = refs.compiled.get(session_tariff(snapshot, location, uid, tables.tariffs, refs))
         if snapshot.get("samples"):
-            built = session_periods(snapshot, found.location, compiled, refs.periods, refs.handover)
+            built = session_periods(snapshot, location, compiled, refs.periods, refs.handover)
             if built is not None:
                 return built
         return None, running_total_cost(snapshot["start"], snapshot["end"] or snapshot["last_event"],
-                                        snapshot["kwh"], found.location, compiled)
+                                        snapshot["kwh"], location, compiled)
     except (MissingReference, TariffEngineError):
         return None, None

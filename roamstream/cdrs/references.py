@@ -98,6 +98,14 @@ def look_up(completed: dict[str, Any], tokens: Store, evse_index: Store, locatio
     if raw_location is None:
         raise MissingReference(f"no location has EVSE {uid!r}")
     location = parsed.locations.get(location_key, raw_location)
+    tariff = session_tariff(completed, location, uid, tariffs, parsed)
+    return References(parsed.tokens.get(token_key, raw_token), location, tariff)
+
+
+def session_tariff(completed: dict[str, Any], location: Location, uid: str, tariffs: Store,
+                   parsed: ParsedReferences) -> dict[str, Any]:
+    """``look_up``'s tariff of ``completed``, whose EVSE ``uid`` is at ``location``: for a caller that has found the
+    location itself."""
     _, connector = find_connector(location, uid, completed["connector_id"] if completed["evse_id"] else None)
     known: dict[str, tuple[bytes, bytes]] = {}
     models: dict[str, Tariff] = {}
@@ -107,8 +115,7 @@ def look_up(completed: dict[str, Any], tokens: Store, evse_index: Store, locatio
         if raw is not None:
             known[tariff_id] = (key, raw)
             models[tariff_id] = parsed.tariffs.get(key, raw)
-    tariff = valid_tariff(connector, models, completed["start"])
-    return References(parsed.tokens.get(token_key, raw_token), location, parsed.tariff_data.get(*known[tariff.id]))
+    return parsed.tariff_data.get(*known[valid_tariff(connector, models, completed["start"]).id])
 
 
 def _tariff_key(location: Location, tariff_id: str) -> bytes:
