@@ -7,6 +7,7 @@ at the edge. Pure Python, no pydantic, so the tariff engine can use it in its ho
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Context, Decimal
+from functools import lru_cache
 
 DECIMALS = 4
 QUANTUM = Decimal(1).scaleb(-DECIMALS)
@@ -21,7 +22,17 @@ def quantize4(value: Decimal) -> Decimal:
 
 
 def round4(value: Decimal) -> Decimal:
-    """``value`` rounded half-up to 4 decimals, without trailing zeros and never in exponent notation."""
+    """``value`` rounded half-up to 4 decimals, without trailing zeros and never in exponent notation.
+
+    A function of the value alone (Decimals equal in value give the same Decimal), so memoised: the periods and
+    Sessions of running sessions round mostly the same powers, currents and totals again at every snapshot."""
+    try:
+        return _round4_memo(value)
+    except TypeError:  # unhashable: a signalling NaN, which the rounding rejects as it always did
+        return _round4(value)
+
+
+def _round4(value: Decimal) -> Decimal:
     digits = value.adjusted() + DECIMALS + 2
     context = _CONTEXT if digits <= _CONTEXT.prec else Context(prec=digits, rounding=ROUND_HALF_UP)
     q = value.quantize(QUANTUM, context=context)
@@ -30,6 +41,9 @@ def round4(value: Decimal) -> Decimal:
     if q == q.to_integral_value(context=context):
         return q.quantize(_ONE, context=context)
     return q.normalize(context=context)
+
+
+_round4_memo = lru_cache(maxsize=1 << 14)(_round4)
 
 
 def number_text(value: Decimal | int) -> str:
