@@ -34,7 +34,8 @@ def snapshot_record(snapshot: dict, tables: Tables, p: PipelineSettings,
     token = refs.tokens.get(token_key, raw_token)
     location = refs.locations.get(location_key, raw_location)
     periods, cost = _periods_and_cost(snapshot, location, uid, tables, refs)
-    data, text = build_session(snapshot, token, location, p.currency, (p.country_code, p.party_id), cost, periods)
+    data, text = build_session(snapshot, token, location, p.currency, (p.country_code, p.party_id), cost, periods,
+                               refs.sessions)
     return {
         "id": data["id"], "country_code": data["country_code"], "party_id": data["party_id"],
         "partner": f"{token.country_code}-{token.party_id}", "charge_point_id": snapshot["charge_point_id"],

@@ -18,6 +18,7 @@ from typing import Any
 from roamstream.cdrs.exceptions import MissingReference
 from roamstream.cdrs.handover import Handover
 from roamstream.cdrs.resolve import evse_uid, find_connector, valid_tariff
+from roamstream.cdrs.session_object import SessionParts
 from roamstream.cdrs.session_periods import PeriodsMemo
 from roamstream.ocpi.location import Location
 from roamstream.ocpi.tariff import Tariff
@@ -52,8 +53,9 @@ def _tariff_data(raw: bytes) -> dict[str, Any]:
 @dataclass
 class ParsedReferences:
     """The tokens, locations and tariffs a stage has validated, kept while their bytes stay the same; and what
-    it derived from them for the sessions it is working on (compiled tariffs, charging periods so far). The sessions
-    and pricing stages of one worker share one (``pipelines.pricing.register``)."""
+    it derived from them for the sessions it is working on (compiled tariffs, charging periods so far, the constant
+    members of their Sessions). The sessions and pricing stages of one worker share one
+    (``pipelines.pricing.register``)."""
 
     tokens: ParsedCache = field(default_factory=lambda: ParsedCache(Token.model_validate_json))
     locations: ParsedCache = field(default_factory=lambda: ParsedCache(Location.model_validate_json))
@@ -67,6 +69,9 @@ class ParsedReferences:
     #: completed sessions' charging periods from their COMPLETED Session records, for their CDRs
     #: (``cdrs.handover``; None: every CDR cuts its own)
     handover: Handover | None = field(default_factory=Handover)
+    #: each open session's Session members that stay the same between its snapshots (``session_object``; None:
+    #: every Session made whole)
+    sessions: SessionParts | None = field(default_factory=SessionParts)
 
 
 @dataclass(frozen=True, slots=True)

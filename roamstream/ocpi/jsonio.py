@@ -49,13 +49,19 @@ def _write(obj: Any, out: list[str], indent: int | None, level: int) -> None:
         _write_other(obj, out, indent, level)
 
 
+def members(obj: dict[str, Any]) -> str:
+    """The members of ``obj`` as ``dumps`` (no indent) writes them between its braces: for one object written in
+    parts, joined with ``", "``."""
+    return ", ".join([_key_text(k) + _compact(v) for k, v in obj.items()])
+
+
 def _compact(obj: Any) -> str:
     """``dumps`` without indent: the common exact types here, anything else by the rules of ``_write``."""
     kind = type(obj)
     if kind is str:
         return _string(obj)
     if kind is dict:
-        return "{" + ", ".join([_key_text(k) + _compact(v) for k, v in obj.items()]) + "}"
+        return "{" + ", ".join([_key_text(k) + _compact(v) for k, v in obj.items()]) + "}"  # "{" + members + "}"
     if kind is Decimal:
         return _decimal_text(obj) if obj.is_finite() else number_text(obj)
     if kind is list:

@@ -8,8 +8,13 @@ from decimal import Decimal
 import pytest
 
 from roamstream.cdrs.exceptions import MissingReference
-from roamstream.cdrs.session_object import build_session
-from tests.cdrs.cdr_fixtures import CP, CPO, END, START, as_exact, exact, location_model, token_model
+from roamstream.cdrs.session_object import SessionParts, build_session
+from roamstream.ocpi import jsonio
+from roamstream.ocpi.location import Location
+from roamstream.ocpi.token import Token
+from tests.cdrs.cdr_fixtures import (
+    CP, CPO, END, START, as_exact, exact, location, location_model, token, token_model,
+)
 
 LAST_EVENT = datetime(2026, 3, 2, 10, 0, 30, 250000, tzinfo=UTC)
 
@@ -59,3 +64,27 @@ def test_a_completed_session_ends_and_is_last_updated_at_its_end():
 def test_an_unknown_evse_is_a_missing_reference():
     with pytest.raises(MissingReference):
         build_session(snapshot(connector_id=4), token_model(), location_model(), "EUR", CPO)
+
+
+def test_the_members_held_between_snapshots_change_nothing():
+    """A ``SessionParts`` gives every snapshot the Session made whole: across a new token, another id tag and
+    authorisation, a new location, the end, and for the next session on the same id."""
+    parts = SessionParts()
+    same_token, same_location = token_model(), location_model()
+    other_token = Token.model_validate({**token(), "contract_id": "NL-EMA-C00000009"})
+    steps = [
+        (snapshot(), same_token, same_location),
+        (snapshot(kwh=Decimal("7.5"), last_event=LAST_EVENT.replace(minute=5)), same_token, same_location),
+        (snapshot(kwh=Decimal("8")), other_token, same_location),
+        (snapshot(kwh=Decimal("8")), other_token, same_location),
+        (snapshot(id_tag="ema000001", auth_method="AUTH_REQUEST", authorization_reference="REF-1"), other_token,
+         same_location),
+        (snapshot(kwh=Decimal("8.5")), other_token, Location.model_validate({**location(), "id": "LOC-2"})),
+        (snapshot(end=END, status="COMPLETED", kwh=Decimal(9)), other_token, location_model()),
+        (snapshot(start=END, kwh=Decimal(0)), other_token, same_location),
+    ]
+    for record, tok, loc in steps:
+        kept = build_session(record, tok, loc, "EUR", CPO, {"excl_vat": Decimal("1.5")}, [], parts)
+        assert kept == build_session(record, tok, loc, "EUR", CPO, {"excl_vat": Decimal("1.5")}, [])
+        assert kept[1] == jsonio.dumps(kept[0])
+    assert kept[0]["cdr_token"] is not build_session(record, tok, loc, "EUR", CPO, parts=parts)[0]["cdr_token"]
