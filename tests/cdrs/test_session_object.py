@@ -13,7 +13,16 @@ from roamstream.ocpi import jsonio
 from roamstream.ocpi.location import Location
 from roamstream.ocpi.token import Token
 from tests.cdrs.cdr_fixtures import (
-    CP, CPO, END, START, as_exact, exact, location, location_model, token, token_model,
+    CP,
+    CPO,
+    END,
+    START,
+    as_exact,
+    exact,
+    location,
+    location_model,
+    token,
+    token_model,
 )
 
 LAST_EVENT = datetime(2026, 3, 2, 10, 0, 30, 250000, tzinfo=UTC)
