@@ -178,12 +178,16 @@ class PeriodBuilder:
                     at = _ceil_ms(at)
                     if a < at < b:
                         inner[at] = target
-            points = [(a, ea)]
-            for t in sorted(inner):
-                e = inner[t]
-                points.append((t, e if e is not None else ea + (eb - ea) * micros(t - a) / span))
-            points.append((b, eb))
-            for (p, ep), (q, eq) in zip(points, points[1:], strict=False):
+            if inner:
+                points = [(a, ea)]
+                for t in sorted(inner):
+                    e = inner[t]
+                    points.append((t, e if e is not None else ea + (eb - ea) * micros(t - a) / span))
+                points.append((b, eb))
+                spans = zip(points, points[1:], strict=False)
+            else:  # nothing between the two samples: one piece
+                spans = (((a, ea), (b, eb)),)
+            for (p, ep), (q, eq) in spans:
                 piece = Piece(p, q, ep - base, eq - base, sample, power)
                 if keys is None:
                     key = _pricing_key(tariff, piece, tz, start)
@@ -202,7 +206,7 @@ def _checked(samples: Sequence[MeterSample], start: datetime, previous: MeterSam
             raise InvalidSessionDataError(f"samples[{i}].timestamp", "is before the session start")
         if previous is not None and at <= previous.timestamp:
             raise InvalidSessionDataError(f"samples[{i}].timestamp", "is not after the previous sample")
-        if not isinstance(sample.energy_kwh, Decimal | int) or isinstance(sample.energy_kwh, bool):
+        if not isinstance(sample.energy_kwh, (Decimal, int)) or isinstance(sample.energy_kwh, bool):
             raise InvalidSessionDataError(f"samples[{i}].energy_kwh", "must be a Decimal")
         previous = sample if at is sample.timestamp else _replace_time(sample, at)
         out.append(previous)
