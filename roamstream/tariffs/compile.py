@@ -116,11 +116,11 @@ class TariffCache:
         self._items: OrderedDict[tuple, CompiledTariff] = OrderedDict()
 
     def get(self, tariff: Mapping[str, Any] | Any) -> CompiledTariff:
-        data = _plain(tariff) if not isinstance(tariff, Mapping) else tariff
+        data = tariff if type(tariff) is dict or isinstance(tariff, Mapping) else _plain(tariff)
         last_updated = data.get("last_updated") if isinstance(data, Mapping) else None
         if last_updated is None:  # no version to key on: never cached
             return compile_tariff(data)
-        key = tuple(str(data.get(name)) for name in ("country_code", "party_id", "id", "last_updated"))
+        key = (str(data.get("country_code")), str(data.get("party_id")), str(data.get("id")), str(last_updated))
         compiled = self._items.get(key)
         if compiled is None:
             compiled = compile_tariff(data)
