@@ -43,7 +43,7 @@ def _round4(value: Decimal) -> Decimal:
     return q.normalize(context=context)
 
 
-_round4_memo = lru_cache(maxsize=1 << 14)(_round4)
+_round4_memo = lru_cache(maxsize=1 << 14, typed=True)(_round4)  # typed: an int equal to a Decimal is not one
 
 
 def number_text(value: Decimal | int) -> str:

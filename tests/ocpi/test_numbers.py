@@ -20,3 +20,9 @@ def test_equal_values_round_alike_in_any_order(texts):
 def test_a_signalling_nan_is_still_rejected_by_the_rounding():
     with pytest.raises(InvalidOperation):
         round4(Decimal("sNaN"))
+
+
+def test_what_is_not_a_decimal_is_not_taken_for_an_equal_one():
+    round4(Decimal(5))
+    with pytest.raises(AttributeError):
+        round4(5)
