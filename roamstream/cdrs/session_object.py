@@ -35,7 +35,7 @@ def build_session(
     snapshot where they are made from the same inputs."""
     fixed = _fixed(snapshot, token, location, currency, cpo) if parts is None else parts.get(
         snapshot, token, location, currency, cpo)
-    data: dict[str, Any] = dict(fixed.head)
+    data = _head(snapshot, cpo)  # what ``fixed.head_text`` writes, from this snapshot
     changing: dict[str, Any] = {}
     if snapshot["end"] is not None:
         changing["end_date_time"] = snapshot["end"]
@@ -59,14 +59,13 @@ def build_session(
 
 @dataclass(frozen=True, slots=True)
 class _Fixed:
-    """The constant members of a session's Session: ``country_code`` to ``start_date_time`` (``head``) and
-    ``cdr_token`` to ``currency`` (``middle``), each with its members' text (``jsonio.members``); and what they
-    were made of (``token`` and ``location`` compared by identity, ``facts`` by value)."""
+    """The constant members of a session's Session: the text (``jsonio.members``) of ``country_code`` to
+    ``start_date_time``, and ``cdr_token`` to ``currency`` as data and text; and what they were made of (``token``
+    and ``location`` compared by identity, ``facts`` by value)."""
 
     token: Token
     location: Location
     facts: tuple
-    head: dict[str, Any]
     head_text: str
     middle: dict[str, Any]
     middle_text: str
@@ -83,8 +82,6 @@ def _fixed(snapshot: dict[str, Any], token: Token, location: Location, currency:
            facts: tuple | None = None) -> _Fixed:
     uid = evse_uid(snapshot["charge_point_id"], snapshot["connector_id"], snapshot["evse_id"])
     _, connector = find_connector(location, uid, snapshot["connector_id"] if snapshot["evse_id"] else None)
-    head = {"country_code": cpo[0], "party_id": cpo[1], "id": snapshot["session_id"],
-            "start_date_time": snapshot["start"]}
     middle = {
         "cdr_token": cdr_token(token, snapshot["id_tag"]),
         **authorized(snapshot),
@@ -94,7 +91,12 @@ def _fixed(snapshot: dict[str, Any], token: Token, location: Location, currency:
         "currency": currency,
     }
     return _Fixed(token, location, facts if facts is not None else _facts(snapshot, currency, cpo),
-                  head, jsonio.members(head), middle, jsonio.members(middle))
+                  jsonio.members(_head(snapshot, cpo)), middle, jsonio.members(middle))
+
+
+def _head(snapshot: dict[str, Any], cpo: tuple[str, str]) -> dict[str, Any]:
+    return {"country_code": cpo[0], "party_id": cpo[1], "id": snapshot["session_id"],
+            "start_date_time": snapshot["start"]}
 
 
 class SessionParts:
