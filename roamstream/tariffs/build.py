@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import ROUND_CEILING, Decimal, localcontext
 from typing import Any
 
@@ -201,7 +201,9 @@ def _checked(samples: Sequence[MeterSample], start: datetime, previous: MeterSam
     """``samples`` (numbered from ``first``, after ``previous``) checked, with UTC timestamps."""
     out = []
     for i, sample in enumerate(samples, first):
-        at = as_utc(sample.timestamp)
+        at = sample.timestamp
+        if at.tzinfo is not UTC:  # a UTC time is its own as_utc
+            at = as_utc(at)
         if at < start:
             raise InvalidSessionDataError(f"samples[{i}].timestamp", "is before the session start")
         if previous is not None and at <= previous.timestamp:
