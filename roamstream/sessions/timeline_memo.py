@@ -7,8 +7,9 @@ it, and which rule says whether it charges (the facts, or registers rising). So 
 session, those points and what they were made from, and the next snapshot takes them up when
 
 - the session has the same start and connector and no stop, and its connector has no pooled samples;
-- its meter table has every entry held, unchanged (compared in full: a late sample merged into an older entry
-  changes it), and every other entry is later than ``until``;
+- its meter table begins with the entries held, in the same order and unchanged (their keys and values compared
+  as lists: a late sample merged into an older entry changes it in place; the fold adds entries at the table's
+  end and removes none), and every other entry is later than ``until``;
 - its charging facts before ``until`` are the ones held and the same rule applies;
 - its last event is later than ``until``.
 
@@ -34,7 +35,8 @@ from roamstream.sessions.timeline import charging_facts, energy_at, flips, point
 class _Held:
     start: list  # the session's start fact
     connector_key: str | None
-    table: dict[str, str]  # the meter table's entries taken (a copy)
+    keys: list[str]  # the meter table's keys taken, in its order
+    values: list[str]  # and their entries
     states: dict[int, str]  # the charging states among them (``samples.charging_states``)
     until: int  # the time of the last point: an energy register reading
     energy: Decimal  # the energy since the start there
@@ -74,7 +76,7 @@ class TimelineMemo:
         i = bisect_right(built.reg_times, until) - 1
         m = session["m"]
         self._held.put(key, _Held(
-            start=list(session["start"]), connector_key=session["connector_key"], table=dict(m),
+            start=list(session["start"]), connector_key=session["connector_key"], keys=list(m), values=list(m.values()),
             states=charging_states(m), until=until, energy=built.cumulative[i], value=built.read[until][ENERGY],
             read_until=built.read[until], after={t: e for ts, e in m.items() if (t := int(ts)) > until},
             facts={t: v for t, v in built.changes.items() if t < until}, by_facts=bool(built.changes),
@@ -87,7 +89,7 @@ class TimelineMemo:
 
 
 def _size(held: _Held) -> int:
-    return len(held.points) + len(held.table)
+    return len(held.points) + len(held.keys)
 
 
 def _resume(held: _Held, state: State, session: Session) -> tuple[list[dict], _Held] | None:
@@ -96,13 +98,17 @@ def _resume(held: _Held, state: State, session: Session) -> tuple[list[dict], _H
     m = session["m"]
     u = held.until
     ck = session["connector_key"]
+    n = len(held.keys)
     if (session["stop"] is not None or session["start"] != held.start or ck != held.connector_key
-            or len(m) < len(held.table) or state["pool"].get(ck)):
+            or len(m) < n or state["pool"].get(ck)):
         return None
     start, end = span(session)
-    if end <= u or not held.table.items() <= m.items():  # an entry held is gone or changed
+    if end <= u:
         return None
-    new = {ts: m[ts] for ts in m.keys() - held.table.keys()}
+    keys, values = list(m), list(m.values())
+    if keys[:n] != held.keys or values[:n] != held.values:  # an entry held is gone or changed
+        return None
+    new = dict(zip(keys[n:], values[n:]))
     after = dict(held.after)
     for ts, entry in new.items():
         t = int(ts)
@@ -130,7 +136,7 @@ def _resume(held: _Held, state: State, session: Session) -> tuple[list[dict], _H
     samples = [*held.points, *points]
     i = bisect_right(reg_times, until) - 1
     return samples, _Held(
-        start=held.start, connector_key=ck, table=dict(m), states=states, until=until,
+        start=held.start, connector_key=ck, keys=keys, values=values, states=states, until=until,
         energy=cumulative[i], value=read[until][ENERGY], read_until=read[until],
         after={t: e for t, e in after.items() if t > until},
         facts={t: v for t, v in facts.items() if t < until}, by_facts=held.by_facts, points=samples[:-1])
