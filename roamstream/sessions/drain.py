@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from roamstream.sessions import timeline_memo
@@ -111,7 +112,7 @@ def _maybe_snapshot(state: State, session: Session, params: Params, outputs: lis
         reason = "start"
     elif session["last"] - held[Reading.TIME] >= span_us(params.snapshot_every):
         reason = "interval"
-    elif kwh - Decimal(held[Reading.VALUE]) >= params.snapshot_kwh:
+    elif kwh - _decimal(held[Reading.VALUE]) >= params.snapshot_kwh:
         reason = "energy"
     else:
         return
@@ -128,7 +129,19 @@ def _running_kwh(session: Session) -> Decimal:
     base = session["start"][Start.METER_WH] or (first[Reading.VALUE] if first else None)
     if base is None:
         return _ZERO
-    return max(_ZERO, (Decimal(latest[Reading.VALUE]) - Decimal(base)) / _THOUSAND)
+    return _kwh(latest[Reading.VALUE], base)
+
+
+@lru_cache(maxsize=1 << 14)
+def _kwh(latest_wh: str, base_wh: str) -> Decimal:
+    """The kWh from register value ``base_wh`` to ``latest_wh`` (none below zero); memoised by the texts, as a
+    session's register changes once per meter value while every event asks."""
+    return max(_ZERO, (Decimal(latest_wh) - Decimal(base_wh)) / _THOUSAND)
+
+
+@lru_cache(maxsize=1 << 12)
+def _decimal(text: str) -> Decimal:
+    return Decimal(text)
 
 
 def _snapshot(state: State, session: Session, record: dict[str, Any] | None, kwh: Decimal,

@@ -170,7 +170,9 @@ def from_us(us: int) -> datetime:
     return EPOCH + timedelta(microseconds=us)
 
 
+@lru_cache(maxsize=64)
 def span_us(delta: timedelta) -> int:
+    """``delta`` in microseconds (memoised: the fold asks for the same few ``Params`` durations per event)."""
     return delta // _US
 
 
