@@ -12,10 +12,11 @@ larger value and flags the session ``conflicting_samples``, so the result does n
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from roamstream import event_samples
 from roamstream.event_samples import COLUMNS, SEP, SampleView
@@ -58,11 +59,16 @@ def add_event_samples(table: Samples, event: dict[str, Any], session: Session | 
     """``add_samples(table, event_samples.readings(event), session)``: the same table, flags, totals and errors.
     The columns of a ``TransactionEventV2`` are read a run of samples at a time: which of its samples are usable,
     and as what, depends only on the run's measurand, phase and location columns, which a charge point sends
-    alike in every event (``_usable``, memoised by their texts), so only the values are split per event. Columns
-    of unequal lengths go the way of ``readings``, which names the column (``SampleColumnsError``)."""
+    alike in every event (``_usable``, memoised by their texts), so only the values are split per event; an event
+    of one run at a new time is written straight into its entry (``_add_run``). Columns of unequal lengths go the
+    way of ``readings``, which names the column (``SampleColumnsError``)."""
     groups = event.get(COLUMNS)
     if groups is None:
         return add_samples(table, event_samples.readings(event), session)
+    if len(groups) == 1:
+        totals = _add_run(table, groups[0])
+        if totals is not None:
+            return totals
     grouped: dict[str, dict[str, str]] = {}
     totals = []
     for group in groups:
@@ -83,6 +89,43 @@ def add_event_samples(table: Samples, event: dict[str, Any], session: Session | 
     return totals
 
 
+def _add_run(table: Samples, group: dict[str, Any]) -> list[list[Any]] | None:
+    """``add_event_samples`` of an event of this one run when the run keeps samples of distinct keys and the table
+    has no entry at its time: then nothing is merged or in conflict, and the entry is the run's ``_Entry`` with the
+    values filled in. None (nothing done) otherwise."""
+    plan = _usable(group["measurands"], group["phases"], group["locations"])
+    if plan is None or plan[2] is None:
+        return None
+    values = group["values"].split(SEP)
+    if len(values) != plan[0]:
+        return None
+    ts = to_us(group["timestamp"])
+    at = str(ts)
+    if at in table:
+        return None
+    entry = plan[2]
+    table[at] = entry.text % entry.pick(values)
+    return [] if entry.energy is None else [[ts, values[entry.energy]]]
+
+
+class _Entry(NamedTuple):
+    """How a run whose kept samples have distinct keys is written as a table entry (as ``_format`` writes it)."""
+
+    text: str  # the entry with ``%s`` for each value, keys sorted
+    pick: Callable[[list[str]], Any]  # the values in the entry's order, from the run's values
+    energy: int | None  # the index of the total energy register among the run's values
+
+
+def _entry(kept: tuple[tuple[int, str], ...]) -> _Entry | None:
+    keys = [key for _, key in kept]
+    if not keys or len(set(keys)) != len(keys):
+        return None
+    order = sorted(kept, key=lambda item: item[1])
+    energy = [k for k, key in kept if key == _TOTAL_ENERGY]
+    return _Entry(";".join(f"{key.replace('%', '%%')}=%s" for _, key in order),
+                  itemgetter(*(k for k, _ in order)), energy[0] if energy else None)
+
+
 def _key(measurand: str, phase: str | None, location: str | None) -> str | None:
     """The table key (``code|phase``) of a sample the session keeps; None for one it does not."""
     code = MEASURANDS.get(measurand)
@@ -96,15 +139,18 @@ def _key(measurand: str, phase: str | None, location: str | None) -> str | None:
 
 
 @lru_cache(maxsize=4096)
-def _usable(measurands: str, phases: str, locations: str) -> tuple[int, tuple[tuple[int, str], ...]] | None:
-    """(the run's number of samples, (index, table key) of each it keeps), from its columns' texts alone (empty
-    is null in ``phases`` and ``locations``); None if they hold different numbers of samples."""
+def _usable(measurands: str, phases: str,
+            locations: str) -> tuple[int, tuple[tuple[int, str], ...], _Entry | None] | None:
+    """(the run's number of samples, (index, table key) of each it keeps, its ``_Entry`` if those keys are distinct),
+    from its columns' texts alone (empty is null in ``phases`` and ``locations``); None if they hold different
+    numbers of samples."""
     names, at_phase, at_location = measurands.split(SEP), phases.split(SEP), locations.split(SEP)
     count = len(names)
     if len(at_phase) != count or len(at_location) != count:
         return None
     keys = ((k, _key(names[k], at_phase[k] or None, at_location[k] or None)) for k in range(count))
-    return count, tuple((k, key) for k, key in keys if key is not None)
+    kept = tuple((k, key) for k, key in keys if key is not None)
+    return count, kept, _entry(kept)
 
 
 def merge_entry(table: Samples, ts: str, items: dict[str, str], session: Session | None) -> None:
