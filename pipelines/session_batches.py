@@ -1,5 +1,6 @@
 """Batches. The agent takes up to ``sessions_batch_max`` events at a time (``pipelines.event_batches``).
-``SessionFolder`` folds them in offset order with each touched state held decoded: a state is read from the table once,
+``SessionFolder`` folds them in offset order with each touched state held decoded: a state is read from the table once
+(and not decoded again while the table holds the value the folder wrote: it keeps the states it wrote, bounded),
 every event is applied and drained as if it came alone (so the outputs are those of per-event processing),
 and the changed states are written back (one changelog record per charge point, however many batches
 changed it; explicit partition, through the stage's changelog producer, ``pipelines.stage_output``) after
@@ -32,6 +33,7 @@ from typing import Any
 from roamstream import sessions as fold
 from roamstream.config import PipelineSettings
 from roamstream.exceptions import RoamstreamError
+from roamstream.memo import WeightedLru
 from roamstream.sessions.state import from_us
 
 
@@ -91,31 +93,53 @@ def _dumps(state: fold.State) -> bytes:
     return json.dumps(state, separators=(",", ":")).encode()
 
 
+def _written_size(written: tuple[bytes, fold.State]) -> int:
+    return len(written[0])
+
+
 class SessionFolder:
     """Folds batches of consumed records into session states read through ``load`` (the table's ``get``)
     and written back through the writes that ``flush`` returns (``run`` flushes after its batch unless told
-    not to: then the changed states stay held, decoded, until a later ``flush``). ``forget`` drops unflushed
-    states (on a rebalance) so that they are read again from the table."""
+    not to: then the changed states stay held, decoded, until a later ``flush``). The states a flush wrote are kept,
+    decoded, up to ``keep_written`` bytes of their values (decoded, some three times that), and taken up instead of
+    decoding the table's value when it is the one written. ``forget`` drops unflushed and kept states (on a
+    rebalance) so that they are read again from the table."""
 
-    def __init__(self, params: fold.Params, load: Callable[[bytes], bytes | None]) -> None:
+    def __init__(self, params: fold.Params, load: Callable[[bytes], bytes | None], *,
+                 keep_written: int = 16 << 20) -> None:
         self.params = params
         self._load = load
         self._held: dict[bytes, _Held] = {}
+        #: key -> (the value a flush returned, its state): the states written, decoded, up to ``keep_written``
+        #: bytes of their values (the least recently written go first)
+        self._written: WeightedLru[bytes, tuple[bytes, fold.State]] = WeightedLru(keep_written, _written_size)
 
     def forget(self) -> None:
         self._held.clear()
+        self._written = WeightedLru(self._written.limit, _written_size)
 
     def flush(self) -> list[tuple[int, bytes, bytes]]:
         """(partition, key, value) of every state changed since the last flush, once each."""
-        writes = [(h.partition, key, _dumps(h.state)) for key, h in self._held.items() if h.steps]
+        writes = []
+        for key, h in self._held.items():
+            if h.steps:
+                value = _dumps(h.state)
+                writes.append((h.partition, key, value))
+                self._written.put(key, (value, h.state))
         self._held.clear()
         return writes
 
     def _hold(self, key: bytes, partition: int, cp: str) -> _Held:
+        """The state of ``key``, held for the batch: read from the table, unless it is the value a flush wrote
+        (then the state it was made from, which is plain JSON data: decoding the value gives an equal one)."""
         h = self._held.get(key)
         if h is None:
             stored = self._load(key)
-            state = json.loads(stored) if stored is not None else fold.initial(cp)
+            written = self._written.pop(key)
+            if stored is not None and written is not None and written[0] == stored:
+                state = written[1]
+            else:
+                state = json.loads(stored) if stored is not None else fold.initial(cp)
             h = self._held[key] = _Held(state, stored, partition)
         return h
 

@@ -100,6 +100,21 @@ def test_forget_drops_unwritten_states():
     assert folder.flush() == []
 
 
+def test_a_written_state_is_read_again_when_the_table_holds_another_value():
+    """The folder keeps the states it wrote, decoded, for as long as the table gives back the values it wrote: a
+    value written meanwhile by someone else (an earlier one here, as after a restore) is what it folds onto."""
+    half = len(ITEMS) // 2
+    table: dict[bytes, bytes] = {}
+    folder = SessionFolder(PARAMS, table.get)
+    table.update((key, value) for _, key, value in folder.run(ITEMS[:half]).writes)
+    table.update(per_event(ITEMS[:half // 2])[2])
+    expected = SessionFolder(PARAMS, dict(table).get).run(ITEMS[half:])
+    result = folder.run(ITEMS[half:])
+    assert [(k, o.kind, o.record) for k, o, _ in result.outputs] == [
+        (k, o.kind, o.record) for k, o, _ in expected.outputs]
+    assert result.writes == expected.writes
+
+
 def test_each_charge_point_gets_the_outputs_of_the_per_event_agent():
     outputs, failures, _ = run_in_batches(ITEMS, [])
     assert not failures
