@@ -1,5 +1,5 @@
 """The memos that spare a session's snapshots the work the previous ones did (the meter table's parsed entries,
-``from_us``, each open session's timeline so far: ``TimelineMemo``, the charging periods built so far:
+``from_us``, the running kWh, each open session's timeline so far: ``TimelineMemo``, the charging periods built so far:
 ``PeriodsMemo``) are derived data: with no memo at all (as the code was before them) and with them kept (warm, also
 from earlier runs of the same sessions: a replay), the fold's outputs and the snapshots' periods and cost are the
 same, byte for byte (``repr`` tells Decimal('1.0') from Decimal('1.00')); the state goes through JSON after every
@@ -36,13 +36,17 @@ PERIODS = PeriodsMemo()
 def _no_memo():
     """The memoised parsing replaced by what it memoises (``from_us``'s memo cleared at every step), no timeline
     memo."""
+    drain_module = sys.modules["roamstream.sessions.drain"]
     saved, saved_timelines = samples.entry_readings, timeline_memo.MEMO
+    saved_kwh, saved_decimal = drain_module._kwh, drain_module._decimal
     samples.entry_readings = samples.entry_readings.__wrapped__
+    drain_module._kwh, drain_module._decimal = saved_kwh.__wrapped__, saved_decimal.__wrapped__
     timeline_memo.MEMO = None
     try:
         yield
     finally:
         samples.entry_readings, timeline_memo.MEMO = saved, saved_timelines
+        drain_module._kwh, drain_module._decimal = saved_kwh, saved_decimal
 
 
 def _periods(snapshot: dict, memo: PeriodsMemo | None) -> str:
