@@ -108,27 +108,40 @@ def _resume(held: _Held, state: State, session: Session) -> tuple[list[dict], _H
     keys, values = list(m), list(m.values())
     if keys[:n] != held.keys or values[:n] != held.values:  # an entry held is gone or changed
         return None
-    new = dict(zip(keys[n:], values[n:]))
     after = dict(held.after)
-    for ts, entry in new.items():
+    with_states = {}
+    for ts, entry in zip(keys[n:], values[n:]):
         t = int(ts)
         if t <= u:
             return None
         after[t] = entry
-    states = {**held.states, **charging_states(new)} if new else held.states
+        if "S|" in entry:
+            with_states[ts] = entry
+    states = {**held.states, **charging_states(with_states)} if with_states else held.states
     facts = charging_facts(state, session, start, end, states)
-    if bool(facts) != held.by_facts or {t: v for t, v in facts.items() if t < u} != held.facts:
+    if bool(facts) != held.by_facts or (facts and {t: v for t, v in facts.items() if t < u}) != held.facts:
         return None
 
-    read = {t: r for t, e in after.items() if (r := entry_readings(e))}
-    registers = sorted(t for t, r in read.items() if ENERGY in r and t <= end)
-    inner = [t for t in registers if t < end]
+    read = {}
+    registers = []
+    times = {u, end}
+    for t, entry in after.items():
+        r = entry_readings(entry)
+        if r:
+            read[t] = r
+            if ENERGY in r and t <= end:
+                registers.append(t)
+            if t < end and (POWER in r or CURRENT in r):
+                times.add(t)
+    registers.sort()
+    inner = registers[:-1] if registers and registers[-1] == end else registers
     meter_stop = read[registers[-1]][ENERGY] if registers else held.value
     reg_times = [u, *inner, end]
     cumulative, _ = energy_at([held.value, *(read[t][ENERGY] for t in inner), meter_stop], held.energy)
     change_times = sorted(facts)
-    times = {u, end, *inner, *(t for t in flips(facts, change_times) if t >= u)}
-    times.update(t for t, r in read.items() if t < end and (POWER in r or CURRENT in r))
+    times.update(inner)
+    if change_times:
+        times.update(t for t in flips(facts, change_times) if t >= u)
     read[u] = held.read_until
     until = registers[-1] if registers else u
     times_kept = sorted(t for t in times if t <= until)
