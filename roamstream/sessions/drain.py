@@ -48,9 +48,11 @@ def drain(state: State, params: Params = DEFAULT, *, close_all: bool = False) ->
     wm = state["watermark"]
     if wm is None:
         return state, outputs
-    done = [key for key, s in state["open"].items() if close_all or wm >= due(state, s, params)]
-    for key, session in state["open"].items():
-        if key not in done:
+    done = []
+    for key, session in state["open"].items():  # a snapshot changes nothing that due reads
+        if close_all or wm >= due(state, session, params):
+            done.append(key)
+        else:
             _maybe_snapshot(state, session, params, outputs)
     for key in done:
         session = state["open"].pop(key)
