@@ -165,8 +165,9 @@ class SessionFolder:
                 result.failures.append((key, item, str(exc), from_us(at) if isinstance(at, int) else at))
                 continue
             h.steps.append(record)
-            stamp_completed(outputs, record)
-            result.outputs.extend((key, output, item) for output in outputs)
+            if outputs:  # most events give none
+                stamp_completed(outputs, record)
+                result.outputs.extend((key, output, item) for output in outputs)
         if flush:
             result.writes = self.flush()
         return result
