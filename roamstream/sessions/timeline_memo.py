@@ -110,7 +110,7 @@ def _resume(held: _Held, state: State, session: Session) -> tuple[list[dict], _H
         return None
     after = dict(held.after)
     with_states = {}
-    for ts, entry in zip(keys[n:], values[n:]):
+    for ts, entry in zip(keys[n:], values[n:], strict=True):
         t = int(ts)
         if t <= u:
             return None
