@@ -6,8 +6,10 @@ cannot hold is written as a ``CompletedSession``; values written before the unio
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
+from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 import fastavro
 import pytest
@@ -104,6 +106,46 @@ def test_a_timestamp_in_another_zone_reads_back_as_the_same_instant_in_utc():
     got = completed.decode(SERDE, completed.encode(SERDE, rec))
     same(got, as_v1(rec))
     assert got["samples"][0]["timestamp"] == T0 and got["samples"][0]["timestamp"].tzinfo == UTC
+
+
+class _NoOffset(tzinfo):
+    """A tzinfo that knows no offset: its datetimes are aware by attribute, naive in arithmetic."""
+
+    def utcoffset(self, dt: datetime | None) -> None:
+        return None
+
+
+class _Stamp(datetime):
+    pass
+
+
+@pytest.mark.parametrize("at", [
+    datetime(2026, 10, 25, 0, 30, tzinfo=UTC).astimezone(ZoneInfo("Europe/Amsterdam")),  # before the DST change
+    datetime(2026, 10, 25, 1, 30, tzinfo=UTC).astimezone(ZoneInfo("Europe/Amsterdam")),  # after it
+    datetime(1969, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),  # before the epoch
+    _Stamp(2026, 11, 2, 8, 0, 0, 1, tzinfo=UTC),  # a datetime subclass
+])
+def test_a_timestamp_is_written_as_its_microseconds_since_the_epoch(at):
+    rec = record([point(0, "0"), point(1, "180") | {"timestamp": at}])
+    assert completed.to_columns(rec["samples"])["timestamps"] == [state.to_us(p["timestamp"]) for p in rec["samples"]]
+    same(completed.decode(SERDE, completed.encode(SERDE, rec)), as_v1(rec))
+
+
+def test_a_timestamp_whose_zone_knows_no_offset_raises_and_a_naive_one_beside_it_goes_to_the_record_schema():
+    odd = {"timestamp": datetime(2026, 11, 2, 8, 1, tzinfo=_NoOffset())}
+    with pytest.raises(TypeError, match="offset-naive"):
+        completed.to_columns([point(0, "0"), point(1, "180") | odd])
+    assert completed.to_columns([point(0, "0") | odd, point(1, "180") | {"timestamp": datetime(2026, 11, 2, 8, 1)}]) \
+        is None
+
+
+@pytest.mark.parametrize("bad", [
+    {"power_w": StrEnum("Power", {"W": "11000"}).W},  # a str of another type: it would read back as a str
+    {"energy_wh": None},  # null where none is allowed
+    {"current_a": "16\x1f0"},  # the separator in a nullable value
+])
+def test_a_value_of_another_type_or_with_the_separator_goes_to_the_record_schema(bad):
+    assert completed.to_columns([point(0, "0"), point(1, "180") | bad]) is None
 
 
 def test_a_value_written_with_the_record_schema_before_the_union_still_reads():
