@@ -29,6 +29,7 @@ from roamstream.ocpi.numbers import round4
 from roamstream.ocpi.timefmt import parse_datetime
 from roamstream.ocpi.token import Token
 from roamstream.tariffs import MeterSample, build_charging_periods, price_periods
+from roamstream.tariffs.build import new_sample
 from roamstream.tariffs.cdr import hours_between
 from roamstream.tariffs.model import CompiledTariff
 
@@ -59,7 +60,7 @@ def meter_samples(completed: dict[str, Any], first: int = 0) -> list[MeterSample
     out = []
     for point in points[first:] if first else points:
         power, current = point.get("power_w"), point.get("current_a")
-        out.append(MeterSample(  # positional, in field order: a frozen dataclass's keyword call costs more
+        out.append(new_sample(
             point["timestamp"],
             Decimal(point["energy_wh"]) / _THOUSAND,
             point["charging"],

@@ -31,7 +31,7 @@ from roamstream.cdrs.handover import Handover
 from roamstream.memo import WeightedLru
 from roamstream.ocpi.location import Location
 from roamstream.tariffs import price_periods
-from roamstream.tariffs.build import PeriodBuilder
+from roamstream.tariffs.build import MeterSample, PeriodBuilder
 from roamstream.tariffs.model import CompiledTariff
 
 COMPLETED = "COMPLETED"
@@ -88,9 +88,10 @@ class PeriodsMemo:
         key: str = snapshot["session_id"]
         samples: list[dict[str, Any]] = snapshot["samples"]
         held = self._held.pop(key)
-        if held is not None and _resumes(held, snapshot, tz, tariff):
+        rest = _rest(held, snapshot, tz, tariff) if held is not None else None
+        if rest is not None:
             builder = held.builder
-            builder.extend(meter_samples(snapshot, len(held.samples)))
+            builder.extend(rest)
             self.resumed += 1
         else:
             builder = _whole(snapshot, tz, tariff)
@@ -107,20 +108,22 @@ def _whole(snapshot: dict[str, Any], tz: tzinfo, tariff: CompiledTariff) -> Peri
     return builder
 
 
-def _resumes(held: _Held, snapshot: dict[str, Any], tz: tzinfo, tariff: CompiledTariff) -> bool:
-    """Whether ``held`` can take the rest of ``snapshot``'s timeline: same tariff, zone and start, and a timeline
-    that begins with the samples it took, the last of which may have been revised where it is still open
-    (``PeriodBuilder.revise_last``)."""
+def _rest(held: _Held, snapshot: dict[str, Any], tz: tzinfo, tariff: CompiledTariff) -> list[MeterSample] | None:
+    """The samples of ``snapshot``'s timeline after those ``held`` took, as engine input; None if ``held`` cannot
+    take them: another tariff, zone or start, or a timeline that does not begin with the samples it took, the last
+    of which may have been revised where it is still open (``PeriodBuilder.revise_last``)."""
     samples: list[dict[str, Any]] = snapshot["samples"]
     taken = len(held.samples)
     if held.tariff is not tariff or held.tz is not tz or held.start != snapshot["start"] or len(samples) < taken:
-        return False
+        return None
     if not taken:
-        return True
+        return meter_samples(snapshot)
     # the samples before the last one compared once (mostly by identity, as lists compare their items); then the
-    # last one, which a growing timeline may have revised
+    # last one, which a growing timeline may have revised: converted with the new ones, and taken out again
     last = samples[taken - 1]
     if not samples[:taken - 1] == held.samples[:-1]:
-        return False
-    return last is held.samples[-1] or last == held.samples[-1] or held.builder.revise_last(
-        meter_samples({"samples": [last]})[0])
+        return None
+    if last is held.samples[-1] or last == held.samples[-1]:
+        return meter_samples(snapshot, taken)
+    revised = meter_samples(snapshot, taken - 1)
+    return revised[1:] if held.builder.revise_last(revised[0]) else None

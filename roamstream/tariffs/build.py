@@ -52,6 +52,26 @@ class MeterSample:
     current_a: Decimal | None = None
 
 
+_new = object.__new__
+_set_timestamp, _set_energy, _set_charging, _set_power, _set_current = (
+    MeterSample.__dict__[name].__set__ for name in ("timestamp", "energy_kwh", "charging", "power_kw", "current_a")
+)
+
+
+def new_sample(timestamp: datetime, energy_kwh: Decimal, charging: bool, power_kw: Decimal | None,
+               current_a: Decimal | None) -> MeterSample:
+    """``MeterSample(timestamp, energy_kwh, charging, power_kw, current_a)``, its fields set through their slots
+    rather than the frozen dataclass's ``__init__`` (an ``object.__setattr__`` call per field): for the timelines
+    made one sample at a time (``cdrs.assemble.meter_samples``)."""
+    sample = _new(MeterSample)
+    _set_timestamp(sample, timestamp)
+    _set_energy(sample, energy_kwh)
+    _set_charging(sample, charging)
+    _set_power(sample, power_kw)
+    _set_current(sample, current_a)
+    return sample
+
+
 #: a knot of the timeline: (instant, meter reading, the sample in force from that instant)
 _Knot = tuple[datetime, Decimal, MeterSample]
 
