@@ -24,7 +24,7 @@ snapshots) is cut one new stretch at a time, with the periods a build from the w
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import ROUND_CEILING, Decimal, localcontext
@@ -41,6 +41,7 @@ from roamstream.tariffs.periods import ChargingPeriod
 from roamstream.tariffs.pricing import moment_at, select
 
 _ZERO = Decimal(0)
+_NO_CUTS: frozenset[datetime] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,12 +106,14 @@ class PeriodBuilder:
     ones taken, ``periods`` for the periods of the samples taken so far (the closed ones are kept, the last one
     is made again from the state kept for it)."""
 
-    __slots__ = ("tariff", "tz", "start", "taken", "_thresholds", "_base", "_last", "_joined", "_keys")
+    __slots__ = ("tariff", "tz", "start", "taken", "_thresholds", "_clock", "_base", "_last", "_joined", "_keys")
 
     def __init__(self, tariff: CompiledTariff, tz: tzinfo, session_start: datetime) -> None:
         self.tariff, self.tz, self.start = tariff, tz, as_utc(session_start)
         self.taken = 0  # samples taken
         self._thresholds = kwh_thresholds(tariff)
+        #: whether the tariff has clock boundaries (``time_cuts``: times of day, midnights, durations); else none
+        self._clock = any(e.times_of_day or e.needs_midnight or e.duration_thresholds for e in tariff.elements)
         self._base = _ZERO  # the first sample's reading
         self._last: _Knot | None = None  # the last sample taken, as a knot
         self._joined = Joined([])
@@ -181,39 +184,49 @@ class PeriodBuilder:
         if len(knots) < 2:
             return
         tariff, tz, start, base, keys = self.tariff, self.tz, self.start, self._base, self._keys
-        cuts = time_cuts(tariff, tz, start, knots[0][0], knots[-1][0])
+        cuts = time_cuts(tariff, tz, start, knots[0][0], knots[-1][0]) if self._clock else _NO_CUTS
         thresholds = self._thresholds
+        uses_power, between = tariff.uses_power, bool(cuts or thresholds)
         for (a, ea, sample), (b, eb, _) in zip(knots, knots[1:], strict=False):
-            span = micros(b - a)
             power = sample.power_kw
-            if power is None and tariff.uses_power and sample.charging:
-                power = (eb - ea) * HOUR / span  # average kW over the interval
-            inner: dict[datetime, Decimal | None] = {t: None for t in cuts if a < t < b} if cuts else {}
-            for threshold in thresholds:
-                target = base + threshold
-                if ea < target <= eb and eb != ea:
-                    at = a + timedelta(
-                        microseconds=int(((target - ea) * span / (eb - ea)).to_integral_value(ROUND_CEILING))
-                    )
-                    at = _ceil_ms(at)
-                    if a < at < b:
-                        inner[at] = target
-            if inner:
-                points = [(a, ea)]
-                for t in sorted(inner):
-                    e = inner[t]
-                    points.append((t, e if e is not None else ea + (eb - ea) * micros(t - a) / span))
-                points.append((b, eb))
-                spans = zip(points, points[1:], strict=False)
-            else:  # nothing between the two samples: one piece
-                spans = (((a, ea), (b, eb)),)
-            for (p, ep), (q, eq) in spans:
-                piece = Piece(p, q, ep - base, eq - base, sample, power)
+            if power is None and uses_power and sample.charging:
+                power = (eb - ea) * HOUR / micros(b - a)  # average kW over the interval
+            points = _points(a, ea, b, eb, cuts, thresholds, base) if between else None
+            if points is None:  # nothing between the two samples: one piece
+                pieces: Sequence[Piece] = (Piece(a, b, ea - base, eb - base, sample, power),)
+            else:
+                pieces = [Piece(p, q, ep - base, eq - base, sample, power)
+                          for (p, ep), (q, eq) in zip(points, points[1:], strict=False)]
+            for piece in pieces:
                 if keys is None:
                     key = _pricing_key(tariff, piece, tz, start)
                 elif (key := keys.get(sample.charging)) is None:
                     key = keys[sample.charging] = _pricing_key(tariff, piece, tz, start)
                 joined.add(key, piece)
+
+
+def _points(a: datetime, ea: Decimal, b: datetime, eb: Decimal, cuts: Set[datetime], thresholds: set[Decimal],
+            base: Decimal) -> list[tuple[datetime, Decimal]] | None:
+    """The (instant, reading) points from sample ``a`` to sample ``b`` with every boundary strictly between them: the
+    ``cuts`` there and the instants the energy reaches ``base`` + a kWh threshold (interpolated, rounded up to the
+    millisecond); None if there is none."""
+    span = micros(b - a)
+    inner: dict[datetime, Decimal | None] = {t: None for t in cuts if a < t < b} if cuts else {}
+    for threshold in thresholds:
+        target = base + threshold
+        if ea < target <= eb and eb != ea:
+            at = a + timedelta(microseconds=int(((target - ea) * span / (eb - ea)).to_integral_value(ROUND_CEILING)))
+            at = _ceil_ms(at)
+            if a < at < b:
+                inner[at] = target
+    if not inner:
+        return None
+    points = [(a, ea)]
+    for t in sorted(inner):
+        e = inner[t]
+        points.append((t, e if e is not None else ea + (eb - ea) * micros(t - a) / span))
+    points.append((b, eb))
+    return points
 
 
 def _checked(samples: Sequence[MeterSample], start: datetime, previous: MeterSample | None,
