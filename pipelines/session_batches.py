@@ -89,8 +89,13 @@ def stamp_completed(outputs: list[fold.Output], record: dict) -> None:
             output.record["received_at"] = received
 
 
+#: ``json.dumps(state, separators=(",", ":"))``'s encoder, made once, without the check for reference cycles (a
+#: state is a tree of plain JSON data: it has none): the same text, some 10 % sooner
+_ENCODER = json.JSONEncoder(separators=(",", ":"), check_circular=False)
+
+
 def _dumps(state: fold.State) -> bytes:
-    return json.dumps(state, separators=(",", ":")).encode()
+    return _ENCODER.encode(state).encode()
 
 
 def _written_size(written: tuple[bytes, fold.State]) -> int:
