@@ -121,7 +121,7 @@ class SessionFolder:
 
     def forget(self) -> None:
         self._held.clear()
-        self._written = WeightedLru(self._written.limit, _written_size)
+        self._written.clear()
 
     def flush(self) -> list[tuple[int, bytes, bytes]]:
         """(partition, key, value) of every state changed since the last flush, once each."""

@@ -29,6 +29,11 @@ class WeightedLru(Generic[K, V]):
             self._total -= self._weight(value)
         return value
 
+    def clear(self) -> None:
+        """Let go of every entry."""
+        self._entries.clear()
+        self._total = 0
+
     def put(self, key: K, value: V) -> None:
         """Hold ``value`` as the most recently used entry; the least recently used go while over the limit."""
         self.pop(key)

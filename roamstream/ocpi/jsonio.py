@@ -73,17 +73,10 @@ def _compact(obj: Any) -> str:
     return "".join(parts)
 
 
-_KEYS: dict[str, str] = {}  # the ``"key": `` text of str keys, up to _MAX_KEYS of them
-_MAX_KEYS = 1 << 12
-
-
+@lru_cache(maxsize=1 << 12, typed=True)  # typed: the keys 1 and True write "1" and "True"
 def _key_text(key: Any) -> str:
-    text = _KEYS.get(key) if type(key) is str else None
-    if text is None:
-        text = _string(key if type(key) is str else str(key)) + ": "
-        if type(key) is str and len(_KEYS) < _MAX_KEYS:
-            _KEYS[key] = text
-    return text
+    """The ``"key": `` text of a dict key (memoised: a Session's keys are the same at every snapshot)."""
+    return _string(key if type(key) is str else str(key)) + ": "
 
 
 @lru_cache(maxsize=1 << 14)

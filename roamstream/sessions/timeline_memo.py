@@ -108,16 +108,14 @@ def _resume(held: _Held, state: State, session: Session) -> tuple[list[dict], _H
     keys, values = list(m), list(m.values())
     if keys[:n] != held.keys or values[:n] != held.values:  # an entry held is gone or changed
         return None
+    new = dict(zip(keys[n:], values[n:], strict=True))
     after = dict(held.after)
-    with_states = {}
-    for ts, entry in zip(keys[n:], values[n:], strict=True):
+    for ts, entry in new.items():
         t = int(ts)
         if t <= u:
             return None
         after[t] = entry
-        if "S|" in entry:
-            with_states[ts] = entry
-    states = {**held.states, **charging_states(with_states)} if with_states else held.states
+    states = {**held.states, **charging_states(new)} if new else held.states
     facts = charging_facts(state, session, start, end, states)
     if bool(facts) != held.by_facts or (facts and {t: v for t, v in facts.items() if t < u}) != held.facts:
         return None
