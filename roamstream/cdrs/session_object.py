@@ -5,6 +5,13 @@ Most of a Session is the same at every snapshot of its session: who charged, whe
 they are made from the same token and location objects and the same snapshot fields; the members that change
 (end, kWh, periods, cost, status, time) are written at every snapshot. The text is the one ``jsonio.dumps`` writes
 of the whole, and it is still checked against the OCPI ``Session`` model.
+
+The check is made in two parts, each by a model of some of ``Session``'s fields declared exactly as there: the
+constant members once, when they are made, and the changing ones at every snapshot. That is the whole model's
+check: ``Session`` and the models in it have no validator that looks at more than one field, so a Session is valid
+exactly when each of its members is and none that is required is missing; the two parts' fields are all of
+``Session``'s, each in one part; the text is the two parts' members, with disjoint keys, joined; and constant members
+are taken up only where they are made from the same inputs, so they are the same text that was checked.
 """
 
 from __future__ import annotations
@@ -12,16 +19,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import create_model
+
 from roamstream.cdrs.authorization import authorized, cdr_token
 from roamstream.cdrs.resolve import evse_uid, find_connector
 from roamstream.memo import WeightedLru
 from roamstream.ocpi import jsonio
+from roamstream.ocpi.common import OcpiModel
 from roamstream.ocpi.location import Location
 from roamstream.ocpi.numbers import round4
 from roamstream.ocpi.session import Session
 from roamstream.ocpi.token import Token
 
 COMPLETED = "COMPLETED"
+#: the members of a Session written at every snapshot (``build_session``'s ``changing`` and ``tail``)
+CHANGING = ("end_date_time", "kwh", "charging_periods", "total_cost", "status", "last_updated")
+
+
+def _part(name: str, fields: list[str]) -> type[OcpiModel]:
+    """A model of ``fields`` of ``Session``, each declared as there (its type, constraints and validators)."""
+    return create_model(name, __base__=OcpiModel,
+                        **{f: (Session.model_fields[f].annotation, Session.model_fields[f]) for f in fields})
+
+
+#: ``Session``'s check in two parts: the constant members, and the members written at every snapshot
+SessionFixed = _part("SessionFixed", [f for f in Session.model_fields if f not in CHANGING])
+SessionChanging = _part("SessionChanging", list(CHANGING))
 
 
 def build_session(
@@ -51,17 +74,16 @@ def build_session(
     data.update(fixed.middle)
     data["cdr_token"] = dict(data["cdr_token"])  # the caller's own
     data.update(tail)
-    text = ("{" + fixed.head_text + ", " + jsonio.members(changing) + ", " + fixed.middle_text + ", "
-            + jsonio.members(tail) + "}")
-    Session.model_validate_json(text)
-    return data, text
+    changing_text, tail_text = jsonio.members(changing), jsonio.members(tail)
+    SessionChanging.model_validate_json("{" + changing_text + ", " + tail_text + "}")
+    return data, "{" + fixed.head_text + ", " + changing_text + ", " + fixed.middle_text + ", " + tail_text + "}"
 
 
 @dataclass(frozen=True, slots=True)
 class _Fixed:
     """The constant members of a session's Session: the text (``jsonio.members``) of ``country_code`` to
-    ``start_date_time``, and ``cdr_token`` to ``currency`` as data and text; and what they were made of (``token``
-    and ``location`` compared by identity, ``facts`` by value)."""
+    ``start_date_time``, and ``cdr_token`` to ``currency`` as data and text, checked (``SessionFixed``); and what
+    they were made of (``token`` and ``location`` compared by identity, ``facts`` by value)."""
 
     token: Token
     location: Location
@@ -90,8 +112,10 @@ def _fixed(snapshot: dict[str, Any], token: Token, location: Location, currency:
         "connector_id": connector.id,
         "currency": currency,
     }
-    return _Fixed(token, location, facts if facts is not None else _facts(snapshot, currency, cpo),
-                  jsonio.members(_head(snapshot, cpo)), middle, jsonio.members(middle))
+    head_text, middle_text = jsonio.members(_head(snapshot, cpo)), jsonio.members(middle)
+    SessionFixed.model_validate_json("{" + head_text + ", " + middle_text + "}")
+    return _Fixed(token, location, facts if facts is not None else _facts(snapshot, currency, cpo), head_text,
+                  middle, middle_text)
 
 
 def _head(snapshot: dict[str, Any], cpo: tuple[str, str]) -> dict[str, Any]:

@@ -6,11 +6,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from pydantic import ValidationError
 
 from roamstream.cdrs.exceptions import MissingReference
-from roamstream.cdrs.session_object import SessionParts, build_session
+from roamstream.cdrs.session_object import CHANGING, SessionChanging, SessionFixed, SessionParts, build_session
 from roamstream.ocpi import jsonio
 from roamstream.ocpi.location import Location
+from roamstream.ocpi.session import Session
 from roamstream.ocpi.token import Token
 from tests.cdrs.cdr_fixtures import (
     CP,
@@ -97,3 +99,53 @@ def test_the_members_held_between_snapshots_change_nothing():
         assert kept == build_session(record, tok, loc, "EUR", CPO, {"excl_vat": Decimal("1.5")}, [])
         assert kept[1] == jsonio.dumps(kept[0])
     assert kept[0]["cdr_token"] is not build_session(record, tok, loc, "EUR", CPO, parts=parts)[0]["cdr_token"]
+
+
+def _without_metadata(schema):
+    """A core schema without its ``metadata`` (JSON-schema hooks, made anew for every model that uses a type)."""
+    if isinstance(schema, dict):
+        return {k: _without_metadata(v) for k, v in schema.items() if k != "metadata"}
+    if isinstance(schema, list):
+        return [_without_metadata(v) for v in schema]
+    return schema
+
+
+def _fields(model):
+    schema = model.__pydantic_core_schema__
+    while schema["type"] != "model-fields":
+        schema = schema["schema"]
+    return schema["fields"]
+
+
+def test_the_two_checks_are_the_session_models_fields_each_validated_as_there():
+    fixed, changing = _fields(SessionFixed), _fields(SessionChanging)
+    assert not fixed.keys() & changing.keys()
+    assert list(changing) == list(CHANGING)
+    assert _without_metadata({**fixed, **changing}) == _without_metadata(_fields(Session))
+
+
+BAD = [
+    ({"session_id": "X" * 37}, {}),  # a constant member: id is a CiString(36)
+    ({}, {"currency": "eur"}),
+    ({"status": "FINISHED"}, {}),  # the members written at every snapshot
+    ({}, {"charging_periods": [{"start_date_time": START, "dimensions": []}]}),
+    ({}, {"total_cost": {"excl_vat": True}}),
+]
+
+
+@pytest.mark.parametrize(("fields", "args"), BAD)
+def test_a_session_is_checked_whole_with_or_without_held_members(fields, args):
+    args = {"currency": "EUR", "charging_periods": None, "total_cost": None, **args}
+    currency = args.pop("currency")
+    for parts in (None, SessionParts()):
+        with pytest.raises(ValidationError):
+            build_session(snapshot(**fields), token_model(), location_model(), currency, CPO, parts=parts, **args)
+
+
+def test_held_members_are_checked_once_and_the_rest_at_every_snapshot():
+    parts, tok, loc = SessionParts(), token_model(), location_model()
+    build_session(snapshot(), tok, loc, "EUR", CPO, parts=parts)
+    with pytest.raises(ValidationError):
+        build_session(snapshot(status="FINISHED"), tok, loc, "EUR", CPO, parts=parts)
+    data, text = build_session(snapshot(kwh=Decimal(7)), tok, loc, "EUR", CPO, parts=parts)
+    assert Session.model_validate_json(text) == Session.model_validate(data)
