@@ -87,6 +87,12 @@ The fixes, and the decision for a real (Apache) Kafka cluster, from the installe
   each start (every restart, every test's worker). ``_on_start_at_once`` is the original without the sleep.
   A table added later still fails loudly: faust raises "Too late to add tables" once the channels are
   registered. Kafka: INSTALLED (safe: the same steps in the same order, no broker involved).
+- ``bulk-ack`` (every broker; a cost, not a fault; nothing replaced). ``pipelines.event_batches.ack_events``
+  acknowledges a batch of events doing what ``Stream.ack`` does for each (``Event.ack``, ``Message.ack`` and
+  ``decref``, ``ConsumerMessage.on_final_ack``, ``Consumer.ack``, the conductor's acking topics), without a
+  coroutine and four calls per event. Its guards are the functions it reproduces: a faust that changes how an
+  event is acknowledged stops the worker until ``ack_events`` has been read against it. Kafka: INSTALLED (the
+  consumer's bookkeeping, no broker involved).
 """
 
 from __future__ import annotations
@@ -102,11 +108,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from faust.events import Event
+from faust.streams import Stream
 from faust.tables.manager import TableManager
 from faust.tables.recovery import Recovery
+from faust.transport.conductor import Conductor
 from faust.transport.consumer import Consumer
 from faust.transport.drivers import aiokafka as faust_aiokafka
-from faust.types import TP
+from faust.types import TP, ConsumerMessage, Message
 from mode.services import WaitResults
 from packaging.requirements import Requirement
 from packaging.version import InvalidVersion, Version
@@ -358,6 +367,10 @@ def _install_table_registration_wait() -> None:
     TableManager.on_start = _on_start_at_once
 
 
+def _install_nothing() -> None:
+    """A guard only: the code it guards is reproduced elsewhere, nothing of faust's is replaced."""
+
+
 FIXES: tuple[Fix, ...] = (
     Fix("fetch-wait", True, (
         Replaced("faust.transport.drivers.aiokafka.AIOKafkaConsumerThread._create_worker_consumer",
@@ -395,6 +408,24 @@ FIXES: tuple[Fix, ...] = (
         Replaced("faust.tables.manager.TableManager.on_start", _original_table_manager_on_start,
                  "365dd25fbc0e068499c89e526516c638693a2d143b6ac249f84a60f5267fec9d"),
     ), _install_table_registration_wait),
+    Fix("bulk-ack", False, (
+        Replaced("faust.streams.Stream.ack", Stream.ack,
+                 "32d7171a89b0931d806a87dc81dcba5673dd9702f8a6add8426e0e236b9e8fef"),
+        Replaced("faust.events.Event.ack", Event.ack,
+                 "2d29a6eda87c4ce5f7a491e486c88be99b96f92bb05a7a70e9bf57a7609a3cda"),
+        Replaced("faust.types.tuples.Message.ack", Message.ack,
+                 "4751b72c4ed84153a7b6c14fdfe41cc92e477b38a6c6089cb785532ef5771688"),
+        Replaced("faust.types.tuples.Message.decref", Message.decref,
+                 "f23396189d0e55922d5c9c627879af52e076aa2a14262b4ea72aee86534c729b"),
+        Replaced("faust.types.tuples.ConsumerMessage.on_final_ack", ConsumerMessage.on_final_ack,
+                 "45d670b6a8ac4bd07a3e5600c89358638415b7a2bf1d17c03c260cfc1b8a8e5a"),
+        Replaced("faust.transport.consumer.Consumer.ack", Consumer.ack,
+                 "5fcf41cf45153475de3790dc56fec1b83335956dc8b3bf7ff6bbb2b57627f03f"),
+        Replaced("faust.transport.conductor.Conductor.acks_enabled_for", Conductor.acks_enabled_for,
+                 "77ff8a731d3085ed4a1ae9d9a3e016861e0951c1f2631a1a25e895724a1163b7"),
+        Replaced("faust.transport.conductor.Conductor.acking_topics (the set acks_enabled_for reads)",
+                 Conductor.acking_topics.fget, "9c39239fd68e860c6e90973003ddff525a19acb914ad50384e0345955f284973"),
+    ), _install_nothing),
 )
 
 

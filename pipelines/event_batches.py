@@ -16,7 +16,12 @@ group, events of partitions it had held were never folded, 1 run in ~20; every r
 Dropped, they are what faust's own ``clear()`` makes of the events still queued: not committed, read again from
 the committed offset by whoever holds the partition next.
 
-The events are not acknowledged here: the caller acks each one (``Stream.ack``) once it is done with it.
+The events are not acknowledged here: the caller acks them once it is done with them, with ``Stream.ack`` or, a
+batch at a time, ``ack_events``. ``Stream.ack`` is a coroutine per event over four calls into faust and an
+``RLock`` taken three times (``Event.ack``, ``Message.ack``, ``ConsumerMessage.on_final_ack``, ``Consumer.ack``):
+about 2.3 µs an event. ``ack_events`` does exactly what those do, per event and in order, under the lock taken
+once: about 0.9 µs. It reproduces faust's code, so ``pipelines.compat`` guards that code (the ``bulk-ack``
+entry of ``compat.FIXES``: a faust that changed it stops the worker at start-up until someone has read it again).
 """
 
 from __future__ import annotations
@@ -25,6 +30,10 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import faust
+from faust.transport.consumer import Consumer
+from faust.types import ConsumerMessage
+from faust.types.tuples import ack_lock
+from mode.utils.futures import notify
 
 
 async def event_batches(stream: faust.StreamT, max_: int, within_s: float) -> AsyncIterator[list[faust.EventT]]:
@@ -83,3 +92,56 @@ async def _take(queue: asyncio.Queue, max_: int, within_s: float, loop: asyncio.
         except TimeoutError:
             break
     return taken
+
+
+def ack_events(stream: faust.StreamT, events: list[faust.EventT]) -> None:
+    """What ``await stream.ack(event)`` does for each of ``events`` (events of ``stream``, so of its app's
+    consumer), in order: the message's reference count down by one and, at none left, the message acknowledged:
+    for a ``ConsumerMessage`` of an acking topic, its offset among the consumer's acknowledged ones (unless it is
+    below the committed offset or there already) and the message no longer unacknowledged. Then the stream's
+    sensors, per event: ``on_stream_event_out``, and ``on_message_out`` for the messages acknowledged here.
+    The bookkeeping is one critical section under faust's ``ack_lock`` (faust takes it per event); the sensors
+    are called after it, outside the lock, as ``Stream.ack`` calls them."""
+    consumer = stream.app.consumer
+    acking_topics = stream.app.topics.acking_topics
+    committed_offsets, acked_indices, acked = consumer._committed_offset, consumer._acked_index, consumer._acked
+    unacked = consumer._unacked_messages
+    consumer_ack_is_fausts = type(consumer).ack is Consumer.ack
+    last = [False] * len(events)
+    with ack_lock:
+        n_acked = 0
+        notifying = False
+        for i, event in enumerate(events):
+            message = event.message
+            if message.acked:
+                continue
+            refcount = message.refcount = max(message.refcount - 1, 0)  # Message.ack: decref
+            if refcount:
+                continue
+            if type(message) is not ConsumerMessage or not consumer_ack_is_fausts:
+                last[i] = message.on_final_ack(consumer)  # anything but faust's Consumer.ack (below): as it is
+                continue
+            message.acked = True  # ConsumerMessage.on_final_ack: Consumer.ack
+            if message.topic not in acking_topics:
+                continue
+            notifying = True
+            tp, offset = message.tp, message.offset
+            committed = committed_offsets[tp]
+            if committed is None or offset >= committed:
+                index = acked_indices[tp]
+                if offset not in index:
+                    unacked.discard(message)
+                    index.add(offset)
+                    acked[tp].append(offset)
+                    n_acked += 1
+                    last[i] = True
+        consumer._n_acked += n_acked
+        if notifying:
+            notify(consumer._waiting_for_ack)
+    on_stream_event_out, on_message_out = stream._on_stream_event_out, stream._on_message_out
+    for event, acknowledged in zip(events, last):
+        message = event.message
+        tp, offset = message.tp, message.offset
+        on_stream_event_out(tp, offset, stream, event)
+        if acknowledged:
+            on_message_out(tp, offset, message)

@@ -23,7 +23,7 @@ import faust
 
 from pipelines import compat
 from pipelines.deadletter import DeadLetters
-from pipelines.event_batches import event_batches
+from pipelines.event_batches import ack_events, event_batches
 from pipelines.metrics import WorkerMetrics
 from pipelines.parked import RETRY_EVERY_S
 from pipelines.session_batches import Item, SessionFolder, fold_params
@@ -69,7 +69,8 @@ class SessionsStage:
         self.decoded_waiting: dict[bytes, tuple[bytes, Waiting]] = {}
         self.folder = SessionFolder(fold_params(p), self.table.get)
         self.refs = ParsedReferences()
-        self.unacked: list[tuple[faust.StreamT, faust.EventT]] = []
+        #: (stream, batch) of the events folded since the last write-back
+        self.unacked: list[tuple[faust.StreamT, list[faust.EventT]]] = []
         self.flushed_at = time.monotonic()
         self.lock = asyncio.Lock()
 
@@ -90,7 +91,7 @@ class SessionsStage:
         p = self.p
         async for batch in event_batches(stream, p.sessions_batch_max, p.sessions_batch_within_s):
             async with self.lock:
-                self.unacked.extend((stream, event) for event in batch)  # acked by write_back
+                self.unacked.append((stream, batch))  # acked by write_back
                 result = self.folder.run([self.item_of(event) for event in batch], flush=False)
                 self.metrics.events_folded.inc(len(batch) - len(result.failures))
                 # completed sessions first: their CDRs need no snapshot of the batch, and building a Session
@@ -115,8 +116,8 @@ class SessionsStage:
             self.output.store(self.table, partition, key, value)
         done = list(self.unacked)
         self.unacked.clear()
-        for stream, event in done:
-            await stream.ack(event)
+        for stream, batch in done:
+            ack_events(stream, batch)
         self.flushed_at = time.monotonic()
 
     async def write_back_when_idle(self) -> None:

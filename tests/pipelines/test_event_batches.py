@@ -1,7 +1,8 @@
 """``pipelines.event_batches`` over a real faust app's channel and stream (nothing is started against a broker):
 batch sizes, events of an earlier consumer generation or taken while the flow stopped left out and *not*
 acknowledged (an acknowledged offset is committed: they would be lost to the worker taking the partition over),
-the yielded ones left for the caller to acknowledge, and the end when the actor stops."""
+the yielded ones left for the caller to acknowledge, and the end when the actor stops. ``ack_events`` leaves a
+consumer as ``Stream.ack`` per event does."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ import time
 
 import faust
 import pytest
-from faust.types import Message
+from faust.types import TP, ConsumerMessage, Message
 
+from pipelines import compat
 from pipelines.app import create_app
-from pipelines.event_batches import event_batches
+from pipelines.event_batches import ack_events, event_batches
 from roamstream.config import Settings
 
 
@@ -113,3 +115,83 @@ async def test_the_batches_end_when_the_actor_stops_the_channel(app: faust.App):
     stream.channel._throw(StopAsyncIteration())  # what faust's Actor.cancel does when the agent stops
     with pytest.raises(StopAsyncIteration):
         await asyncio.wait_for(nxt, 5)
+
+
+class Recorder(faust.Sensor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple] = []
+
+    def on_stream_event_out(self, tp, offset, stream, event, state=None) -> None:
+        self.calls.append(("event out", tp, offset, event.value, state))
+
+    def on_message_out(self, tp, offset, message) -> None:
+        self.calls.append(("message out", tp, offset, message.value))
+
+
+async def acked_by(ack) -> dict:
+    """A fresh app's consumer state after ``ack(stream, events)`` over events covering every branch of faust's
+    acknowledgement: last reference or not, acknowledged before, below the committed offset, an offset already
+    acknowledged, a topic without acks, a plain ``Message``, a gap, two partitions."""
+    app = create_app(Settings())
+    for name, acks in (("ocpp.events.v1", True), ("no.acks.v1", False)):
+        app.topics.add(app.topic(name, acks=acks))
+    await app.topics._update_indices()
+    recorder = Recorder()
+    app.sensors.add(recorder)
+    stream = app.stream(app.channel())
+    consumer = app.consumer
+    tp0, tp1 = TP("ocpp.events.v1", 0), TP("ocpp.events.v1", 1)
+    consumer._committed_offset[tp1] = 5
+    consumer._waiting_for_ack = asyncio.get_running_loop().create_future()
+
+    def consumed(tp: TP, offset: int, refs: int = 1, kind: type[Message] = ConsumerMessage) -> Message:
+        m = kind(tp.topic, tp.partition, offset, 0.0, 0, None, b"cp", f"{tp.partition}/{offset}".encode(), b"", tp=tp,
+                 generation_id=app.consumer_generation_id)
+        m.incref(refs)
+        consumer.track_message(m)
+        return m
+
+    before_acked = consumed(tp0, 3)
+    before_acked.acked = True
+    messages = [
+        *(consumed(tp0, offset) for offset in (0, 1, 2)), before_acked, consumed(tp0, 5), consumed(tp0, 4, refs=2),
+        consumed(tp0, 6), consumed(tp1, 3), consumed(tp1, 5), consumed(tp1, 6), consumed(tp1, 6), consumed(tp1, 7),
+        consumed(TP("no.acks.v1", 0), 0), consumed(tp1, 8, kind=Message), consumed(tp1, 9), consumed(tp1, 10),
+    ]
+    events = [faust.Event(app, m.key, m.value, None, m) for m in messages]
+    events.append(events[5])  # the second reference of offset 4: now its last
+    await ack(stream, events)
+    state = {
+        "messages": [(m.value, m.acked, m.refcount) for m in messages],
+        "acked": {tp: list(offsets) for tp, offsets in consumer._acked.items()},
+        "acked index": {tp: set(offsets) for tp, offsets in consumer._acked_index.items()},
+        "n acked": consumer._n_acked,
+        "unacked": sorted(m.value for m in consumer.unacked),
+        "committed": dict(consumer._committed_offset),
+        "notified": consumer._waiting_for_ack.done(),
+        "sensors": recorder.calls,
+    }
+    state["committable"] = {tp: consumer._new_offset(tp) for tp in (tp0, tp1)}
+    return state
+
+
+async def test_ack_events_leaves_the_consumer_as_stream_ack_per_event_does():
+    async def per_event(stream, events):
+        for event in events:
+            await stream.ack(event)
+
+    async def in_bulk(stream, events):
+        ack_events(stream, events)
+
+    expected = await acked_by(per_event)
+    assert expected["committable"] == {TP("ocpp.events.v1", 0): 3, TP("ocpp.events.v1", 1): 8}
+    assert expected["n acked"] == 11 and len(expected["unacked"]) == 5
+    assert await acked_by(in_bulk) == expected
+
+
+def test_the_faust_code_ack_events_reproduces_is_guarded():
+    (bulk_ack,) = (fix for fix in compat.FIXES if fix.name == "bulk-ack")
+    assert {guard.original.__qualname__ for guard in bulk_ack.guards} >= {
+        "Stream.ack", "Event.ack", "Message.ack", "Message.decref", "ConsumerMessage.on_final_ack", "Consumer.ack"}
+    assert compat.problems([bulk_ack]) == []
