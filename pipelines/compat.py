@@ -87,6 +87,14 @@ The fixes, and the decision for a real (Apache) Kafka cluster, from the installe
   each start (every restart, every test's worker). ``_on_start_at_once`` is the original without the sleep.
   A table added later still fails loudly: faust raises "Too late to add tables" once the channels are
   registered. Kafka: INSTALLED (safe: the same steps in the same order, no broker involved).
+- ``producer-buffer-ebb`` (every broker; a cost, not a fault). The conductor awaits ``ProducerBuffer.wait_until_ebb``
+  for every record it hands on; that reads the buffer's ``size``, which reads the app's ``producer_threaded``
+  setting, and every read of a faust setting goes through ``Settings.__getattribute__`` in Python: about 1.2 µs a
+  record, a setting that cannot change (the producer is made threaded or not when it is created). When the
+  threaded queue is not there and the pending queue holds at most ``max_messages``, ``size`` is at most
+  ``max_messages`` whatever the setting (0 or that queue's length), so faust's would not wait either:
+  ``_wait_until_ebb`` returns at once; otherwise it is faust's. Kafka: INSTALLED (safe: the same decision from
+  the same queues, no broker involved).
 - ``bulk-ack`` (every broker; a cost, not a fault; nothing replaced). ``pipelines.event_batches.ack_events``
   acknowledges a batch of events doing what ``Stream.ack`` does for each (``Event.ack``, ``Message.ack`` and
   ``decref``, ``ConsumerMessage.on_final_ack``, ``Consumer.ack``, the conductor's acking topics), without a
@@ -115,6 +123,7 @@ from faust.tables.recovery import Recovery
 from faust.transport.conductor import Conductor
 from faust.transport.consumer import Consumer
 from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.transport.producer import ProducerBuffer
 from faust.types import TP, ConsumerMessage, Message
 from mode.services import WaitResults
 from packaging.requirements import Requirement
@@ -306,6 +315,17 @@ def _close(coros: tuple[Any, ...]) -> None:
             coro.close()
 
 
+_original_wait_until_ebb = ProducerBuffer.wait_until_ebb
+
+
+async def _wait_until_ebb(self: ProducerBuffer) -> None:
+    """faust's ``ProducerBuffer.wait_until_ebb``, after a look at the queues ``size`` counts: when neither can
+    hold more than ``max_messages``, it would not wait."""
+    if self.queue is None and len(self.pending._queue) <= self.max_messages:
+        return
+    await _original_wait_until_ebb(self)
+
+
 _original_table_manager_on_start = TableManager.on_start
 
 
@@ -367,6 +387,10 @@ def _install_table_registration_wait() -> None:
     TableManager.on_start = _on_start_at_once
 
 
+def _install_producer_buffer_ebb() -> None:
+    ProducerBuffer.wait_until_ebb = _wait_until_ebb
+
+
 def _install_nothing() -> None:
     """A guard only: the code it guards is reproduced elsewhere, nothing of faust's is replaced."""
 
@@ -408,6 +432,12 @@ FIXES: tuple[Fix, ...] = (
         Replaced("faust.tables.manager.TableManager.on_start", _original_table_manager_on_start,
                  "365dd25fbc0e068499c89e526516c638693a2d143b6ac249f84a60f5267fec9d"),
     ), _install_table_registration_wait),
+    Fix("producer-buffer-ebb", False, (
+        Replaced("faust.transport.producer.ProducerBuffer.wait_until_ebb", _original_wait_until_ebb,
+                 "758dd5744044071bbc79609fa8e5bfc339818f186bc19b723de2c4c877412e00"),
+        Replaced("faust.transport.producer.ProducerBuffer.size (the queues it counts)", ProducerBuffer.size.fget,
+                 "b543a978fdece62e7d7c434eea6e842995d67cc1d3288434f5f26ad72c10a779"),
+    ), _install_producer_buffer_ebb),
     Fix("bulk-ack", False, (
         Replaced("faust.streams.Stream.ack", Stream.ack,
                  "32d7171a89b0931d806a87dc81dcba5673dd9702f8a6add8426e0e236b9e8fef"),

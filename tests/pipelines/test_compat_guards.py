@@ -14,6 +14,7 @@ import pytest
 from faust.tables.recovery import Recovery
 from faust.transport.consumer import Consumer
 from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.transport.producer import ProducerBuffer
 
 from pipelines import compat
 from pipelines.app import aiokafka_auth, create_app
@@ -27,6 +28,7 @@ PATCHED = [
      compat._seek_to_committed),
     (Consumer, "wait_first", compat._original_wait_first, compat._eager_wait_first),
     (faust_aiokafka.Producer, "flush", compat._original_producer_flush, compat._flush_with_registered),
+    (ProducerBuffer, "wait_until_ebb", compat._original_wait_until_ebb, compat._wait_until_ebb),
     (faust_aiokafka.AIOKafkaConsumerThread, "_highwaters", compat._original_highwaters, compat._highwaters),
     (faust_aiokafka.AIOKafkaConsumerThread, "_create_worker_consumer", compat._original_create_worker_consumer,
      compat._create_worker_consumer),
@@ -52,7 +54,7 @@ def test_the_installed_libraries_are_the_ones_the_fixes_were_written_for():
 def test_kafka_profile_installs_only_the_broker_independent_fixes(settings: Settings, unpatched):
     kafka = settings.model_copy(update={"profile": "kafka"})
     app = create_app(kafka)
-    assert installed() == ["on_recovery_completed", "seek_to_committed", "wait_first", "flush"]
+    assert installed() == ["on_recovery_completed", "seek_to_committed", "wait_first", "flush", "wait_until_ebb"]
     assert compat.verify_broker(app, kafka) is False  # even on the embedded broker (it warns)
     assert app not in compat._embedded_apps
 
@@ -60,8 +62,8 @@ def test_kafka_profile_installs_only_the_broker_independent_fixes(settings: Sett
 def test_embedded_profile_on_the_embedded_broker_installs_every_fix(settings: Settings, unpatched):
     assert identifies_as_embedded(settings)  # the real broker says it is tansu
     app = create_app(settings)
-    assert installed() == ["on_recovery_completed", "seek_to_committed", "wait_first", "flush", "_highwaters",
-                           "_create_worker_consumer"]
+    assert installed() == ["on_recovery_completed", "seek_to_committed", "wait_first", "flush", "wait_until_ebb",
+                           "_highwaters", "_create_worker_consumer"]
     assert app not in compat._embedded_apps  # not before the broker is checked
     assert compat.verify_broker(app, settings) is True
     assert compat._embedded_apps[app] == settings.kafka.fetch_max_wait_ms
