@@ -58,7 +58,8 @@ async def event_batches(stream: faust.StreamT, max_: int, within_s: float) -> As
             active = app.flow_control.is_active()
             generation = app.consumer_generation_id
             for event in taken:
-                if not isinstance(event, faust.EventT):
+                # faust.Event (what the conductor makes) first: isinstance of the ABC takes ~0.3 µs
+                if type(event) is not faust.Event and not isinstance(event, faust.EventT):
                     raise TypeError(f"{stream.channel} gave {event!r}, not an event")
                 message = event.message
                 if not active or message.generation_id != generation:
@@ -139,7 +140,7 @@ def ack_events(stream: faust.StreamT, events: list[faust.EventT]) -> None:
         if notifying:
             notify(consumer._waiting_for_ack)
     on_stream_event_out, on_message_out = stream._on_stream_event_out, stream._on_message_out
-    for event, acknowledged in zip(events, last):
+    for event, acknowledged in zip(events, last, strict=True):
         message = event.message
         tp, offset = message.tp, message.offset
         on_stream_event_out(tp, offset, stream, event)
