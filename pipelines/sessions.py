@@ -156,7 +156,9 @@ class SessionsStage:
     async def send_snapshot(self, key: bytes, snapshot: dict, item: Item) -> None:
         """Send the Session record of ``snapshot``, or let it wait behind its session's waiting ones."""
         wkey = session_key(snapshot)
-        stored = self.waiting.get(wkey)
+        # nearly always none waits: a faust table's ``get`` of a missing key raises and catches a KeyError under
+        # three calls and the table sensors (1.3 µs without the worker's sensors), ``in`` asks the store (0.2 µs)
+        stored = self.waiting.get(wkey) if wkey in self.waiting else None
         if stored is not None:
             entry = self.waiting_entry(wkey, stored)
             entry.append(snapshot)
