@@ -35,7 +35,7 @@ from roamstream.ocpi.timefmt import as_utc
 from roamstream.tariffs.compile import compile_tariff
 from roamstream.tariffs.cuts import kwh_thresholds, time_cuts
 from roamstream.tariffs.exceptions import InvalidSessionDataError
-from roamstream.tariffs.joined import HOUR, Joined, Piece, hours, micros
+from roamstream.tariffs.joined import HOUR, Joined, hours, micros
 from roamstream.tariffs.model import ENERGY, FLAT, PARKING, TIME, CompiledTariff, Moment
 from roamstream.tariffs.periods import ChargingPeriod
 from roamstream.tariffs.pricing import moment_at, select
@@ -128,15 +128,13 @@ class PeriodBuilder:
             if self._last is None:
                 raise InvalidSessionDataError("samples", "at least one meter sample is needed")
             return
-        checked = _checked(samples, self.start, self._last[2] if self._last else None, self.taken)
-        knots: list[_Knot] = []
+        checked = _knots(samples, self.start, self._last[2] if self._last else None, self.taken)
         if self._last is None:
-            self._base = Decimal(checked[0].energy_kwh)
-            if self.start < checked[0].timestamp:
-                knots.append((self.start, self._base, checked[0]))
+            first = checked[0]
+            self._base = first[1]
+            knots = [(self.start, first[1], first[2]), *checked] if self.start < first[0] else checked
         else:
-            knots.append(self._last)
-        knots += [(s.timestamp, Decimal(s.energy_kwh), s) for s in checked]
+            knots = [self._last, *checked]
         with localcontext() as ctx:
             ctx.prec = 34
             self._cut(knots, self._joined)
@@ -183,26 +181,32 @@ class PeriodBuilder:
         """The pieces between consecutive ``knots`` (cut at every boundary, energy interpolated), joined."""
         if len(knots) < 2:
             return
-        tariff, tz, start, base, keys = self.tariff, self.tz, self.start, self._base, self._keys
-        cuts = time_cuts(tariff, tz, start, knots[0][0], knots[-1][0]) if self._clock else _NO_CUTS
+        tariff, base, keys = self.tariff, self._base, self._keys
+        cuts = time_cuts(tariff, self.tz, self.start, knots[0][0], knots[-1][0]) if self._clock else _NO_CUTS
         thresholds = self._thresholds
         uses_power, between = tariff.uses_power, bool(cuts or thresholds)
         for (a, ea, sample), (b, eb, _) in zip(knots, knots[1:], strict=False):
-            power = sample.power_kw
-            if power is None and uses_power and sample.charging:
+            charging, power = sample.charging, sample.power_kw
+            if power is None and uses_power and charging:
                 power = (eb - ea) * HOUR / micros(b - a)  # average kW over the interval
             points = _points(a, ea, b, eb, cuts, thresholds, base) if between else None
             if points is None:  # nothing between the two samples: one piece
-                pieces: Sequence[Piece] = (Piece(a, b, ea - base, eb - base, sample, power),)
-            else:
-                pieces = [Piece(p, q, ep - base, eq - base, sample, power)
-                          for (p, ep), (q, eq) in zip(points, points[1:], strict=False)]
-            for piece in pieces:
-                if keys is None:
-                    key = _pricing_key(tariff, piece, tz, start)
-                elif (key := keys.get(sample.charging)) is None:
-                    key = keys[sample.charging] = _pricing_key(tariff, piece, tz, start)
-                joined.add(key, piece)
+                if keys is None or (key := keys.get(charging)) is None:
+                    key = self._key(a, ea - base, sample, power)
+                joined.add(key, a, b, eb - base, sample, power)
+                continue
+            for (p, ep), (q, eq) in zip(points, points[1:], strict=False):
+                if keys is None or (key := keys.get(charging)) is None:
+                    key = self._key(p, ep - base, sample, power)
+                joined.add(key, p, q, eq - base, sample, power)
+
+    def _key(self, at: datetime, energy: Decimal, sample: MeterSample, power: Decimal | None) -> tuple:
+        """The pricing key of the piece from ``at`` (``_pricing_key``), kept by charging state if no restriction
+        can tell one piece from another."""
+        key = _pricing_key(self.tariff, at, energy, sample, power, self.tz, self.start)
+        if self._keys is not None:
+            self._keys[sample.charging] = key
+        return key
 
 
 def _points(a: datetime, ea: Decimal, b: datetime, eb: Decimal, cuts: Set[datetime], thresholds: set[Decimal],
@@ -229,22 +233,24 @@ def _points(a: datetime, ea: Decimal, b: datetime, eb: Decimal, cuts: Set[dateti
     return points
 
 
-def _checked(samples: Sequence[MeterSample], start: datetime, previous: MeterSample | None,
-             first: int) -> list[MeterSample]:
-    """``samples`` (numbered from ``first``, after ``previous``) checked, with UTC timestamps."""
+def _knots(samples: Sequence[MeterSample], start: datetime, previous: MeterSample | None,
+           first: int) -> list[_Knot]:
+    """``samples`` (numbered from ``first``, after ``previous``) checked, as knots with UTC timestamps."""
     out = []
     for i, sample in enumerate(samples, first):
-        at = sample.timestamp
+        at, energy = sample.timestamp, sample.energy_kwh
         if at.tzinfo is not UTC:  # a UTC time is its own as_utc
             at = as_utc(at)
         if at < start:
             raise InvalidSessionDataError(f"samples[{i}].timestamp", "is before the session start")
         if previous is not None and at <= previous.timestamp:
             raise InvalidSessionDataError(f"samples[{i}].timestamp", "is not after the previous sample")
-        if not isinstance(sample.energy_kwh, (Decimal, int)) or isinstance(sample.energy_kwh, bool):
-            raise InvalidSessionDataError(f"samples[{i}].energy_kwh", "must be a Decimal")
+        if type(energy) is not Decimal:
+            if not isinstance(energy, (Decimal, int)) or isinstance(energy, bool):
+                raise InvalidSessionDataError(f"samples[{i}].energy_kwh", "must be a Decimal")
+            energy = Decimal(energy)
         previous = sample if at is sample.timestamp else _replace_time(sample, at)
-        out.append(previous)
+        out.append((at, energy, previous))
     return out
 
 
@@ -252,20 +258,23 @@ def _replace_time(sample: MeterSample, at: datetime) -> MeterSample:
     return MeterSample(at, Decimal(sample.energy_kwh), sample.charging, sample.power_kw, sample.current_a)
 
 
-def _pricing_key(tariff: CompiledTariff, piece: Piece, tz: tzinfo, start: datetime) -> tuple:
+def _pricing_key(tariff: CompiledTariff, at: datetime, energy: Decimal, sample: MeterSample, power: Decimal | None,
+                 tz: tzinfo, start: datetime) -> tuple:
+    """The pricing of the piece from ``at`` (``energy`` since the session start there), with ``sample`` in force and
+    ``power``: the charging state and the components that price it."""
     period = ChargingPeriod(
-        start=piece.start,
-        min_current=piece.sample.current_a,
-        max_current=piece.sample.current_a,
-        min_power=piece.power,
-        max_power=piece.power,
+        start=at,
+        min_current=sample.current_a,
+        max_current=sample.current_a,
+        min_power=power,
+        max_power=power,
     )
 
-    moment: Moment = moment_at(tariff, period, tz, piece.energy_start, piece.start - start)
+    moment: Moment = moment_at(tariff, period, tz, energy, at - start)
     seen: dict[int, bool] = {}
     candidates = tariff.session_candidates
-    dims = (ENERGY, TIME) if piece.sample.charging else (ENERGY, PARKING)
-    return (piece.sample.charging, *(id(select(candidates[d], d, moment, seen)) for d in (*dims, FLAT)))
+    dims = (ENERGY, TIME) if sample.charging else (ENERGY, PARKING)
+    return (sample.charging, *(id(select(candidates[d], d, moment, seen)) for d in (*dims, FLAT)))
 
 
 def _ceil_ms(at: datetime) -> datetime:

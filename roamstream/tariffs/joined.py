@@ -1,7 +1,8 @@
 """Pieces of a session joined into charging periods as they come (for the builder, ``build``).
 
-A piece is a stretch of the session in which nothing the tariff looks at changes, with one sample in force. A
-piece priced by the same components as the one before it joins its period; another starts the next period.
+A piece is a stretch of the session in which nothing the tariff looks at changes, with one sample in force: its
+start and end, the energy since the session start at its end, the sample and the power over it. A piece priced by
+the same components as the one before it joins its period; another starts the next period.
 Volumes are taken as differences of rounded running totals, so the periods add up to the rounded totals.
 """
 
@@ -21,16 +22,6 @@ if TYPE_CHECKING:
 HOUR = Decimal(3_600_000_000)  # microseconds
 _ZERO = Decimal(0)
 _NO_TIME = timedelta(0)
-
-
-@dataclass(slots=True)
-class Piece:
-    start: datetime
-    end: datetime
-    energy_start: Decimal  # since session start
-    energy_end: Decimal
-    sample: MeterSample
-    power: Decimal | None
 
 
 @dataclass(slots=True)
@@ -58,15 +49,25 @@ class Joined:
                        self.min_power, self.max_power, self.charging_time, self.parking_time,
                        self.energy_done, self.charging_done, self.parking_done)  # fmt: skip
 
-    def add(self, key: tuple, piece: Piece) -> None:
+    def add(
+        self,
+        key: tuple,
+        start: datetime,
+        end: datetime,
+        energy_end: Decimal,
+        sample: MeterSample,
+        power: Decimal | None,
+    ) -> None:
+        """Add the piece from ``start`` to ``end`` (its fields as arguments: the builder adds one or more per sample,
+        and makes no object of them)."""
         if key != self.key:
             if self.key is not None:
                 period, self.energy_done, self.charging_done, self.parking_done = self.period()
                 self.closed.append(period)
-            self.key, self.start = key, piece.start
+            self.key, self.start = key, start
             self.min_current = self.max_current = self.min_power = self.max_power = None
-        self.energy_end = piece.energy_end
-        current, power = piece.sample.current_a, piece.power
+        self.energy_end = energy_end
+        current = sample.current_a
         if current is not None:  # the first of equal values, as min() and max() take
             if self.min_current is None or current < self.min_current:
                 self.min_current = current
@@ -77,10 +78,10 @@ class Joined:
                 self.min_power = power
             if self.max_power is None or power > self.max_power:
                 self.max_power = power
-        if piece.sample.charging:
-            self.charging_time += piece.end - piece.start
+        if sample.charging:
+            self.charging_time += end - start
         else:
-            self.parking_time += piece.end - piece.start
+            self.parking_time += end - start
 
     def period(self) -> tuple[ChargingPeriod, Decimal, Decimal, Decimal]:
         """The open period as it stands, and the rounded energy, charging and parking totals at its end."""
