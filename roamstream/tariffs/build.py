@@ -167,15 +167,16 @@ class PeriodBuilder:
         end = as_utc(session_end) if session_end is not None else last[0]
         if end < last[0]:
             raise InvalidSessionDataError("session_end", "is before the last meter sample")
-        joined = self._joined.fork()
+        joined, periods = self._joined, list(self._joined.closed)
         with localcontext() as ctx:
             ctx.prec = 34
-            if end > last[0]:
+            if end > last[0]:  # the last sample's stretch to the end, cut on a copy
+                joined = joined.fork()
                 self._cut([last, (end, last[1], last[2])], joined)
-            tail = joined.closed
+                periods += joined.closed
             if joined.key is not None:
-                tail.append(joined.period()[0])
-        return [*self._joined.closed, *tail]
+                periods.append(joined.period()[0])
+        return periods
 
     def _cut(self, knots: list[_Knot], joined: Joined) -> None:
         """The pieces between consecutive ``knots`` (cut at every boundary, energy interpolated), joined."""
