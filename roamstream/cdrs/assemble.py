@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Context, Decimal
-from functools import lru_cache
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,8 +34,6 @@ from roamstream.tariffs.cdr import hours_between
 from roamstream.tariffs.model import CompiledTariff
 
 _THOUSAND = Decimal(1000)
-#: the default context, named so that a memoised quotient is a function of its text alone
-_CONTEXT = Context(prec=28)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,22 +60,14 @@ def meter_samples(completed: dict[str, Any], first: int = 0) -> list[MeterSample
     out = []
     for point in points[first:] if first else points:
         power, current = point.get("power_w"), point.get("current_a")
-        if (power is None or type(power) is str) and (current is None or type(current) is str):
-            power, current = _power_and_current(power, current)
-        else:
-            power, current = _power_and_current.__wrapped__(power, current)
-        out.append(new_sample(point["timestamp"], Decimal(point["energy_wh"]) / _THOUSAND, point["charging"],
-                              power, current))
+        out.append(new_sample(
+            point["timestamp"],
+            Decimal(point["energy_wh"]) / _THOUSAND,
+            point["charging"],
+            None if power is None else Decimal(power) / _THOUSAND,
+            None if current is None else Decimal(current),
+        ))
     return out
-
-
-@lru_cache(maxsize=1 << 12)
-def _power_and_current(power_w: str | None, current_a: str | None) -> tuple[Decimal | None, Decimal | None]:
-    """(kW, A) of a point's ``power_w`` and ``current_a`` texts, memoised by the texts (only texts: equal Decimals or
-    floats may differ in their digits): a charger reports the same few powers and currents again and again, and
-    the two go together."""
-    return (None if power_w is None else _CONTEXT.divide(Decimal(power_w), _THOUSAND),
-            None if current_a is None else Decimal(current_a))
 
 
 def build_cdr(

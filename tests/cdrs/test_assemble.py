@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from roamstream.cdrs.assemble import _power_and_current, build_cdr, meter_samples
+from roamstream.cdrs.assemble import build_cdr, meter_samples
 from roamstream.cdrs.exceptions import MissingReference
 from roamstream.tariffs import TariffCache
 from tests.cdrs.cdr_fixtures import (
@@ -88,30 +88,6 @@ def test_meter_samples_are_kwh_and_kw():
                                  "charging": True}])
     [sample] = meter_samples(record)
     assert (str(sample.energy_kwh), str(sample.power_kw), str(sample.current_a)) == ("1.5", "7.4", "32.5")
-
-
-def test_memoised_powers_and_currents_are_the_fresh_conversions_digit_for_digit():
-    texts = [("7400", "32.5"), ("7400.0", "32.50"), ("11000", None), (None, "16"), (None, None), ("0.5", "-0"),
-             ("7400", "32.5")]
-    for power, current in texts * 2:  # the second round from the memo
-        point = {"timestamp": END, "energy_wh": "1500", "power_w": power, "current_a": current, "charging": True}
-        [sample] = meter_samples(completed(samples=[point]))
-        want = _power_and_current.__wrapped__(power, current)
-        got = (sample.power_kw, sample.current_a)
-        assert [None if v is None else v.as_tuple() for v in got] == [None if v is None else v.as_tuple() for v in want]
-        assert [None if v is None else v.as_tuple() for v in got] == [
-            None if power is None else (Decimal(power) / 1000).as_tuple(),
-            None if current is None else Decimal(current).as_tuple()]
-
-
-def test_numbers_that_are_not_texts_are_converted_afresh():
-    # equal Decimals (and floats) with other digits must not be taken for one another, as a memo by value would
-    for power, current in [(Decimal("7400"), Decimal("32.5")), (Decimal("7400.0"), Decimal("32.50")), (7400, 0.0),
-                           (7400.0, -0.0)]:
-        point = {"timestamp": END, "energy_wh": "1500", "power_w": power, "current_a": current, "charging": True}
-        [sample] = meter_samples(completed(samples=[point]))
-        assert sample.power_kw.as_tuple() == (Decimal(power) / 1000).as_tuple()
-        assert sample.current_a.as_tuple() == Decimal(current).as_tuple()
 
 
 def test_last_updated_is_the_creation_time_never_before_the_reference_data_it_was_made_of():
