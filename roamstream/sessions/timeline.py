@@ -93,13 +93,16 @@ def complete(state: State, session: Session) -> dict[str, Any]:
 
 class Built(NamedTuple):
     """What a timeline was made from: the session's readings (pooled samples claimed), the register times
-    (start, those inside, end) and the energy at each, the charging facts, whether registers lie inside."""
+    (start, those inside, end) and the energy at each, the charging facts, whether registers lie inside, the
+    meter start and whether the register went back (``energy_at``)."""
 
     read: dict[int, dict[str, Decimal]]
     reg_times: list[int]
     cumulative: list[Decimal]
     changes: dict[int, bool]
     rising: bool
+    meter_start: Decimal
+    reset: bool
 
 
 def _complete(state: State, session: Session) -> tuple[dict[str, Any], Built]:
@@ -109,14 +112,8 @@ def _complete(state: State, session: Session) -> tuple[dict[str, Any], Built]:
     pool = state["pool"].get(session["connector_key"])
     if pool:
         claim(pool, session, start, end)
-    flags = set(session["flags"])
+    flags = session_flags(session)
     read = readings(session["m"])
-    if first is None:
-        flags.add("missing_start")
-    if stop is None:
-        flags.add("missing_stop")
-    if stop is not None and first is not None and stop[Stop.TIME] < first[Start.TIME]:
-        flags.add("stop_before_start")
     registers = sorted(t for t, r in read.items() if ENERGY in r and start <= t <= end)
     meter_start = _meter(first[Start.METER_WH] if first else None, read, registers[:1])
     meter_stop = _meter(stop[Stop.METER_WH] if stop else None, read, registers[-1:])
@@ -150,8 +147,30 @@ def _complete(state: State, session: Session) -> tuple[dict[str, Any], Built]:
         points.append(_point(parking_end, total, None, None, False))
         end = parking_end
 
+    record = completed_record(state, session, start, end, meter_start, meter_stop, flags, points)
+    return record, Built(read, reg_times, cumulative, changes, bool(inner), meter_start, reset)
+
+
+def session_flags(session: Session) -> set[str]:
+    """The completed record's flags that its timeline does not decide: the session's own, and a missing start or
+    stop or a stop before the start."""
+    first, stop = session["start"], session["stop"]
+    flags = set(session["flags"])
+    if first is None:
+        flags.add("missing_start")
+    if stop is None:
+        flags.add("missing_stop")
+    if stop is not None and first is not None and stop[Stop.TIME] < first[Start.TIME]:
+        flags.add("stop_before_start")
+    return flags
+
+
+def completed_record(state: State, session: Session, start: int, end: int, meter_start: Decimal, meter_stop: Decimal,
+                     flags: set[str], points: list[dict]) -> dict[str, Any]:
+    """The ``sessions.completed.v1`` record of ``session`` with the span, meter values, flags and timeline given."""
+    first = session["start"]
     method, reference = authorization(session)
-    record = {
+    return {
         "session_id": session_id(state["cp"], session["tx"]),
         "charge_point_id": state["cp"],
         "transaction_id": session["tx"],
@@ -162,13 +181,12 @@ def _complete(state: State, session: Session) -> tuple[dict[str, Any], Built]:
         "end": from_us(end),
         "meter_start_wh": str(meter_start),
         "meter_stop_wh": str(meter_stop),
-        "estimated": first is None or stop is None,
+        "estimated": first is None or session["stop"] is None,
         "flags": sorted(flags),
         "samples": points,
         "auth_method": method,
         "authorization_reference": reference,
     }
-    return record, Built(read, reg_times, cumulative, changes, bool(inner))
 
 
 def samples_so_far(state: State, session: Session) -> list[dict]:
