@@ -136,7 +136,8 @@ def main() -> None:
               f"their session's periods, {refs.periods.built:,} built them)")
     if timelines is not None:
         print(f"timeline memo: {timelines.resumed:,} snapshots took up their session's timeline, "
-              f"{timelines.built:,} made it from the whole session")
+              f"{timelines.built:,} made it from the whole session; {timelines.completed:,} completed records "
+              "took it up")
     else:
         print("no timeline memo: every snapshot's timeline made from the whole session")
     print(f"digest {digest.hexdigest()}")

@@ -35,8 +35,8 @@ snapshot comes just before its completed record.
 A snapshot also carries ``samples``: the meter timeline in the completed record's shape, the completed
 record's own in the COMPLETED snapshot, else the timeline so far up to the latest energy register reading
 (``timeline.samples_so_far``), from which a Session's charging periods are cut. ``drain`` makes it through
-``timeline_memo.MEMO``, which keeps each open session's timeline so far in memory for its next snapshot
-(derived data, bounded; None makes every one from the whole session: the same outputs).
+``timeline_memo.MEMO``, which keeps each open session's timeline so far in memory for its next snapshot and its
+completed record (derived data, bounded; None makes every one from the whole session: the same outputs).
 
 The rules live with their code: ``transaction`` (facts, deduplication, 1.6 start retries), ``samples``
 (meter samples), ``station`` (connector statuses), ``drain`` (when a session completes; late events),

@@ -29,7 +29,7 @@ from roamstream.sessions.state import (
     span_us,
 )
 from roamstream.sessions.station import first_status_after, prune_connectors
-from roamstream.sessions.timeline import available_after_stop, complete, needs_available
+from roamstream.sessions.timeline import available_after_stop, needs_available
 
 COMPLETED = "completed"
 SNAPSHOT = "snapshot"
@@ -56,9 +56,7 @@ def drain(state: State, params: Params = DEFAULT, *, close_all: bool = False) ->
             _maybe_snapshot(state, session, params, outputs)
     for key in done:
         session = state["open"].pop(key)
-        if timeline_memo.MEMO is not None:
-            timeline_memo.MEMO.forget(state, session)
-        record = complete(state, session)
+        record = timeline_memo.complete_through(state, session)
         kwh = (Decimal(record["meter_stop_wh"]) - Decimal(record["meter_start_wh"])) / _THOUSAND
         outputs.append(Output(SNAPSHOT, {**_snapshot(state, session, record, kwh, "COMPLETED", "end"),
                                          "samples": record["samples"]}))

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from roamstream.sessions import Params, apply, drain, finish, initial, timeline_memo
-from roamstream.sessions.timeline import samples_so_far
+from roamstream.sessions.timeline import complete, samples_so_far
 
 from .fixtures import CP, sample, status, tx_event
 from .test_properties import CHARGING_STATES, STATUSES
@@ -72,7 +72,12 @@ def long_session(draw):
         extra = {"tx": None} if without_tx and version == "1.6" else {}
         events.append(ev("UPDATED", at_minute, samples=samples, **extra))
     if draw(st.booleans()):
-        events.append(ev("ENDED", minute + 1, meter=str(meter + 10), stop_reason="Local"))
+        # a 1.6 stop's transaction data: registers at the start (a power sample there too, at times) and the stop
+        data = draw(st.sampled_from([[], [sample(10, str(events[0]["meter_wh"] or 0))],
+                                     [sample(10, "0"), sample(10, "7000", "Power.Active.Import")]]))
+        stop_meter = draw(st.sampled_from([str(meter + 10), None]))
+        events.append(ev("ENDED", minute + 1, meter=stop_meter, stop_reason="Local",
+                         samples=[*data, sample(minute + 1, str(meter + 10))] if data else []))
     return events
 
 
@@ -107,6 +112,55 @@ def test_each_snapshot_takes_up_the_previous_timeline():
     # charged is told by the energy delivered in all, not held), minute 2's (the first held)
     assert memo.built == 3 and memo.resumed == 27
     assert len(memo._held) == 0  # the completed session was let go
+
+
+def _stopped(data: list[dict]) -> list[dict]:
+    """``_steady(12)`` and its stop at minute 13, with ``data`` (transaction data) on the stop."""
+    return [*_steady(12), tx_event("ENDED", 13, meter="2300", stop_reason="Local", samples=data)]
+
+
+def test_the_completed_record_takes_up_the_timeline():
+    """A 1.6 stop's transaction data repeats the start's register: the held timeline is taken up all the same (the
+    start's meter value is the start's energy), and the record is the one made from the whole session."""
+    for data in ([], [sample(0, "1000"), sample(13, "2300")]):
+        events = _stopped(data)
+        cold = _trace(events, None)
+        memo = timeline_memo.TimelineMemo()
+        assert _trace(events, memo) == cold
+        assert memo.completed == 1 and len(memo._held) == 0
+
+
+def test_a_power_sample_at_the_start_makes_the_completed_record_again():
+    """A stop bringing the start's power: the start's point changes, so the record is made from the whole session."""
+    events = _stopped([sample(0, "1000"), sample(0, "7000", "Power.Active.Import")])
+    cold = _trace(events, None)
+    memo = timeline_memo.TimelineMemo()
+    assert _trace(events, memo) == cold
+    assert memo.completed == 0
+    assert "'power_w': '7000'" in cold[-1].split("'samples': [", 1)[1].split("}", 1)[0]
+
+
+def test_a_register_at_a_start_without_meter_value_makes_the_completed_record_again():
+    """A start without a meter value starts at the first register reading: one at the start, on the stop, is that."""
+    events = _stopped([sample(0, "900")])
+    events[0] = tx_event("STARTED", 0)
+    cold = _trace(events, None)
+    memo = timeline_memo.TimelineMemo()
+    assert _trace(events, memo) == cold
+    assert memo.completed == 0
+    assert "'meter_start_wh': '900'" in cold[-1]
+
+
+def test_the_memo_completes_what_complete_does():
+    state = initial(CP)
+    memo = timeline_memo.TimelineMemo()
+    for event in _stopped([sample(0, "1000")]):
+        state = apply(state, event)
+        session = state["open"]["1"]
+        if session["stop"] is None:
+            memo.samples(state, session)
+    assert repr(memo.complete(state, session)) == repr(complete(state, session))
+    assert memo.completed == 1
 
 
 def test_a_late_correction_makes_the_timeline_again():
