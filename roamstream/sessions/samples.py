@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 from roamstream import event_samples
 from roamstream.event_samples import COLUMNS, SEP, SampleView
+from roamstream.sessions.exceptions import EventError
 from roamstream.sessions.state import Reading, Session, add_flag, to_us
 
 ENERGY, POWER, CURRENT, STATE = "E", "P", "I", "S"
@@ -47,6 +48,7 @@ def add_samples(table: Samples, samples: Iterable[SampleView], session: Session 
         if key is None:
             continue
         ts = to_us(at)
+        _check_number(value, ts, key)
         _put(grouped.setdefault(str(ts), {}), key, value, session)
         if key == _TOTAL_ENERGY:
             totals.append([ts, value])
@@ -81,6 +83,7 @@ def add_event_samples(table: Samples, event: dict[str, Any], session: Session | 
         ts = to_us(group["timestamp"])
         items = grouped.setdefault(str(ts), {})
         for k, key in plan[1]:
+            _check_number(values[k], ts, key)
             _put(items, key, values[k], session)
             if key == _TOTAL_ENERGY:
                 totals.append([ts, values[k]])
@@ -103,9 +106,34 @@ def _add_run(table: Samples, group: dict[str, Any]) -> list[list[Any]] | None:
     at = str(ts)
     if at in table:
         return None
+    for k, key in plan[1]:
+        _check_number(values[k], ts, key)
     entry = plan[2]
     table[at] = entry.text % entry.pick(values)
     return [] if entry.energy is None else [[ts, values[entry.energy]]]
+
+
+def _check_number(value: str, ts: int, key: str) -> None:
+    """``EventError`` unless ``value`` (a sample the fold keeps) is a finite decimal number: kept as text, it is read
+    as a Decimal by every later step of its session, so a malformed one is refused with its event (dead-lettered)
+    rather than failing the events after it."""
+    if not is_number(value):
+        raise EventError(f"meter value at {ts} µs ({key}): {value!r} is not a decimal number")
+
+
+def is_number(value: Any) -> bool:
+    """Whether ``value`` is a text the session's Decimal arithmetic can read: plain ASCII digits with at most one
+    point (seen without making a Decimal), or a finite Decimal text within 1E±100."""
+    if type(value) is not str:
+        return False
+    if value.isascii() and value.replace(".", "", 1).isdigit():
+        return True
+    try:
+        number = Decimal(value)
+        # finite, and no exponent that the session's arithmetic would overflow on (decimal's Emax is 999,999)
+        return number.is_finite() and -100 <= number.adjusted() <= 100
+    except ArithmeticError:  # decimal's InvalidOperation (not a number), Overflow
+        return False
 
 
 class _Entry(NamedTuple):

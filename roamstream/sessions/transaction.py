@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from roamstream.sessions.exceptions import EventError
-from roamstream.sessions.samples import add_charging_state, add_event_samples, merge_into, track
+from roamstream.sessions.samples import add_charging_state, add_event_samples, is_number, merge_into, track
 from roamstream.sessions.state import Session, Start, State, Stop, add_flag, ckey, new_session, to_us
 
 _KINDS = ("STARTED", "UPDATED", "ENDED")
@@ -20,6 +20,9 @@ def apply_transaction(state: State, event: dict[str, Any]) -> None:
     kind = event["kind"]
     if kind not in _KINDS:
         raise EventError(f"unknown transaction event kind {kind!r}")
+    meter = event.get("meter_wh")
+    if meter is not None and not is_number(meter):  # kept as text, read as a Decimal by the session's later steps
+        raise EventError(f"{kind} event's meter_wh {meter!r} is not a decimal number")
     ts = to_us(event["timestamp"])
     if state["watermark"] is None or ts > state["watermark"]:
         state["watermark"] = ts

@@ -4,6 +4,8 @@ boundaries or restart points); a quiet charge point's last session completes on 
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import random
 
@@ -193,6 +195,27 @@ def test_sample_columns_that_do_not_line_up_are_reported_and_undone():
     outputs, failures, table = run_in_batches(broken, [n - 1, n + 3])
     assert [(k, reason.split(":")[-1].strip()) for k, reason in failures] == [(key, "values holds 2 samples, "
                                                                                    "measurands 1")]
+    assert (outputs, failures, table) == per_event(broken)
+    assert (outputs, table) == run_in_batches([*ITEMS[:n], *ITEMS[n + 1:]], [])[::2]
+
+
+@pytest.mark.parametrize("where", ["sample", "meter_wh"])
+def test_a_value_that_is_not_a_number_is_reported_and_undone(where):
+    """A kept sample value or a register (``meter_wh``) that is not a decimal number: the fold refuses the event
+    (a dead letter naming it) instead of failing with decimal's InvalidOperation out of the stage, and the rest
+    folds as without it (the value is never stored, so no later event of the charge point fails on it)."""
+    if where == "sample":
+        n = next(i for i, e in enumerate(EVENTS) if e.get("action") and e["samples"] and e["transaction_id"])
+        bad = event_samples.with_columns(EVENTS[n])
+        bad["meter_values"][0]["values"] = "not-a-number"
+    else:
+        n = next(i for i, e in enumerate(EVENTS) if e.get("action") and e.get("meter_wh") is not None)
+        bad = dict(EVENTS[n], meter_wh="12,5")
+    key = EVENTS[n]["charge_point_id"].encode()
+    broken = [*ITEMS[:n], Item(key, 0, bad), *ITEMS[n + 1:]]
+    outputs, failures, table = run_in_batches(broken, [n - 1, n + 3])
+    assert [k for k, _ in failures] == [key]
+    assert "is not a decimal number" in failures[0][1]
     assert (outputs, failures, table) == per_event(broken)
     assert (outputs, table) == run_in_batches([*ITEMS[:n], *ITEMS[n + 1:]], [])[::2]
 

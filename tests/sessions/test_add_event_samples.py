@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from roamstream import event_samples
 from roamstream.event_samples import SEP, SampleColumnsError
-from roamstream.sessions.samples import add_event_samples, add_samples
+from roamstream.sessions.exceptions import EventError
+from roamstream.sessions.samples import add_event_samples, add_samples, is_number
 from roamstream.sessions.state import new_session
 
 MEASURANDS = ["Energy.Active.Import.Register", "Power.Active.Import", "Current.Import", "Voltage", "SoC", "x"]
@@ -41,7 +42,7 @@ def run(add, table: dict, event: dict, with_session: bool):
     session = new_session("7") if with_session else None
     try:
         return add(table, event, session), table, session, None
-    except SampleColumnsError as exc:
+    except (SampleColumnsError, EventError) as exc:  # columns of unequal lengths; a kept value not a number
         return None, table, session, str(exc)
 
 
@@ -70,3 +71,20 @@ def test_records_of_the_older_shape_are_read_as_before() -> None:
     table: dict = {}
     assert add_event_samples(table, event, None) == [[5, "10"]]
     assert table == {"5": "E|=10"}
+
+
+@pytest.mark.parametrize("value", ["", "abc", "NaN", "-Infinity", "1e999999999", "1,5"])
+def test_a_kept_value_that_is_not_a_number_refuses_the_event_naming_it(value: str) -> None:
+    # found by the property above: a run whose values column is emptied still has one (empty) value per sample
+    group = {"timestamp": 1_000_000, "measurands": "Energy.Active.Import.Register", "phases": "",
+             "locations": "", "values": value, "units": "", "raw_values": "", "raw_units": "", "contexts": ""}
+    for add in (add_event_samples, lambda t, e, s: add_samples(t, event_samples.readings(e), s)):
+        table: dict = {}
+        with pytest.raises(EventError, match=r"meter value at 1000000 µs \(E\|\): .* is not a decimal number"):
+            add(table, {"meter_values": [group]}, None)
+        assert table == {}
+
+
+@pytest.mark.parametrize("value", ["0", "36820", "15.65", "-3.5", "1E+3", ".5", "0.0001"])
+def test_decimal_texts_are_numbers(value: str) -> None:
+    assert is_number(value)
