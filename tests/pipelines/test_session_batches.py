@@ -4,11 +4,10 @@ boundaries or restart points); a quiet charge point's last session completes on 
 
 from __future__ import annotations
 
-import pytest
-
 import json
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
