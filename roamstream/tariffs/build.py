@@ -128,13 +128,13 @@ class PeriodBuilder:
             if self._last is None:
                 raise InvalidSessionDataError("samples", "at least one meter sample is needed")
             return
-        checked = _knots(samples, self.start, self._last[2] if self._last else None, self.taken)
+        new = _knots(samples, self.start, self._last[2] if self._last else None, self.taken)
         if self._last is None:
-            first = checked[0]
-            self._base = first[1]
-            knots = [(self.start, first[1], first[2]), *checked] if self.start < first[0] else checked
+            at, energy, sample = new[0]
+            self._base = energy
+            knots = [(self.start, energy, sample), *new] if self.start < at else new
         else:
-            knots = [self._last, *checked]
+            knots = [self._last, *new]
         with localcontext() as ctx:
             ctx.prec = 34
             self._cut(knots, self._joined)
