@@ -13,7 +13,9 @@ the load average). Three measurements, each new against old:
     the decoding plus what the fold does with the samples;
 (c) decode as every other reader does (``events.decode``: the new shape expanded into the samples records
     the lake turns into ``meter_values`` rows);
-(d) encode as the producers do (``events.encode``: the samples put in columns) against writing the records.
+(d) encode as the producers do (``events.encode``: the samples put in columns) against writing the records;
+(e) decode the new shape as the sessions stage does (a) with cavro first (``roamstream.avro``, where cavro is
+    installed) against fastavro alone (``AvroSerde(fast_decoding=False)``).
 
     .venv/bin/python bench/bench_decode.py [--sessions 20] [--rounds 7]
 """
@@ -91,7 +93,14 @@ def main() -> None:
         for r in records:
             events.encode(serde, r)
 
-    for work in (stage, stage_and_fold, readers, write_old, write_new):  # warm: schemas parsed, resolvers cached
+    fastavro_alone = AvroSerde(fast_decoding=False)
+
+    def stage_fastavro(values: list[bytes]) -> None:
+        for v in values:
+            events.decode(fastavro_alone, v, logical_types=False, columns=True)
+
+    # warm: schemas parsed, resolvers cached
+    for work in (stage, stage_and_fold, readers, write_old, write_new, stage_fastavro):
         work(old[:200])
         work(new[:200])
     print(f"{len(old)} events, {samples / len(old):.1f} samples per event; old {sum(map(len, old)) / len(old):.0f} "
@@ -110,6 +119,17 @@ def main() -> None:
         print(f"{name}: new {a:.1f} µs/event, old {b:.1f} µs/event: new ×{a / b:.2f} of old "
               f"({b / a:.1f}× faster; rounds: new {min(after):.1f}–{max(after):.1f}, old {min(before):.1f}–"
               f"{max(before):.1f})")
+    if serde.fast_decoding:
+        fastavro_rounds, cavro_rounds = [], []
+        for _ in range(args.rounds):
+            fastavro_rounds.append(timed(stage_fastavro, new))
+            cavro_rounds.append(timed(stage, new))
+        b, a = statistics.median(fastavro_rounds), statistics.median(cavro_rounds)
+        print(f"(e) decode as the sessions stage, new shape: cavro first {a:.1f} µs/event, fastavro alone {b:.1f} "
+              f"µs/event: ×{a / b:.2f} ({b / a:.1f}× faster; rounds: cavro {min(cavro_rounds):.1f}–"
+              f"{max(cavro_rounds):.1f}, fastavro {min(fastavro_rounds):.1f}–{max(fastavro_rounds):.1f})")
+    else:
+        print("(e) not measured: cavro is not installed here (fastavro alone decodes)")
     print(f"CPU {time.process_time() - cpu:.1f} s; load average {os.getloadavg()[0]:.2f} at the end")
 
 

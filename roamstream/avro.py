@@ -3,6 +3,13 @@
 Without a registry, a schema's id is derived from its canonical form (deterministic, no network), and every
 checked-in schema and its history are known by id. With ``SCHEMA_REGISTRY_URL`` set, ids come from the
 registry (subject ``<topic>-value``), so a real Schema Registry is a drop-in.
+
+Decoding is fastavro's. Where cavro (a Cython Avro codec) is installed (``pyproject.toml`` installs it where it has
+wheels), a body read without logical types and without schema resolution, as the sessions stage reads every event, is
+read by cavro first, in less than half the time (``bench/bench_decode.py``), into the same dict
+(``tests/schemas/test_fast_decoding.py``). fastavro stays the judge of what is readable: a body cavro refuses is read
+by fastavro, which reads it or names the fault, so every installation accepts the same payloads as the same records
+(fastavro takes, for example, a union index of -1 as the last branch, which cavro refuses).
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ import hashlib
 import io
 import json
 import struct
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import fastavro
@@ -18,8 +26,18 @@ import fastavro
 import schemas
 from roamstream.exceptions import RoamstreamError
 
+try:
+    import cavro
+except ImportError:  # no wheel for this platform or Python: fastavro alone
+    cavro = None
+
 MAGIC = 0
 _HEADER = struct.Struct(">bI")
+
+#: cavro's options for decoding as fastavro does: records as dicts (its default makes record objects)
+_CAVRO_OPTIONS = cavro.DEFAULT_OPTIONS.replace(record_decodes_to_dict=True) if cavro is not None else None
+
+Read = Callable[[bytes], dict[str, Any]]
 
 
 class SerdeError(RoamstreamError):
@@ -77,11 +95,13 @@ class RegistrySchemaIds:
 class AvroSerde:
     """Encode and decode records of the checked-in schemas, by schema name."""
 
-    def __init__(self, ids: SchemaIds | None = None) -> None:
+    def __init__(self, ids: SchemaIds | None = None, *, fast_decoding: bool = True) -> None:
+        """``fast_decoding=False``: fastavro alone, even where cavro is installed."""
         self._ids = ids or LocalSchemaIds()
         self._writer_ids: dict[tuple[str, str], int] = {}
-        #: (schema id, schema name, logical types) -> (writer, reader or None when it is the writer)
-        self._writers: dict[tuple[int, str, bool], tuple[Any, Any]] = {}
+        #: (schema id, schema name, logical types) -> how a body written with that schema is read
+        self._readers: dict[tuple[int, str, bool], Read] = {}
+        self.fast_decoding = fast_decoding and cavro is not None
 
     def encode(self, schema_name: str, record: dict[str, Any], subject: str | None = None) -> bytes:
         subject = subject or f"{schema_name}-value"
@@ -97,7 +117,7 @@ class AvroSerde:
             raise SerdeError(f"record does not fit {schema_name}: {exc}") from exc
         return out.getvalue()
 
-    def _resolve(self, sid: int, schema_name: str, logical_types: bool) -> tuple[Any, Any]:
+    def _reader(self, sid: int, schema_name: str, logical_types: bool) -> Read:
         written = self._ids.schema_for(sid)
         current = schemas.raw(schema_name)
         if not logical_types:
@@ -105,7 +125,24 @@ class AvroSerde:
         writer = fastavro.parse_schema(written)
         # written with the current schema: no resolution (fastavro would compare the two on every call)
         reader = None if written == current else fastavro.parse_schema(current)
-        return writer, reader
+
+        def read(body: bytes) -> dict[str, Any]:
+            return fastavro.schemaless_reader(io.BytesIO(body), writer, reader)
+
+        if reader is not None or logical_types or not self.fast_decoding:
+            return read
+        try:
+            fast = cavro.Schema(written, options=_CAVRO_OPTIONS).binary_decode
+        except Exception:  # a schema cavro does not take: fastavro reads it
+            return read
+
+        def read_fast(body: bytes) -> dict[str, Any]:
+            try:
+                return fast(body)
+            except Exception:  # fastavro reads it or names the fault (the module's doc)
+                return read(body)
+
+        return read_fast
 
     def decode(self, schema_name: str, payload: bytes, *, logical_types: bool = True) -> dict[str, Any]:
         """Decode ``payload`` (written with any known version) into the current ``schema_name`` shape.
@@ -118,13 +155,11 @@ class AvroSerde:
         magic, sid = _HEADER.unpack_from(payload)
         if magic != MAGIC:
             raise SerdeError(f"bad magic byte {magic}")
-        schemas_of = self._writers.get((sid, schema_name, logical_types))
-        if schemas_of is None:
-            schemas_of = self._writers[(sid, schema_name, logical_types)] = self._resolve(
-                sid, schema_name, logical_types)
-        writer, reader = schemas_of
+        read = self._readers.get((sid, schema_name, logical_types))
+        if read is None:
+            read = self._readers[(sid, schema_name, logical_types)] = self._reader(sid, schema_name, logical_types)
         try:
-            return fastavro.schemaless_reader(io.BytesIO(payload[_HEADER.size :]), writer, reader)
+            return read(payload[_HEADER.size :])
         except Exception as exc:  # fastavro raises many kinds for corrupt bodies
             raise SerdeError(f"cannot read {schema_name} (schema id {sid}): {exc}") from exc
 
