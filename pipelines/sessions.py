@@ -67,7 +67,7 @@ class SessionsStage:
         self.waiting = tables.waiting_snapshots
         #: session key -> (the table value, its decoded entry), for the values this stage stored
         self.decoded_waiting: dict[bytes, tuple[bytes, Waiting]] = {}
-        self.folder = SessionFolder(fold_params(p), self.table.get)
+        self.folder = SessionFolder(fold_params(p), self.table.get, decode=self.record_of)
         self.refs = ParsedReferences()
         #: (stream, batch) of the events folded since the last write-back
         self.unacked: list[tuple[faust.StreamT, list[faust.EventT]]] = []
@@ -76,12 +76,16 @@ class SessionsStage:
 
     # -- folding ------------------------------------------------------------------------------------------
 
+    def record_of(self, event: faust.EventT) -> dict:
+        """The fold's record of ``event`` (the folder's too: it decodes the events it holds again to undo a failed
+        one). Timestamps as the int µs the fold keeps (no datetime per sample); samples in the columns they were
+        written in (no dict per sample: the fold reads them with event_samples.readings)."""
+        return events.decode(self.serde, event.value, logical_types=False, columns=True)
+
     def item_of(self, event: faust.EventT) -> Item:
         message = event.message
         try:
-            # timestamps as the int µs the fold keeps (no datetime per sample); samples in the columns they
-            # were written in (no dict per sample: the fold reads them with event_samples.readings)
-            record = events.decode(self.serde, event.value, logical_types=False, columns=True)
+            record = self.record_of(event)
         except SerdeError as exc:
             return Item(event.key, message.partition, None, str(exc), event)
         return Item(event.key, message.partition, record, None, event)
@@ -92,7 +96,8 @@ class SessionsStage:
         async for batch in event_batches(stream, p.sessions_batch_max, p.sessions_batch_within_s):
             async with self.lock:
                 self.unacked.append((stream, batch))  # acked by write_back
-                result = self.folder.run([self.item_of(event) for event in batch], flush=False)
+                # decoded one at a time as the folder takes them: each record is let go once folded
+                result = self.folder.run(map(self.item_of, batch), flush=False)
                 self.metrics.events_folded.inc(len(batch) - len(result.failures))
                 # completed sessions first: their CDRs need no snapshot of the batch, and building a Session
                 # record costs far more than a completed one; each topic keeps its records in fold order

@@ -4,6 +4,7 @@ boundaries or restart points); a quiet charge point's last session completes on 
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 
@@ -20,16 +21,19 @@ from tests.sessions.fixtures import clock, status, tx_event
 PARAMS = fold.Params()
 
 
-def run_in_batches(all_items: list[Item], cuts: list[int], table: dict | None = None, flush_every: int = 1):
+def run_in_batches(all_items: list[Item], cuts: list[int], table: dict | None = None, flush_every: int = 1,
+                   decode=None):
     """Feed ``all_items`` to one folder in batches cut at ``cuts``, writing back after every ``flush_every``
-    batches and at the end; (outputs, failures, table)."""
+    batches and at the end; (outputs, failures, table). With ``decode``, the folder's (it keeps sources, not
+    records), each batch handed over as an iterator."""
     table = {} if table is None else table
-    folder = SessionFolder(PARAMS, table.get)
+    folder = SessionFolder(PARAMS, table.get, decode=decode)
     outputs, failures = [], []
     bounds = [0, *sorted(set(c for c in cuts if 0 < c < len(all_items))), len(all_items)]
     for n, (lo, hi) in enumerate(zip(bounds, bounds[1:], strict=False)):
         last = hi == len(all_items)
-        result = folder.run(all_items[lo:hi], flush=last or (n + 1) % flush_every == 0)
+        batch = all_items[lo:hi] if decode is None else iter(all_items[lo:hi])
+        result = folder.run(batch, flush=last or (n + 1) % flush_every == 0)
         outputs += [(key, o.kind, o.record) for key, o, _ in result.outputs]
         failures += [(key, reason) for key, _, reason, _ in result.failures]
         written = [key for _, key, _ in result.writes]
@@ -217,6 +221,37 @@ def test_a_value_that_is_not_a_number_is_reported_and_undone(where):
     assert "is not a decimal number" in failures[0][1]
     assert (outputs, failures, table) == per_event(broken)
     assert (outputs, table) == run_in_batches([*ITEMS[:n], *ITEMS[n + 1:]], [])[::2]
+
+
+def sourced(all_items: list[Item]):
+    """``all_items`` with their records as sources, and a decode that gives a fresh copy of one (as decoding the
+    consumed message again does), noting its calls."""
+    calls = []
+
+    def decode(source: dict) -> dict:
+        calls.append(source)
+        return copy.deepcopy(source)
+
+    return [Item(i.key, i.partition, i.record, i.error, i.record) for i in all_items], decode, calls
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=len(ITEMS)), max_size=8), st.integers(1, 4))
+def test_a_folder_that_decodes_its_sources_again_folds_and_undoes_as_one_that_keeps_the_records(cuts, flush_every):
+    n = 12
+    key = EVENTS[n]["charge_point_id"].encode()
+    refused = dict(EVENTS[n], charge_point_id="CP-ELSEWHERE")  # under a key that has a state: the fold refuses it
+    m = next(i for i, e in enumerate(EVENTS) if i > n + 3 and e.get("action") and e.get("meter_wh") is not None)
+    not_a_number = dict(EVENTS[m], meter_wh="12,5")
+    broken = [*ITEMS[:n], Item(key, 0, refused), *ITEMS[n:m], Item(ITEMS[m].key, 0, not_a_number), *ITEMS[m + 1:]]
+    kept = run_in_batches(broken, cuts, flush_every=flush_every)
+    assert len(kept[1]) == 2
+    with_sources, decode, calls = sourced(broken)
+    assert run_in_batches(with_sources, cuts, flush_every=flush_every, decode=decode) == kept
+    assert calls  # decoded again to undo the failed events
+    with_sources, decode, calls = sourced(ITEMS)
+    assert run_in_batches(with_sources, cuts, flush_every=flush_every, decode=decode) == run_in_batches(ITEMS, cuts)
+    assert calls == []  # and only for that
 
 
 def test_an_undecodable_record_is_reported_and_changes_nothing():
