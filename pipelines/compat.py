@@ -233,9 +233,17 @@ async def _seek_to_committed(self: faust_aiokafka.AIOKafkaConsumerThread) -> Map
 
 
 async def _seek_to_start(consumer: AIOKafkaConsumer, at_zero: list, unset: list) -> None:
-    """In the consumer's own thread: ``at_zero`` to offset 0, ``unset`` to their beginning."""
+    """In the consumer's own thread: ``at_zero`` to offset 0, ``unset`` to their beginning; those of them still
+    assigned. A rebalance can take partitions away while faust looked up the committed offsets: aiokafka refuses
+    a seek of a partition not assigned (``IllegalStateError``), and ``seek_to_beginning`` refuses all of them for
+    one, which left the partitions still assigned where the fetcher had got to, past records faust had dropped
+    (seen in a two-worker bench run: the warning "exception performing seek when flow not active"). Nothing is
+    awaited between this check and the seeks, so the assignment cannot change in between."""
+    assigned = consumer.assignment()
     for tp in at_zero:
-        consumer.seek(tp, 0)
+        if tp in assigned:
+            consumer.seek(tp, 0)
+    unset = [tp for tp in unset if tp in assigned]
     if unset:
         await consumer.seek_to_beginning(*unset)
 

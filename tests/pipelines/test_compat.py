@@ -12,6 +12,7 @@ import time
 import faust
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import IllegalStateError
 from faust.tables.recovery import Recovery
 from faust.transport.consumer import Consumer as FaustConsumer
 from faust.transport.drivers import aiokafka as faust_aiokafka
@@ -273,3 +274,42 @@ async def test_seeking_back_to_committed_also_moves_partitions_committed_at_0_or
         assert [await consumer.position(tp) for tp in tps] == [3, 0, 0]
     finally:
         await consumer.stop()
+
+
+async def test_seeking_back_leaves_out_partitions_a_rebalance_took_away(settings: Settings):
+    """A rebalance can take partitions away while faust looks up the committed offsets. aiokafka refuses to seek
+    a partition not assigned, and ``seek_to_beginning`` refuses the whole call for one: the partitions still
+    assigned then kept their positions past the records faust had dropped. The fix seeks those it still has."""
+    bootstrap = settings.kafka.bootstrap_servers
+    topic = f"{settings.kafka.topic_prefix}seek-revoked"
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False)
+    await producer.start()
+    try:
+        for partition in range(3):
+            for n in range(4):
+                await producer.send_and_wait(topic, b"record %d" % n, partition=partition)
+    finally:
+        await producer.stop()
+    tps = [TopicPartition(topic, partition) for partition in range(3)]
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=f"{settings.kafka.topic_prefix}seek-revoked",
+                                enable_auto_commit=False, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        consumer.assign(tps)
+        fetched = 0
+        deadline = time.monotonic() + 10
+        while fetched < 12 and time.monotonic() < deadline:  # fetched, and dropped as faust drops them
+            fetched += sum(len(records) for records in (await consumer.getmany(timeout_ms=200)).values())
+        assert fetched == 12
+        consumer.assign(tps[1:])  # tps[0] taken away after faust found no committed offsets for the three
+        for tp in tps[1:]:
+            consumer.seek(tp, 4)  # where the fetcher had got to
+        with pytest.raises(IllegalStateError):  # why the fix exists: one revoked partition stops them all
+            await consumer.seek_to_beginning(*tps)
+        assert [await consumer.position(tp) for tp in tps[1:]] == [4, 4]
+
+        await compat._seek_to_start(consumer, [tps[0], tps[1]], [tps[0], tps[2]])
+        assert [await consumer.position(tp) for tp in tps[1:]] == [0, 0]
+    finally:
+        await consumer.stop()
+
