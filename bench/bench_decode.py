@@ -63,6 +63,16 @@ def timed(work: Callable[[list[bytes]], object], values: list[bytes]) -> float:
     return (time.perf_counter() - began) / len(values) * 1e6
 
 
+def alternate(rounds: int, baseline: Callable[[], float], measured: Callable[[], float]
+              ) -> tuple[float, float, list[float], list[float]]:
+    """``rounds`` of each, alternating: the medians (baseline, measured) and every round's figure."""
+    before, after = [], []
+    for _ in range(rounds):
+        before.append(baseline())
+        after.append(measured())
+    return statistics.median(before), statistics.median(after), before, after
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, default=20)
@@ -111,20 +121,13 @@ def main() -> None:
                                      ("(b) decode + fold", stage_and_fold, stage_and_fold),
                                      ("(c) decode for other readers (lake)", readers, readers),
                                      ("(d) encode as the producers", write_old, write_new)):
-        before, after = [], []
-        for _ in range(args.rounds):
-            before.append(timed(work_old, old))
-            after.append(timed(work_new, new))
-        b, a = statistics.median(before), statistics.median(after)
+        b, a, before, after = alternate(args.rounds, lambda w=work_old: timed(w, old), lambda w=work_new: timed(w, new))
         print(f"{name}: new {a:.1f} µs/event, old {b:.1f} µs/event: new ×{a / b:.2f} of old "
               f"({b / a:.1f}× faster; rounds: new {min(after):.1f}–{max(after):.1f}, old {min(before):.1f}–"
               f"{max(before):.1f})")
     if serde.fast_decoding:
-        fastavro_rounds, cavro_rounds = [], []
-        for _ in range(args.rounds):
-            fastavro_rounds.append(timed(stage_fastavro, new))
-            cavro_rounds.append(timed(stage, new))
-        b, a = statistics.median(fastavro_rounds), statistics.median(cavro_rounds)
+        b, a, fastavro_rounds, cavro_rounds = alternate(args.rounds, lambda: timed(stage_fastavro, new),
+                                                        lambda: timed(stage, new))
         print(f"(e) decode as the sessions stage, new shape: cavro first {a:.1f} µs/event, fastavro alone {b:.1f} "
               f"µs/event: ×{a / b:.2f} ({b / a:.1f}× faster; rounds: cavro {min(cavro_rounds):.1f}–"
               f"{max(cavro_rounds):.1f}, fastavro {min(fastavro_rounds):.1f}–{max(fastavro_rounds):.1f})")

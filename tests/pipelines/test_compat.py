@@ -234,25 +234,30 @@ class _ConsumerThread:
         return await fun(*args)
 
 
+async def _three_partitions(settings: Settings, name: str, records: int) -> tuple[list, AIOKafkaConsumer]:
+    """Topic ``name`` with ``records`` records in each of partitions 0-2, and a started consumer of its own group."""
+    bootstrap = settings.kafka.bootstrap_servers
+    topic = f"{settings.kafka.topic_prefix}{name}"
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False)
+    await producer.start()
+    try:
+        for partition in range(3):
+            for n in range(records):
+                await producer.send_and_wait(topic, b"record %d" % n, partition=partition)
+    finally:
+        await producer.stop()
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=f"{settings.kafka.topic_prefix}{name}",
+                                enable_auto_commit=False, auto_offset_reset="earliest")
+    await consumer.start()
+    return [TopicPartition(topic, partition) for partition in range(3)], consumer
+
+
 async def test_seeking_back_to_committed_also_moves_partitions_committed_at_0_or_never(settings: Settings):
     """faust drops records it fetched while the flow is stopped or after a rebalance, then seeks back to the
     committed offsets. aiokafka seeks only partitions committed above 0: a partition committed at 0, or never
     (its first records), kept its position after the dropped records, which nobody read again (a CDR, the
     first record of its partition, was lost so in the scale-out test). With the fix they go back too."""
-    bootstrap = settings.kafka.bootstrap_servers
-    topic = f"{settings.kafka.topic_prefix}seek"
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False)
-    await producer.start()
-    try:
-        for partition in range(3):
-            for n in range(5):
-                await producer.send_and_wait(topic, b"record %d" % n, partition=partition)
-    finally:
-        await producer.stop()
-    tps = [TopicPartition(topic, partition) for partition in range(3)]
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=f"{settings.kafka.topic_prefix}seek",
-                                enable_auto_commit=False, auto_offset_reset="earliest")
-    await consumer.start()
+    tps, consumer = await _three_partitions(settings, "seek", 5)
     try:
         consumer.assign(tps)
         await consumer.commit({tps[0]: 3, tps[1]: 0})  # tps[2]: never committed
@@ -280,20 +285,7 @@ async def test_seeking_back_leaves_out_partitions_a_rebalance_took_away(settings
     """A rebalance can take partitions away while faust looks up the committed offsets. aiokafka refuses to seek
     a partition not assigned, and ``seek_to_beginning`` refuses the whole call for one: the partitions still
     assigned then kept their positions past the records faust had dropped. The fix seeks those it still has."""
-    bootstrap = settings.kafka.bootstrap_servers
-    topic = f"{settings.kafka.topic_prefix}seek-revoked"
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False)
-    await producer.start()
-    try:
-        for partition in range(3):
-            for n in range(4):
-                await producer.send_and_wait(topic, b"record %d" % n, partition=partition)
-    finally:
-        await producer.stop()
-    tps = [TopicPartition(topic, partition) for partition in range(3)]
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=f"{settings.kafka.topic_prefix}seek-revoked",
-                                enable_auto_commit=False, auto_offset_reset="earliest")
-    await consumer.start()
+    tps, consumer = await _three_partitions(settings, "seek-revoked", 4)
     try:
         consumer.assign(tps)
         fetched = 0
