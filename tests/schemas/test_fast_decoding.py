@@ -44,7 +44,8 @@ def typed(value: Any) -> Any:
     return (type(value).__name__, value)
 
 
-def _named_types(schema: Any, found: dict[str, Any], namespace: str = "") -> None:
+def _named_types(schema: Any, found: dict[str, tuple[str, Any]], namespace: str = "") -> None:
+    """Every named type of ``schema`` in ``found``, by its name and by its full name: (full name, its schema)."""
     if isinstance(schema, list):
         for branch in schema:
             _named_types(branch, found, namespace)
@@ -52,8 +53,8 @@ def _named_types(schema: Any, found: dict[str, Any], namespace: str = "") -> Non
         kind = schema["type"]
         if kind in ("record", "enum", "fixed"):
             ns = schema.get("namespace", namespace)
-            found[f"{ns}.{schema['name']}" if ns else schema["name"]] = schema
-            found[schema["name"]] = schema
+            full = f"{ns}.{schema['name']}" if ns else schema["name"]
+            found[full] = found[schema["name"]] = (full, schema)
             namespace = ns
         for f in schema.get("fields", []):
             _named_types(f["type"], found, namespace)
@@ -77,18 +78,17 @@ PRIMITIVES = {
 }
 
 
-def records(schema: Any, named: dict[str, Any], depth: int = 0) -> st.SearchStrategy:
+def records(schema: Any, named: dict[str, tuple[str, Any]], depth: int = 0) -> st.SearchStrategy:
     """Any value of ``schema`` (no logical types); a union's record branch in fastavro's (name, value) form."""
     if isinstance(schema, str):
-        return PRIMITIVES[schema] if schema in PRIMITIVES else records(named[schema], named, depth)
+        return PRIMITIVES[schema] if schema in PRIMITIVES else records(named[schema][1], named, depth)
     if isinstance(schema, list):
         options = []
         for branch in schema:
             values = records(branch, named, depth + 1)
-            name = branch if isinstance(branch, str) else branch.get("name") if isinstance(branch, dict) else None
-            target = named.get(name) if isinstance(name, str) else None
+            name = branch.get("name") if isinstance(branch, dict) else branch
+            full, target = named.get(name, (None, None))
             if target is not None and target["type"] == "record":
-                full = next(k for k, v in named.items() if v is target and "." in k) if "." not in name else name
                 values = values.map(lambda v, full=full: (full, v))
             options.append(values)
         return st.one_of(options)
@@ -116,7 +116,7 @@ def framed(name: str, record: Any) -> bytes:
 
 def _strategy(name: str) -> st.SearchStrategy:
     plain = schemas.without_logical_types(schemas.raw(name))
-    named: dict[str, Any] = {}
+    named: dict[str, tuple[str, Any]] = {}
     _named_types(plain, named)
     return records(plain, named)
 
