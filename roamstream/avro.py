@@ -132,7 +132,7 @@ class AvroSerde:
         if reader is not None or logical_types or not self.fast_decoding:
             return read
         try:
-            fast = cavro.Schema(written, options=_CAVRO_OPTIONS).binary_decode
+            fast = cavro.Schema(_ints_as_longs(written), options=_CAVRO_OPTIONS).binary_decode
         except Exception:  # a schema cavro does not take: fastavro reads it
             return read
 
@@ -162,6 +162,18 @@ class AvroSerde:
             return read(payload[_HEADER.size :])
         except Exception as exc:  # fastavro raises many kinds for corrupt bodies
             raise SerdeError(f"cannot read {schema_name} (schema id {sid}): {exc}") from exc
+
+
+def _ints_as_longs(schema: Any) -> Any:
+    """``schema`` with every ``int`` read as a ``long`` (the same zigzag varint on the wire): fastavro reads an int
+    without a range check, cavro cuts it to 32 bits, so a damaged body with a wider int would read differently."""
+    if schema == "int":
+        return "long"
+    if isinstance(schema, list):
+        return [_ints_as_longs(s) for s in schema]
+    if isinstance(schema, dict):
+        return {k: _ints_as_longs(v) if k in ("type", "items", "values", "fields") else v for k, v in schema.items()}
+    return schema
 
 
 def serde_for(registry_url: str | None) -> AvroSerde:
