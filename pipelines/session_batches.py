@@ -7,8 +7,10 @@ changed it; explicit partition, through the stage's changelog producer, ``pipeli
 every batch while the worker keeps up with its partitions, and at most every ``sessions_flush_interval_s``
 while it is catching up (``caught_up``). Only then are the events acked, so a committed offset never runs
 ahead of the changelog (a restart folds the events after it again onto the states written with them; the
-fold drops the duplicates). Outputs are handed to the producers (a send returns once the record is queued; delivery is
-not awaited); faust flushes its producer and the stage's before it commits offsets, so at-least-once holds.
+fold drops the duplicates). Outputs are handed to the producers (a send returns once the record is queued); the stage
+flushes them before it writes the states back, so a changelog never runs ahead of the records its states produced
+(``SessionsStage.write_back``), and a batch whose records were not all sent is forgotten, unacked; faust flushes its
+producer and the stage's again before it commits offsets, so at-least-once holds.
 
 Determinism. Every event of a charge point comes from one partition of ``ocpp.events.v1`` in the order the
 connector received it (``roamstream.events``), and a state changes only by its own charge point's events

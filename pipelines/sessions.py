@@ -96,26 +96,45 @@ class SessionsStage:
         async for batch in event_batches(stream, p.sessions_batch_max, p.sessions_batch_within_s):
             async with self.lock:
                 self.unacked.append((stream, batch))  # acked by write_back
-                # decoded one at a time as the folder takes them: each record is let go once folded
-                result = self.folder.run(map(self.item_of, batch), flush=False)
-                self.metrics.events_folded.inc(len(batch) - len(result.failures))
-                # completed sessions first: their CDRs need no snapshot of the batch, and building a Session
-                # record costs far more than a completed one; each topic keeps its records in fold order
-                for key, output, _ in result.outputs:
-                    if output.kind == fold.COMPLETED:
-                        value = completed.encode(self.serde, output.record)  # its timeline in columns
-                        await self.topics.completed.send(key=key, value=value)
-                for key, output, item in result.outputs:
-                    if output.kind != fold.COMPLETED:
-                        await self.send_snapshot(key, output.record, item)
-                for key, failed, reason, event_time in result.failures:
-                    await self.dead.send(STAGE, reason, failed.source, key=key, event_time=event_time)
-                if time.monotonic() - self.flushed_at >= p.sessions_flush_interval_s or self.caught_up(batch):
-                    await self.write_back()
+                try:
+                    await self.fold_batch(batch)
+                    if time.monotonic() - self.flushed_at >= p.sessions_flush_interval_s or self.caught_up(batch):
+                        await self.write_back()
+                except BaseException:
+                    # the held states now carry this batch, but not every record it produced was sent (the agent
+                    # cancelled as the worker stops, a send refused): written back, they would say sessions are
+                    # completed whose records never left, and the events folded again would find them closed.
+                    # Forgotten with the events they hold, unacked: read again from the committed offset.
+                    self.forget()
+                    raise
+
+    async def fold_batch(self, batch: list[faust.EventT]) -> None:
+        """Fold ``batch`` into the held states and send what it produced."""
+        # decoded one at a time as the folder takes them: each record is let go once folded
+        result = self.folder.run(map(self.item_of, batch), flush=False)
+        self.metrics.events_folded.inc(len(batch) - len(result.failures))
+        # completed sessions first: their CDRs need no snapshot of the batch, and building a Session
+        # record costs far more than a completed one; each topic keeps its records in fold order
+        for key, output, _ in result.outputs:
+            if output.kind == fold.COMPLETED:
+                value = completed.encode(self.serde, output.record)  # its timeline in columns
+                await self.topics.completed.send(key=key, value=value)
+        for key, output, item in result.outputs:
+            if output.kind != fold.COMPLETED:
+                await self.send_snapshot(key, output.record, item)
+        for key, failed, reason, event_time in result.failures:
+            await self.dead.send(STAGE, reason, failed.source, key=key, event_time=event_time)
 
     async def write_back(self) -> None:
-        """States to the table (one changelog record per charge point), then the events they hold are acked,
-        so that a committed offset never runs ahead of the changelog."""
+        """The records the held states' events produced at the broker, then the states to the table (one changelog
+        record per charge point), then the events they hold acked: a changelog never runs ahead of the records
+        its states produced (a state that says a session is completed, on the broker without the completed record:
+        a worker taking over, or restarted after a crash, folds the events again onto that state and the session
+        is never priced; seen in ``bench/bench_pipeline.py``'s two workers with a third joining and leaving), and a
+        committed offset never runs ahead of the changelog. ``app.producer.flush`` flushes faust's producer
+        (completed sessions, dead letters) and the stage's outputs (snapshots: ``compat.flush_with_producer``)."""
+        await self.app.producer.flush()
+        # a rebalance meanwhile forgot the held states and their events (``forget_states``): nothing to write
         for partition, key, value in self.folder.flush():
             # explicit partition: the changelog partition is the events' one (there is no current event)
             self.output.store(self.table, partition, key, value)
@@ -148,6 +167,10 @@ class SessionsStage:
     async def forget_states(self, sender: Any, *args: Any, **kwargs: Any) -> None:
         """On a rebalance another worker may move the partitions on: read states again from the table; the
         events not written back are not acked, so they come again from the committed offset."""
+        self.forget()
+
+    def forget(self) -> None:
+        """Drop the held states and the events folded into them (not acked) and the decoded waiting entries."""
         self.folder.forget()
         self.unacked.clear()
         self.decoded_waiting.clear()
