@@ -9,7 +9,7 @@ import json
 import random
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pipelines.session_batches import Item, SessionFolder, stamp_completed
@@ -235,23 +235,39 @@ def sourced(all_items: list[Item]):
     return [Item(i.key, i.partition, i.record, i.error, i.record) for i in all_items], decode, calls
 
 
-@settings(max_examples=30, deadline=None)
-@given(st.lists(st.integers(min_value=1, max_value=len(ITEMS)), max_size=8), st.integers(1, 4))
-def test_a_folder_that_decodes_its_sources_again_folds_and_undoes_as_one_that_keeps_the_records(cuts, flush_every):
+def with_two_failures() -> list[Item]:
+    """``ITEMS`` with an event the fold refuses (another charge point's, under a key that has a state) and one whose
+    register is not a number, each after events of its own charge point."""
     n = 12
     key = EVENTS[n]["charge_point_id"].encode()
-    refused = dict(EVENTS[n], charge_point_id="CP-ELSEWHERE")  # under a key that has a state: the fold refuses it
+    refused = dict(EVENTS[n], charge_point_id="CP-ELSEWHERE")
     m = next(i for i, e in enumerate(EVENTS) if i > n + 3 and e.get("action") and e.get("meter_wh") is not None)
     not_a_number = dict(EVENTS[m], meter_wh="12,5")
-    broken = [*ITEMS[:n], Item(key, 0, refused), *ITEMS[n:m], Item(ITEMS[m].key, 0, not_a_number), *ITEMS[m + 1:]]
+    return [*ITEMS[:n], Item(key, 0, refused), *ITEMS[n:m], Item(ITEMS[m].key, 0, not_a_number), *ITEMS[m + 1:]]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=len(ITEMS)), max_size=8), st.integers(1, 4))
+@example([10, 17], 1)  # the failed events first of their charge points in their batches: nothing decoded again
+def test_a_folder_that_decodes_its_sources_again_folds_and_undoes_as_one_that_keeps_the_records(cuts, flush_every):
+    broken = with_two_failures()
     kept = run_in_batches(broken, cuts, flush_every=flush_every)
     assert len(kept[1]) == 2
-    with_sources, decode, calls = sourced(broken)
+    with_sources, decode, _ = sourced(broken)
     assert run_in_batches(with_sources, cuts, flush_every=flush_every, decode=decode) == kept
-    assert calls  # decoded again to undo the failed events
     with_sources, decode, calls = sourced(ITEMS)
     assert run_in_batches(with_sources, cuts, flush_every=flush_every, decode=decode) == run_in_batches(ITEMS, cuts)
-    assert calls == []  # and only for that
+    assert calls == []  # decoded again only to undo a failed event
+
+
+def test_a_failed_event_is_undone_by_decoding_again_the_events_its_state_took_in_the_batch():
+    """In one batch, each failed event's charge point has folded events before it: undoing it decodes them again
+    (a batch whose failed event is its charge point's first in the batch has nothing to decode again: the property
+    above cannot ask for it; found by hypothesis with batches cut at 10 and 17)."""
+    broken = with_two_failures()
+    with_sources, decode, calls = sourced(broken)
+    assert run_in_batches(with_sources, [], decode=decode) == run_in_batches(broken, [])
+    assert calls
 
 
 def test_an_undecodable_record_is_reported_and_changes_nothing():
