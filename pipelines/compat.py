@@ -77,9 +77,10 @@ The fixes, and the decision for a real (Apache) Kafka cluster, from the installe
   makes the aiokafka driver's ``Producer.flush`` also await the flushes registered for its app
   (``flush_with_producer``), after its own. A registered flush that fails fails faust's commit: nothing is
   committed. ``_commit_offsets`` is guarded as well, since the guarantee rests on it calling the flush before
-  ``_commit``. Kafka: INSTALLED (needed: without it, input offsets could be committed ahead of the push stage's
-  pending state and of the sessions stage's outputs and states; safe: it only adds awaits for apps that registered
-  one).
+  ``_commit``. The sessions stage awaits ``app.producer.flush()`` itself before each write-back, so that its states
+  never reach the changelog ahead of the records their events produced (``SessionsStage.write_back``). Kafka:
+  INSTALLED (needed: without it, input offsets could be committed ahead of the push stage's pending state and of the
+  sessions stage's outputs and states; safe: it only adds awaits for apps that registered one).
 - ``table-registration-wait`` (every broker; a cost, not a fault). faust's ``TableManager.on_start`` sleeps
   one second before it registers the tables' changelog channels, so that tables an app defines while it
   starts still make it; only then does the conductor subscribe and the group join begin. Every table of a
