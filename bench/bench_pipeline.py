@@ -590,31 +590,67 @@ def run_settings(base: Settings, prefix: str) -> Settings:
     })
 
 
-def two_workers(ctx, settings: Settings, refs: dict, messages: list[tuple[str, bytes]], expected_cdrs: int,
-                gc_threshold: int, broker_pid: int) -> tuple | None:
-    """(d): two worker processes on one consumer group (the input's partitions split between them), over
-    the same input on topics of their own; events/s from the first event produced to the last CDR."""
+def seed_run(settings: Settings, refs: dict) -> int:
+    """A run's topics, with ``refs`` published to them; how many reference records a worker must load."""
     create_topics(settings)
     serde = AvroSerde()
     for name, records in refs.items():
         produce_all(settings, settings.topic(name),
                     iter([(key, serde.encode("ocpi.object.v1", r)) for key, r in records]))
-    expected_refs = sum(len(r) for r in refs.values())
+    return sum(len(r) for r in refs.values())
+
+
+def logged_worker_main(log_file: str | None, *args) -> None:
+    """``worker_main(*args)``, its log (INFO: rebalances, recoveries, commits) to ``log_file`` if given."""
+    if log_file:
+        import logging
+
+        handler = logging.FileHandler(log_file)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logging.root.addHandler(handler)
+        logging.root.setLevel(logging.INFO)
+    worker_main(*args)
+
+
+def start_worker(ctx, settings: Settings, expected_refs: int, gc_threshold: int, log_file: str | None = None
+                 ) -> tuple | None:
+    """A worker process (``worker_main``) once it is ready: (process, stop, cpu, stats); None (the process killed)
+    if it is not within 300 s."""
+    ready, stop, cpu, stats = ctx.Event(), ctx.Event(), ctx.Value("d", 0.0), ctx.Array("d", STATS)
+    process = ctx.Process(target=logged_worker_main, args=(log_file, settings, ready, cpu, stop, expected_refs, None,
+                                                            stats, gc_threshold))
+    process.start()
+    deadline = time.monotonic() + 300
+    while not ready.wait(0.2):
+        if time.monotonic() > deadline or not process.is_alive():
+            process.kill()
+            process.join(10)
+            return None
+    return process, stop, cpu, stats
+
+
+def stop_workers(workers: list[tuple]) -> None:
+    """Stop the workers ``start_worker`` started, cleanly, and wait for them."""
+    for _, stop, *_ in workers:
+        stop.set()
+    for process, *_ in workers:
+        process.join(60)
+
+
+def two_workers(ctx, settings: Settings, refs: dict, messages: list[tuple[str, bytes]], expected_cdrs: int,
+                gc_threshold: int, broker_pid: int) -> tuple | None:
+    """(d): two worker processes on one consumer group (the input's partitions split between them), over
+    the same input on topics of their own; events/s from the first event produced to the last CDR."""
+    expected_refs = seed_run(settings, refs)
+    serde = AvroSerde()
     workers = []
     for _ in range(2):  # one after the other, as a worker joins a running one (both at once hung once)
-        ready, stop, cpu, stats = ctx.Event(), ctx.Event(), ctx.Value("d", 0.0), ctx.Array("d", STATS)
-        process = ctx.Process(target=worker_main, args=(settings, ready, cpu, stop, expected_refs, None, stats,
-                                                        gc_threshold))
-        process.start()
-        workers.append((process, ready, stop, cpu, stats))
-        t = time.monotonic()
-        while not ready.wait(0.2):
-            if time.monotonic() - t > 300 or not process.is_alive():
-                print(f"two workers: worker {len(workers)} not ready within 300 s; the phase is left out")
-                for process, *_ in workers:
-                    process.kill()
-                    process.join(10)
-                return None
+        worker = start_worker(ctx, settings, expected_refs, gc_threshold)
+        if worker is None:
+            print(f"two workers: worker {len(workers) + 1} not ready within 300 s; the phase is left out")
+            stop_workers(workers)
+            return None
+        workers.append(worker)
     time.sleep(2.0)  # the second join's rebalance settled
     watcher = CdrWatcher(settings, settings.topic("ocpi.cdrs.v1"))
     watcher.start()
@@ -633,10 +669,7 @@ def two_workers(ctx, settings: Settings, refs: dict, messages: list[tuple[str, b
         outcome = (len(messages), last - t0, sum(cpu.value for *_, cpu, _ in workers) - sum(cpu0),
                    [stats[1] - f for (*_, stats), f in zip(workers, folded0, strict=True)], len(cdrs), broker_s)
     watcher.stopping.set()
-    for _, _, stop, *_ in workers:
-        stop.set()
-    for process, *_ in workers:
-        process.join(60)
+    stop_workers(workers)
     return outcome
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import logging
 import multiprocessing as mp
 import os
 import sys
@@ -37,51 +36,26 @@ from roamstream import events as ocpp_events
 from roamstream.avro import AvroSerde
 from roamstream.broker import EmbeddedBroker
 from roamstream.config import PipelineSettings, Settings
-from roamstream.kafka import create_topics
 
 print = bp.print  # noqa: A001 - flushed lines, also into a pipe
 
 
-def worker(log_file: str | None, *args) -> None:
-    """``bench_pipeline.worker_main``, its log (INFO: rebalances, recoveries, commits) to ``log_file`` if given."""
-    if log_file:
-        handler = logging.FileHandler(log_file)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-        logging.root.addHandler(handler)
-        logging.root.setLevel(logging.INFO)
-    bp.worker_main(*args)
-
-
 class Workers:
+    """The workers of one run, started one after the other (``bench_pipeline.start_worker``)."""
+
     def __init__(self, ctx, settings: Settings, expected_refs: int, logs: str | None, run: int) -> None:
         self.ctx, self.settings, self.expected_refs, self.logs, self.run = ctx, settings, expected_refs, logs, run
         self.started: list[tuple] = []
 
     def start(self) -> tuple:
         """A worker process, once ready (SystemExit if it is not within 300 s)."""
-        ctx = self.ctx
-        ready, stop, cpu, stats = ctx.Event(), ctx.Event(), ctx.Value("d", 0.0), ctx.Array("d", bp.STATS)
         log = os.path.join(self.logs, f"run{self.run}-worker{len(self.started)}.log") if self.logs else None
-        process = ctx.Process(target=worker, args=(log, self.settings, ready, cpu, stop, self.expected_refs, None,
-                                                   stats, PipelineSettings().gc_threshold))
-        process.start()
-        self.started.append((process, stop))
-        deadline = time.monotonic() + 300
-        while not ready.wait(0.2):
-            if time.monotonic() > deadline or not process.is_alive():
-                self.stop_all()
-                raise SystemExit(f"run {self.run}: worker {len(self.started)} not ready within 300 s")
-        return process, stop
-
-    @staticmethod
-    def stop(worker: tuple) -> None:
-        process, stop = worker
-        stop.set()
-        process.join(60)
-
-    def stop_all(self) -> None:
-        for worker in self.started:
-            self.stop(worker)
+        worker = bp.start_worker(self.ctx, self.settings, self.expected_refs, PipelineSettings().gc_threshold, log)
+        if worker is None:
+            bp.stop_workers(self.started)
+            raise SystemExit(f"run {self.run}: worker {len(self.started) + 1} not ready within 300 s")
+        self.started.append(worker)
+        return worker
 
 
 def soak_run(ctx, base: Settings, refs: dict, messages: list, sessions_per_cp: int, expected: int, run: int,
@@ -89,12 +63,8 @@ def soak_run(ctx, base: Settings, refs: dict, messages: list, sessions_per_cp: i
     """One run; whether every session got exactly one CDR."""
     prefix = f"soak{uuid.uuid4().hex[:6]}."
     settings = bp.run_settings(base, prefix)
-    create_topics(settings)
     serde = AvroSerde()
-    for name, records in refs.items():
-        bp.produce_all(settings, settings.topic(name),
-                       iter([(key, serde.encode("ocpi.object.v1", r)) for key, r in records]))
-    workers = Workers(ctx, settings, sum(len(r) for r in refs.values()), args.logs, run)
+    workers = Workers(ctx, settings, bp.seed_run(settings, refs), args.logs, run)
     workers.start()
     workers.start()  # one after the other, as a worker joins a running one
     time.sleep(2.0)
@@ -107,7 +77,7 @@ def soak_run(ctx, base: Settings, refs: dict, messages: list, sessions_per_cp: i
     third = workers.start()  # joins while the input flows
     joined = (time.monotonic() - t0, len(watcher.arrivals))
     time.sleep(args.stay_s)
-    workers.stop(third)
+    bp.stop_workers([third])
     left = (time.monotonic() - t0, len(watcher.arrivals))
     producer.join()
     count, quiet_since = -1, time.monotonic()
@@ -118,7 +88,7 @@ def soak_run(ctx, base: Settings, refs: dict, messages: list, sessions_per_cp: i
     time.sleep(1.0)  # a duplicate just behind the last expected CDR
     watcher.stopping.set()
     watcher.join(10)
-    workers.stop_all()
+    bp.stop_workers(workers.started)  # the third again: already gone
     cdrs = [serde.decode("ocpi.cdrs.v1", value) for _, value in watcher.arrivals]
     per_session = Counter(cdr["session_id"] for cdr in cdrs)
     lost = expected - len(per_session)
