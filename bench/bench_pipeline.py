@@ -29,10 +29,14 @@ keyed by charge point. Reference data (a tariff, a location per ten charge point
     its changelog topic on the broker), at-least-once; events/s as (b).
 
 Each figure is printed as measured, with the CPU seconds of the process that did the work (the machine is
-shared). ``--quick`` (or BENCH_QUICK=1 in the environment) runs 20,000 events and a 10 s latency phase.
+shared). ``--rounds`` (default 3) runs (a), (b) and (e) that many times in turn, each round on topics and groups
+of its own, and prints every round and the medians: the machine's noise comes and goes within a run (a phase
+some 17 % slower than the same code a minute later), and a median over alternating rounds is less at its mercy
+than one measurement of each; (c) and (d) run once, in the first round. ``--quick`` (or BENCH_QUICK=1 in the
+environment) runs 20,000 events and a 10 s latency phase.
 
     python bench/bench_pipeline.py [--events 200000] [--rate 500] [--latency-s 30] [--quick] [--profile FILE]
-        [--parts] [--skip worker,latency,workers2,baseline,quix]
+        [--parts] [--rounds 3] [--skip worker,latency,workers2,baseline,quix]
 """
 
 from __future__ import annotations
@@ -673,6 +677,52 @@ def two_workers(ctx, settings: Settings, refs: dict, messages: list[tuple[str, b
     return outcome
 
 
+#: the throughput phases repeated by ``--rounds``: (results key, name)
+THROUGHPUT = (("worker", "worker"), ("baseline", "raw loop"), ("quix", "quixstreams"))
+
+
+def peer_phase(ctx, target, settings: Settings, input_topic: str, out_prefix: str, expected_cdrs: int, refs: dict
+               ) -> tuple | None:
+    """(b) or (e): ``target`` (``baseline_main`` or ``quix_main``) in a process of its own over ``input_topic``, its
+    outputs on topics under ``out_prefix``: (events, wall s, CPU s), or None if it ended before its last CDR."""
+    queue = ctx.Queue()
+    create_topics(settings.model_copy(update={
+        "kafka": settings.kafka.model_copy(update={"topic_prefix": out_prefix})}))
+    process = ctx.Process(target=target, args=(settings, input_topic, out_prefix, expected_cdrs, refs, queue))
+    process.start()
+    while process.is_alive() and queue.empty():
+        time.sleep(0.1)
+    outcome = None if queue.empty() else queue.get()
+    if outcome is None:
+        print(f"{target.__name__}: exited with {process.exitcode} before its last CDR")
+    process.join(60)
+    return outcome
+
+
+def worker_round(ctx, settings: Settings, refs: dict, messages: list[tuple[str, bytes]], expected_cdrs: int,
+                 gc_threshold: int) -> tuple | None:
+    """(a) again, on topics and a consumer group of its own (``--rounds``): (events, wall s, CPU s) as (a), or None."""
+    worker = start_worker(ctx, settings, seed_run(settings, refs), gc_threshold)
+    if worker is None:
+        print("worker round: the worker was not ready within 300 s")
+        return None
+    process, _, cpu, _ = worker
+    watcher = CdrWatcher(settings, settings.topic("ocpi.cdrs.v1"))
+    watcher.start()
+    cpu0, t0 = cpu.value, time.monotonic()
+    produce_all(settings, settings.topic(ocpp_events.TOPIC), iter(messages))
+    last = watcher.wait_for(expected_cdrs, 600, process.is_alive)
+    outcome = None
+    if last is None:
+        print(f"worker round: only {len(watcher.arrivals)} of {expected_cdrs} CDRs within 600 s")
+    else:
+        time.sleep(0.2)  # the CPU figure is updated every 50 ms
+        outcome = (len(messages), last - t0, cpu.value - cpu0)
+    watcher.stopping.set()
+    stop_workers([worker])
+    return outcome
+
+
 # ---------------------------------------------------------------------------------------------- main
 
 
@@ -698,6 +748,31 @@ def percentiles(seconds: list[float]) -> str:
     return f"p50 {statistics.median(seconds) * 1000:.0f} ms, p99 {q[98] * 1000:.0f} ms"
 
 
+def print_rounds(rounds: list[dict[str, tuple]], two_workers: float | None) -> None:
+    """Each round's events/s and the worker's ratios to its peers in that round, then the medians over the rounds
+    (of the rates, and of the rounds' ratios)."""
+    names = [name for _, name in THROUGHPUT]
+    print(f"== throughput rounds ({len(rounds)}, each: worker, raw loop, quixstreams in turn; events/s)")
+    ratios: dict[str, list[float]] = {name: [] for name in names[1:]}
+    for k, measured in enumerate(rounds, 1):
+        rate = {name: n / wall for name, (n, wall, _) in measured.items()}
+        line = ", ".join(f"{name} {rate[name]:,.0f}" for name in names if name in rate)
+        for name in names[1:]:
+            if "worker" in rate and name in rate:
+                ratios[name].append(rate["worker"] / rate[name])
+                line += f"; worker ÷ {name} {rate['worker'] / rate[name]:.2f}"
+        print(f"  round {k}: {line}")
+    medians = {name: statistics.median(got) for name in names
+               if (got := [n / wall for m in rounds if name in m for n, wall, _ in [m[name]]])}
+    line = ", ".join(f"{name} {rate:,.0f}" for name, rate in medians.items())
+    for name, got in ratios.items():
+        if got:
+            line += f"; worker ÷ {name} {statistics.median(got):.2f}"
+    print(f"  median of the rounds: {line}")
+    if two_workers and "worker" in medians:
+        print(f"  two workers / the median worker: {two_workers / medians['worker']:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=200_000)
@@ -711,6 +786,10 @@ def main() -> None:
     parser.add_argument("--parts", action="store_true",
                         help="in the worker phase, also time Avro decode and encode, snapshot records and CDRs "
                              "(a wrapper around each call: it costs the worker CPU of its own)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="run the three throughput phases (worker, raw loop, quixstreams) this many times in turn, "
+                             "each on topics of its own, and print each round and the medians (the latency and "
+                             "two-worker phases run once, in the first round)")
     parser.add_argument("--skip", default="",
                         help="comma list of phases to skip: worker,latency,workers2,baseline,quix")
     args = parser.parse_args()
@@ -790,36 +869,39 @@ def main() -> None:
         if "baseline" not in skip:
             if "worker" in skip:
                 produce_all(settings, input_topic, iter(messages))
-            queue = ctx.Queue()
-            create_topics(settings.model_copy(update={
-                "kafka": settings.kafka.model_copy(update={"topic_prefix": f"{prefix}raw."})}))
-            raw = ctx.Process(target=baseline_main, args=(settings, input_topic, f"{prefix}raw.", expected_cdrs,
-                                                                   refs, queue))
-            raw.start()
-            while raw.is_alive() and queue.empty():
-                time.sleep(0.1)
-            if not queue.empty():
-                results["baseline"] = queue.get()
-            raw.join(60)
+            outcome = peer_phase(ctx, baseline_main, settings, input_topic, f"{prefix}raw.", expected_cdrs, refs)
+            if outcome is not None:
+                results["baseline"] = outcome
             loads["baseline"] = os.getloadavg()
 
         if "quix" not in skip:
             if {"worker", "baseline"} <= skip:
                 produce_all(settings, input_topic, iter(messages))
-            queue = ctx.Queue()
-            create_topics(settings.model_copy(update={
-                "kafka": settings.kafka.model_copy(update={"topic_prefix": f"{prefix}quix."})}))
-            quix = ctx.Process(target=quix_main, args=(settings, input_topic, f"{prefix}quix.", expected_cdrs,
-                                                       refs, queue))
-            quix.start()
-            while quix.is_alive() and queue.empty():
-                time.sleep(0.1)
-            if not queue.empty():
-                results["quix"] = queue.get()
-            else:
-                print(f"quixstreams: exited with {quix.exitcode} before its last CDR")
-            quix.join(60)
+            outcome = peer_phase(ctx, quix_main, settings, input_topic, f"{prefix}quix.", expected_cdrs, refs)
+            if outcome is not None:
+                results["quix"] = outcome
             loads["quixstreams"] = os.getloadavg()
+
+        # further rounds of the three throughput phases, in the same order, each on topics and groups of its own
+        rounds = [{name: results[key][:3] for key, name in THROUGHPUT if key in results}]
+        for k in range(2, args.rounds + 1):
+            round_settings = run_settings(base, f"{prefix}r{k}.")
+            measured = {}
+            if "worker" not in skip:
+                outcome = worker_round(ctx, round_settings, refs, messages, expected_cdrs, args.gc_threshold)
+                if outcome is not None:
+                    measured["worker"] = outcome
+            else:
+                seed_run(round_settings, refs)
+                produce_all(round_settings, round_settings.topic(ocpp_events.TOPIC), iter(messages))
+            for key, target in (("baseline", baseline_main), ("quix", quix_main)):
+                if key not in skip:
+                    outcome = peer_phase(ctx, target, round_settings, round_settings.topic(ocpp_events.TOPIC),
+                                         f"{prefix}r{k}.{key}.", expected_cdrs, refs)
+                    if outcome is not None:
+                        measured[dict(THROUGHPUT)[key]] = outcome
+            rounds.append(measured)
+            loads[f"round {k}"] = os.getloadavg()
 
     print(f"== pipeline bench: {len(messages):,} events, {expected_cdrs:,} CDRs, embedded broker, "
           f"batch {settings.pipeline.sessions_batch_max} within {settings.pipeline.sessions_batch_within_s} s")
@@ -881,6 +963,8 @@ def main() -> None:
     if worker and "two workers" in rates:
         print(f"two workers / one worker: {rates['two workers'] / worker:.2f} (the embedded broker, the producer "
               f"and the CDR watcher share the same machine, {os.cpu_count()} cores)")
+    if len(rounds) > 1:
+        print_rounds(rounds, rates.get("two workers"))
     print("load average (1, 5, 15 min) after each phase: "
           + "; ".join(f"{k} {a:.2f} {b:.2f} {c:.2f}" for k, (a, b, c) in loads.items()))
     if "latency" in results:
