@@ -29,10 +29,10 @@ keyed by charge point. Reference data (a tariff, a location per ten charge point
     its changelog topic on the broker), at-least-once; events/s as (b).
 
 Each figure is printed as measured, with the CPU seconds of the process that did the work (the machine is
-shared). ``--rounds`` (default 3) runs (a), (b) and (e) that many times in turn, each round on topics and groups
+shared). ``--rounds`` (default 3) runs (a), (d), (b) and (e) that many times in turn, each round on topics and groups
 of its own, and prints every round and the medians: the machine's noise comes and goes within a run (a phase
 some 17 % slower than the same code a minute later), and a median over alternating rounds is less at its mercy
-than one measurement of each; (c) and (d) run once, in the first round. ``--quick`` (or BENCH_QUICK=1 in the
+than one measurement of each; (c) runs once, in the first round. ``--quick`` (or BENCH_QUICK=1 in the
 environment) runs 20,000 events and a 10 s latency phase.
 
     python bench/bench_pipeline.py [--events 200000] [--rate 500] [--latency-s 30] [--quick] [--profile FILE]
@@ -678,7 +678,7 @@ def two_workers(ctx, settings: Settings, refs: dict, messages: list[tuple[str, b
 
 
 #: the throughput phases repeated by ``--rounds``: (results key, name)
-THROUGHPUT = (("worker", "worker"), ("baseline", "raw loop"), ("quix", "quixstreams"))
+THROUGHPUT = (("worker", "worker"), ("workers2", "two workers"), ("baseline", "raw loop"), ("quix", "quixstreams"))
 
 
 def peer_phase(ctx, target, settings: Settings, input_topic: str, out_prefix: str, expected_cdrs: int, refs: dict
@@ -748,29 +748,32 @@ def percentiles(seconds: list[float]) -> str:
     return f"p50 {statistics.median(seconds) * 1000:.0f} ms, p99 {q[98] * 1000:.0f} ms"
 
 
-def print_rounds(rounds: list[dict[str, tuple]], two_workers: float | None) -> None:
-    """Each round's events/s and the worker's ratios to its peers in that round, then the medians over the rounds
-    (of the rates, and of the rounds' ratios)."""
+def print_rounds(rounds: list[dict[str, tuple]]) -> None:
+    """Each round's events/s with the worker's ratios in that round (to the raw loop and quixstreams; two workers to
+    one), then the medians over the rounds: of the rates, and of the rounds' ratios."""
     names = [name for _, name in THROUGHPUT]
-    print(f"== throughput rounds ({len(rounds)}, each: worker, raw loop, quixstreams in turn; events/s)")
-    ratios: dict[str, list[float]] = {name: [] for name in names[1:]}
+    print(f"== throughput rounds ({len(rounds)}; each: {', '.join(names)}, in turn; events/s)")
+
+    def ratio(rate: dict[str, float], name: str) -> tuple[str, float]:
+        if name == "two workers":
+            return "two workers ÷ one", rate[name] / rate["worker"]
+        return f"worker ÷ {name}", rate["worker"] / rate[name]
+
+    ratios: dict[str, list[float]] = {}
     for k, measured in enumerate(rounds, 1):
         rate = {name: n / wall for name, (n, wall, _) in measured.items()}
         line = ", ".join(f"{name} {rate[name]:,.0f}" for name in names if name in rate)
         for name in names[1:]:
             if "worker" in rate and name in rate:
-                ratios[name].append(rate["worker"] / rate[name])
-                line += f"; worker ÷ {name} {rate['worker'] / rate[name]:.2f}"
+                label, value = ratio(rate, name)
+                ratios.setdefault(label, []).append(value)
+                line += f"; {label} {value:.2f}"
         print(f"  round {k}: {line}")
     medians = {name: statistics.median(got) for name in names
                if (got := [n / wall for m in rounds if name in m for n, wall, _ in [m[name]]])}
     line = ", ".join(f"{name} {rate:,.0f}" for name, rate in medians.items())
-    for name, got in ratios.items():
-        if got:
-            line += f"; worker ÷ {name} {statistics.median(got):.2f}"
+    line += "".join(f"; {label} {statistics.median(got):.2f}" for label, got in ratios.items())
     print(f"  median of the rounds: {line}")
-    if two_workers and "worker" in medians:
-        print(f"  two workers / the median worker: {two_workers / medians['worker']:.2f}")
 
 
 def main() -> None:
@@ -787,9 +790,9 @@ def main() -> None:
                         help="in the worker phase, also time Avro decode and encode, snapshot records and CDRs "
                              "(a wrapper around each call: it costs the worker CPU of its own)")
     parser.add_argument("--rounds", type=int, default=3,
-                        help="run the three throughput phases (worker, raw loop, quixstreams) this many times in turn, "
-                             "each on topics of its own, and print each round and the medians (the latency and "
-                             "two-worker phases run once, in the first round)")
+                        help="run the throughput phases (worker, two workers, raw loop, quixstreams) this many times "
+                             "in turn, each on topics of its own, and print each round and the medians (the latency "
+                             "phase runs once, in the first round)")
     parser.add_argument("--skip", default="",
                         help="comma list of phases to skip: worker,latency,workers2,baseline,quix")
     args = parser.parse_args()
@@ -883,7 +886,7 @@ def main() -> None:
             loads["quixstreams"] = os.getloadavg()
 
         # further rounds of the three throughput phases, in the same order, each on topics and groups of its own
-        rounds = [{name: results[key][:3] for key, name in THROUGHPUT if key in results}]
+        rounds = [{name: results[key][:3] for key, name in THROUGHPUT if results.get(key)}]
         for k in range(2, args.rounds + 1):
             round_settings = run_settings(base, f"{prefix}r{k}.")
             measured = {}
@@ -894,6 +897,11 @@ def main() -> None:
             else:
                 seed_run(round_settings, refs)
                 produce_all(round_settings, round_settings.topic(ocpp_events.TOPIC), iter(messages))
+            if "workers2" not in skip:
+                outcome = two_workers(ctx, run_settings(base, f"{prefix}r{k}.two."), refs, messages, expected_cdrs,
+                                      args.gc_threshold, broker.pid)
+                if outcome is not None:
+                    measured["two workers"] = outcome[:3]
             for key, target in (("baseline", baseline_main), ("quix", quix_main)):
                 if key not in skip:
                     outcome = peer_phase(ctx, target, round_settings, round_settings.topic(ocpp_events.TOPIC),
@@ -964,7 +972,7 @@ def main() -> None:
         print(f"two workers / one worker: {rates['two workers'] / worker:.2f} (the embedded broker, the producer "
               f"and the CDR watcher share the same machine, {os.cpu_count()} cores)")
     if len(rounds) > 1:
-        print_rounds(rounds, rates.get("two workers"))
+        print_rounds(rounds)
     print("load average (1, 5, 15 min) after each phase: "
           + "; ".join(f"{k} {a:.2f} {b:.2f} {c:.2f}" for k, (a, b, c) in loads.items()))
     if "latency" in results:
