@@ -57,7 +57,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import procstat
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
 from connectors.ocpp.model import Received
 from connectors.ocpp.simulator.plan import Reading
@@ -187,7 +187,11 @@ class CdrWatcher(threading.Thread):
                                   "group.id": f"bench-watch-{uuid.uuid4().hex[:8]}", "auto.offset.reset": "earliest",
                                   "enable.auto.commit": False, "fetch.wait.max.ms": 10,
                                   "session.timeout.ms": 6000, "heartbeat.interval.ms": 1000})
-        self.consumer.subscribe([topic])
+        # assigned, not subscribed: a group's first join waits out the broker's initial rebalance delay (some 3 s
+        # at the embedded broker), in which the CDRs of a short run would all have waited
+        from roamstream.topics import PARTITIONS
+
+        self.consumer.assign([TopicPartition(topic, n, OFFSET_BEGINNING) for n in range(PARTITIONS)])
         self.arrivals: list[tuple[float, bytes]] = []
         self.stopping = threading.Event()
 
@@ -205,6 +209,27 @@ class CdrWatcher(threading.Thread):
                 return None
             time.sleep(0.01)
         return self.arrivals[count - 1][0]
+
+
+class FoldWatch(threading.Thread):
+    """When the worker's sessions stage had folded its first batch and all ``count`` events (its ``stats``, looked
+    at every 10 ms)."""
+
+    def __init__(self, stats, folded0: float, count: int) -> None:
+        super().__init__(daemon=True)
+        self.stats, self.folded0, self.count = stats, folded0, count
+        self.first = self.all = float("nan")
+        self.stopping = threading.Event()
+        self.start()
+
+    def run(self) -> None:
+        while not self.stopping.wait(0.01):
+            folded = self.stats[1] - self.folded0
+            if folded > 0 and self.first != self.first:
+                self.first = time.monotonic()
+            if folded >= self.count:
+                self.all = time.monotonic()
+                return
 
 
 # ---------------------------------------------------------------------------------------------- worker
@@ -728,8 +753,6 @@ def worker_round(ctx, settings: Settings, refs: dict, messages: list[tuple[str, 
 
 def committed(settings: Settings, topic: str) -> int:
     """The offsets the worker's consumer group has committed on ``topic``, summed over its partitions."""
-    from confluent_kafka import TopicPartition
-
     from roamstream.topics import PARTITIONS
 
     consumer = Consumer({"bootstrap.servers": settings.kafka.bootstrap_servers,
@@ -843,9 +866,11 @@ def main() -> None:
             watcher.start()
             if "worker" not in skip:
                 cpu0, stats0, t0, broker0 = cpu.value, list(stats), time.monotonic(), procstat.cpu_s(broker.pid)
+                folding = FoldWatch(stats, stats0[1], len(messages))
                 produce_all(settings, input_topic, iter(messages))
                 produced = time.monotonic() - t0
                 last = watcher.wait_for(expected_cdrs, 600, worker.is_alive)
+                folding.stopping.set()
                 broker_s = procstat.cpu_s(broker.pid) - broker0
                 if last is None:
                     print(f"worker: only {len(watcher.arrivals)} of {expected_cdrs} CDRs within 600 s")
@@ -854,6 +879,11 @@ def main() -> None:
                     time.sleep(max(2.0, settings.pipeline.sessions_flush_interval_s + 1.5))
                     print(f"  offsets committed by the worker on the input: {committed(settings, input_topic):,} of "
                           f"{len(messages):,}")
+                    arrived = [at - t0 for at, _ in watcher.arrivals[:expected_cdrs]]
+                    print(f"  from the first event produced: the sessions stage folded its first batch at "
+                          f"{folding.first - t0:.2f} s, all the events at {folding.all - t0:.2f} s; CDRs arrived "
+                          f"from {arrived[0]:.2f} s, the median at {statistics.median(arrived):.2f} s, the last at "
+                          f"{arrived[-1]:.2f} s")
                     parts = [b - a for a, b in zip(stats0, stats, strict=True)]
                     results["worker"] = (len(messages), last - t0, cpu.value - cpu0, produced, parts, broker_s)
             if "latency" not in skip:
