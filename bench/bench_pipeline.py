@@ -772,8 +772,9 @@ def percentiles(seconds: list[float]) -> str:
 
 
 def print_rounds(rounds: list[dict[str, tuple]]) -> None:
-    """Each round's events/s with the worker's ratios in that round (to the raw loop and quixstreams; two workers to
-    one), then the medians over the rounds: of the rates, and of the rounds' ratios."""
+    """Each round's events/s (its phases' results by name, events and wall seconds first) with the worker's ratios
+    in that round (to the raw loop and quixstreams; two workers to one), then the medians over the rounds: of the
+    rates, and of the rounds' ratios."""
     names = [name for _, name in THROUGHPUT]
     print(f"== throughput rounds ({len(rounds)}; each: {', '.join(names)}, in turn; events/s)")
 
@@ -784,8 +785,10 @@ def print_rounds(rounds: list[dict[str, tuple]]) -> None:
 
     ratios: dict[str, list[float]] = {}
     for k, measured in enumerate(rounds, 1):
-        rate = {name: n / wall for name, (n, wall, _) in measured.items()}
+        rate = {name: got[0] / got[1] for name, got in measured.items()}  # (events, wall s, ...)
         line = ", ".join(f"{name} {rate[name]:,.0f}" for name in names if name in rate)
+        if "two workers" in measured:
+            line += f" (events folded by each: {', '.join(f'{f:,.0f}' for f in measured['two workers'][3])})"
         for name in names[1:]:
             if "worker" in rate and name in rate:
                 label, value = ratio(rate, name)
@@ -793,7 +796,7 @@ def print_rounds(rounds: list[dict[str, tuple]]) -> None:
                 line += f"; {label} {value:.2f}"
         print(f"  round {k}: {line}")
     medians = {name: statistics.median(got) for name in names
-               if (got := [n / wall for m in rounds if name in m for n, wall, _ in [m[name]]])}
+               if (got := [m[name][0] / m[name][1] for m in rounds if name in m])}
     line = ", ".join(f"{name} {rate:,.0f}" for name, rate in medians.items())
     line += "".join(f"; {label} {statistics.median(got):.2f}" for label, got in ratios.items())
     print(f"  median of the rounds: {line}")
@@ -916,7 +919,7 @@ def main() -> None:
             loads["quixstreams"] = os.getloadavg()
 
         # further rounds of the three throughput phases, in the same order, each on topics and groups of its own
-        rounds = [{name: results[key][:3] for key, name in THROUGHPUT if results.get(key)}]
+        rounds = [{name: results[key] for key, name in THROUGHPUT if results.get(key)}]
         for k in range(2, args.rounds + 1):
             round_settings = run_settings(base, f"{prefix}r{k}.")
             measured = {}
@@ -931,7 +934,7 @@ def main() -> None:
                 outcome = two_workers(ctx, run_settings(base, f"{prefix}r{k}.two."), refs, messages, expected_cdrs,
                                       args.gc_threshold, broker.pid)
                 if outcome is not None:
-                    measured["two workers"] = outcome[:3]
+                    measured["two workers"] = outcome
             for key, target in (("baseline", baseline_main), ("quix", quix_main)):
                 if key not in skip:
                     outcome = peer_phase(ctx, target, round_settings, round_settings.topic(ocpp_events.TOPIC),
