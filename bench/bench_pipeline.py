@@ -788,7 +788,8 @@ def print_rounds(rounds: list[dict[str, tuple]]) -> None:
         rate = {name: got[0] / got[1] for name, got in measured.items()}  # (events, wall s, ...)
         line = ", ".join(f"{name} {rate[name]:,.0f}" for name in names if name in rate)
         if "two workers" in measured:
-            line += f" (events folded by each: {', '.join(f'{f:,.0f}' for f in measured['two workers'][3])})"
+            _, _, _, folded, cdrs, _ = measured["two workers"]
+            line += f" (events folded by each: {', '.join(f'{f:,.0f}' for f in folded)}; {cdrs:,} distinct CDRs)"
         for name in names[1:]:
             if "worker" in rate and name in rate:
                 label, value = ratio(rate, name)
