@@ -212,8 +212,8 @@ class CdrWatcher(threading.Thread):
 
 
 class FoldWatch(threading.Thread):
-    """When the worker's sessions stage had folded its first batch and all ``count`` events (its ``stats``, looked
-    at every 10 ms)."""
+    """When the worker's sessions stage began to fold and when it had taken up all ``count`` events (its ``stats``,
+    which count the events as its folder decodes them, looked at every 10 ms)."""
 
     def __init__(self, stats, folded0: float, count: int) -> None:
         super().__init__(daemon=True)
@@ -884,8 +884,9 @@ def main() -> None:
                     print(f"  offsets committed by the worker on the input: {committed(settings, input_topic):,} of "
                           f"{len(messages):,}")
                     arrived = [at - t0 for at, _ in watcher.arrivals[:expected_cdrs]]
-                    print(f"  from the first event produced: the sessions stage folded its first batch at "
-                          f"{folding.first - t0:.2f} s, all the events at {folding.all - t0:.2f} s; CDRs arrived "
+                    print(f"  from the first event produced: the sessions stage began to fold at "
+                          f"{folding.first - t0:.2f} s and had taken up all the events at {folding.all - t0:.2f} s; "
+                          f"CDRs arrived "
                           f"from {arrived[0]:.2f} s, the median at {statistics.median(arrived):.2f} s, the last at "
                           f"{arrived[-1]:.2f} s")
                     parts = [b - a for a, b in zip(stats0, stats, strict=True)]
@@ -919,7 +920,7 @@ def main() -> None:
                 results["quix"] = outcome
             loads["quixstreams"] = os.getloadavg()
 
-        # further rounds of the three throughput phases, in the same order, each on topics and groups of its own
+        # further rounds of the throughput phases (THROUGHPUT), in the same order, each on topics and groups of its own
         rounds = [{name: results[key] for key, name in THROUGHPUT if results.get(key)}]
         for k in range(2, args.rounds + 1):
             round_settings = run_settings(base, f"{prefix}r{k}.")
