@@ -236,13 +236,14 @@ class FoldWatch(threading.Thread):
 
 
 def worker_main(settings: Settings, ready, cpu, stop, expected_refs: int, profile: str | None, stats,
-                gc_threshold: int, timed_parts: bool = False) -> None:
+                gc_threshold: int, timed_parts: bool = False, assigned=None) -> None:
     """The worker process: reference, sessions and pricing stages in one faust app (a trimmed Worker). The
     sessions stage's ``SessionFolder`` is timed per batch (two clock readings per few thousand events; the stage
     decodes its events as the folder takes them, so the decoding is in that time); with
     ``timed_parts`` Avro decode and encode, snapshot records and CDRs are timed too, through a wrapper around
     every call of them (about three per event), which costs the worker CPU of its own: off in a run measuring
-    throughput (``--parts``)."""
+    throughput (``--parts``). ``assigned`` (a shared int, if given): how many partitions of the input topic the
+    worker holds, -1 while its app is rebalancing, kept up to date every 50 ms."""
     import logging
 
     logging.basicConfig(level=logging.WARNING)
@@ -347,8 +348,12 @@ def worker_main(settings: Settings, ready, cpu, stop, expected_refs: int, profil
         gc.callbacks.append(on_gc)
         before = thread_cpu()
         ready.set()
+        input_topic = settings.topic(ocpp_events.TOPIC)
         while not stop.is_set():
             cpu.value = time.process_time()
+            if assigned is not None:
+                assigned.value = -1 if app.rebalancing else sum(
+                    1 for tp in app.consumer.assignment() if tp.topic == input_topic)
             await asyncio.sleep(0.05)
         print_thread_cpu(before, thread_cpu())
         print(f"  worker garbage collections from ready to stop: {collected['count']}, {collected['cpu']:.2f} s of "
@@ -646,8 +651,9 @@ def start_worker(ctx, settings: Settings, expected_refs: int, gc_threshold: int,
     """A worker process (``worker_main``) once it is ready: (process, stop, cpu, stats); None (the process killed)
     if it is not within 300 s."""
     ready, stop, cpu, stats = ctx.Event(), ctx.Event(), ctx.Value("d", 0.0), ctx.Array("d", STATS)
+    assigned = ctx.Value("i", -1)
     process = ctx.Process(target=logged_worker_main, args=(log_file, settings, ready, cpu, stop, expected_refs, None,
-                                                            stats, gc_threshold))
+                                                            stats, gc_threshold, False, assigned))
     process.start()
     deadline = time.monotonic() + 300
     while not ready.wait(0.2):
@@ -655,7 +661,53 @@ def start_worker(ctx, settings: Settings, expected_refs: int, gc_threshold: int,
             process.kill()
             process.join(10)
             return None
+    process.assigned = assigned  # how many input partitions it holds, -1 while rebalancing (worker_main)
     return process, stop, cpu, stats
+
+
+def holdings(workers: list[tuple]) -> list[int]:
+    """How many input partitions each of ``workers`` holds now (-1: rebalancing)."""
+    return [process.assigned.value for process, *_ in workers]
+
+
+def wait_for_split(workers: list[tuple], limit_s: float = 60.0) -> float | None:
+    """Wait until ``workers`` hold the input's partitions between them, none rebalancing, for a second on end: the
+    seconds it took; None if not within ``limit_s``."""
+    from roamstream.topics import PARTITIONS
+
+    t0 = time.monotonic()
+    since = None
+    while time.monotonic() - t0 < limit_s:
+        held = holdings(workers)
+        if min(held) > 0 and sum(held) == PARTITIONS:
+            since = since or time.monotonic()
+            if time.monotonic() - since >= 1.0:
+                return time.monotonic() - t0
+        else:
+            since = None
+        time.sleep(0.05)
+    return None
+
+
+class SplitWatch(threading.Thread):
+    """Whether ``workers`` rebalanced (one of them without input partitions or rebalancing) while it ran: the
+    holdings it saw that were not the settled split, in order (looked at every 50 ms)."""
+
+    def __init__(self, workers: list[tuple]) -> None:
+        super().__init__(daemon=True)
+        self.workers = workers
+        self.unsettled: list[tuple[float, list[int]]] = []
+        self.stopping = threading.Event()
+        self.start()
+
+    def run(self) -> None:
+        from roamstream.topics import PARTITIONS
+
+        t0 = time.monotonic()
+        while not self.stopping.wait(0.05):
+            held = holdings(self.workers)
+            if min(held) <= 0 or sum(held) != PARTITIONS:
+                self.unsettled.append((time.monotonic() - t0, held))
 
 
 def stop_workers(workers: list[tuple]) -> None:
@@ -680,7 +732,11 @@ def two_workers(ctx, settings: Settings, refs: dict, messages: list[tuple[str, b
             stop_workers(workers)
             return None
         workers.append(worker)
-    time.sleep(2.0)  # the second join's rebalance settled
+    took = wait_for_split(workers)  # the second join's rebalance over: each holds half the partitions
+    if took is None:
+        print(f"two workers: the input's partitions not split between them within 60 s ({holdings(workers)}); "
+              f"measured anyway")
+    split = SplitWatch(workers)
     watcher = CdrWatcher(settings, settings.topic("ocpi.cdrs.v1"))
     watcher.start()
     cpu0 = [cpu.value for *_, cpu, _ in workers]
@@ -689,6 +745,12 @@ def two_workers(ctx, settings: Settings, refs: dict, messages: list[tuple[str, b
     produce_all(settings, settings.topic(ocpp_events.TOPIC), iter(messages))
     last = watcher.wait_for(expected_cdrs, 600, lambda: all(p.is_alive() for p, *_ in workers))
     broker_s = procstat.cpu_s(broker_pid) - broker0
+    split.stopping.set()
+    if split.unsettled:
+        (first, held), (end, _) = split.unsettled[0], split.unsettled[-1]
+        print(f"two workers: a rebalance during the phase, from {first:.1f} s ({held}) to {end:.1f} s")
+    elif took is not None:
+        print(f"two workers: the partitions split {took:.1f} s after the second was ready, none moved in the phase")
     outcome = None
     if last is None:
         print(f"two workers: only {len(watcher.arrivals)} of {expected_cdrs} CDRs within 600 s")
