@@ -20,9 +20,10 @@ keyed by charge point. Reference data (a tariff, a location per ten charge point
 (c) latency: the worker, fed ``--rate`` events/s (open loop) of shorter sessions; wall clock from producing
     a stop and its tail to the CDR on ``ocpi.cdrs.v1``, p50/p99.
 (d) scale-out: two worker processes as in (a) on one consumer group (topics and group of their own), the
-    input's partitions split between them; their combined events/s, as (a), printed against (a). The
-    embedded broker, the producer and the CDR watcher run on the same machine: on 2 cores the two workers
-    compete with them, which the printed load averages and the broker's CPU in (a) and (d) show;
+    input's partitions split between them (measured once each holds half of them; the bench says if any moved
+    during the phase); their combined events/s, as (a), printed against (a). The embedded broker, the producer
+    and the CDR watcher run on the same machine: on 2 cores the two workers compete with them, which the
+    printed load averages and the broker's CPU in (a) and (d) show;
 (e) peer: quixstreams (``pip install -e '.[bench]'``; ``make bench`` runs this bench in ``.venv-bench``) over
     the same input topic: a stateful ``apply`` doing (b)'s work per event (the same decoding, fold,
     snapshots and CDR build, ``fold_step``) with the session state in quixstreams' state store (RocksDB,
