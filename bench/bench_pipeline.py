@@ -719,23 +719,26 @@ def stop_workers(workers: list[tuple]) -> None:
         process.join(60)
 
 
-def two_workers(ctx, settings: Settings, refs: dict, messages: list[tuple[str, bytes]], expected_cdrs: int,
-                gc_threshold: int, broker_pid: int) -> tuple | None:
-    """(d): two worker processes on one consumer group (the input's partitions split between them), over
-    the same input on topics of their own; events/s from the first event produced to the last CDR."""
+def workers_phase(ctx, settings: Settings, refs: dict, messages: list[tuple[str, bytes]], expected_cdrs: int,
+                  gc_threshold: int, broker_pid: int, count: int = 2) -> tuple | None:
+    """(d), or (a) again with ``count`` 1 (``--rounds``): ``count`` worker processes on one consumer group (the
+    input's partitions split between them), over the same input on topics of their own; events/s from the first
+    event produced to the last CDR. (events, wall s, CPU s of all, events folded by each, distinct CDRs, the
+    broker's CPU s), or None."""
+    label = "one worker" if count == 1 else f"{count} workers"
     expected_refs = seed_run(settings, refs)
     serde = AvroSerde()
     workers = []
-    for _ in range(2):  # one after the other, as a worker joins a running one (both at once hung once)
+    for _ in range(count):  # one after the other, as a worker joins a running one (both at once hung once)
         worker = start_worker(ctx, settings, expected_refs, gc_threshold)
         if worker is None:
-            print(f"two workers: worker {len(workers) + 1} not ready within 300 s; the phase is left out")
+            print(f"{label}: worker {len(workers) + 1} not ready within 300 s; the phase is left out")
             stop_workers(workers)
             return None
         workers.append(worker)
-    took = wait_for_split(workers)  # the second join's rebalance over: each holds half the partitions
+    took = wait_for_split(workers)  # the last join's rebalance over: each holds its share of the partitions
     if took is None:
-        print(f"two workers: the input's partitions not split between them within 60 s ({holdings(workers)}); "
+        print(f"{label}: the input's partitions not split between them within 60 s ({holdings(workers)}); "
               f"measured anyway")
     split = SplitWatch(workers)
     watcher = CdrWatcher(settings, settings.topic("ocpi.cdrs.v1"))
@@ -749,14 +752,14 @@ def two_workers(ctx, settings: Settings, refs: dict, messages: list[tuple[str, b
     split.stopping.set()
     if split.unsettled:
         (first, held), (end, _) = split.unsettled[0], split.unsettled[-1]
-        print(f"two workers: a rebalance during the phase, from {first:.1f} s ({held}) to {end:.1f} s")
-    elif took is not None:
-        print(f"two workers: the partitions split {took:.1f} s after the second was ready, none moved in the phase")
+        print(f"{label}: a rebalance during the phase, from {first:.1f} s ({held}) to {end:.1f} s")
+    elif took is not None and count > 1:
+        print(f"{label}: the partitions split {took:.1f} s after the last was ready, none moved in the phase")
     outcome = None
     if last is None:
-        print(f"two workers: only {len(watcher.arrivals)} of {expected_cdrs} CDRs within 600 s")
+        print(f"{label}: only {len(watcher.arrivals)} of {expected_cdrs} CDRs within 600 s")
     else:
-        time.sleep(0.5)
+        time.sleep(0.5)  # the CPU figures are updated every 50 ms
         cdrs = {serde.decode("ocpi.cdrs.v1", value)["id"] for _, value in watcher.arrivals}
         outcome = (len(messages), last - t0, sum(cpu.value for *_, cpu, _ in workers) - sum(cpu0),
                    [stats[1] - f for (*_, stats), f in zip(workers, folded0, strict=True)], len(cdrs), broker_s)
@@ -784,30 +787,6 @@ def peer_phase(ctx, target, settings: Settings, input_topic: str, out_prefix: st
     if outcome is None:
         print(f"{target.__name__}: exited with {process.exitcode} before its last CDR")
     process.join(60)
-    return outcome
-
-
-def worker_round(ctx, settings: Settings, refs: dict, messages: list[tuple[str, bytes]], expected_cdrs: int,
-                 gc_threshold: int) -> tuple | None:
-    """(a) again, on topics and a consumer group of its own (``--rounds``): (events, wall s, CPU s) as (a), or None."""
-    worker = start_worker(ctx, settings, seed_run(settings, refs), gc_threshold)
-    if worker is None:
-        print("worker round: the worker was not ready within 300 s")
-        return None
-    process, _, cpu, _ = worker
-    watcher = CdrWatcher(settings, settings.topic("ocpi.cdrs.v1"))
-    watcher.start()
-    cpu0, t0 = cpu.value, time.monotonic()
-    produce_all(settings, settings.topic(ocpp_events.TOPIC), iter(messages))
-    last = watcher.wait_for(expected_cdrs, 600, process.is_alive)
-    outcome = None
-    if last is None:
-        print(f"worker round: only {len(watcher.arrivals)} of {expected_cdrs} CDRs within 600 s")
-    else:
-        time.sleep(0.2)  # the CPU figure is updated every 50 ms
-        outcome = (len(messages), last - t0, cpu.value - cpu0)
-    watcher.stopping.set()
-    stop_workers([worker])
     return outcome
 
 
@@ -963,7 +942,7 @@ def main() -> None:
             loads["worker"] = os.getloadavg()
 
         if "workers2" not in skip:
-            results["workers2"] = two_workers(ctx, run_settings(base, f"{prefix}two."), refs, messages,
+            results["workers2"] = workers_phase(ctx, run_settings(base, f"{prefix}two."), refs, messages,
                                               expected_cdrs, args.gc_threshold, broker.pid)
             loads["two workers"] = os.getloadavg()
 
@@ -989,15 +968,16 @@ def main() -> None:
             round_settings = run_settings(base, f"{prefix}r{k}.")
             measured = {}
             if "worker" not in skip:
-                outcome = worker_round(ctx, round_settings, refs, messages, expected_cdrs, args.gc_threshold)
+                outcome = workers_phase(ctx, round_settings, refs, messages, expected_cdrs, args.gc_threshold,
+                                        broker.pid, count=1)
                 if outcome is not None:
                     measured["worker"] = outcome
             else:
                 seed_run(round_settings, refs)
                 produce_all(round_settings, round_settings.topic(ocpp_events.TOPIC), iter(messages))
             if "workers2" not in skip:
-                outcome = two_workers(ctx, run_settings(base, f"{prefix}r{k}.two."), refs, messages, expected_cdrs,
-                                      args.gc_threshold, broker.pid)
+                outcome = workers_phase(ctx, run_settings(base, f"{prefix}r{k}.two."), refs, messages,
+                                        expected_cdrs, args.gc_threshold, broker.pid)
                 if outcome is not None:
                     measured["two workers"] = outcome
             for key, target in (("baseline", baseline_main), ("quix", quix_main)):
