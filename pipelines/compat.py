@@ -96,6 +96,17 @@ The fixes, and the decision for a real (Apache) Kafka cluster, from the installe
   ``max_messages`` whatever the setting (0 or that queue's length), so faust's would not wait either:
   ``_wait_until_ebb`` returns at once; otherwise it is faust's. Kafka: INSTALLED (safe: the same decision from
   the same queues, no broker involved).
+- ``fetch-paused`` (every broker; a cost, not a fault). faust pauses a partition in its own books only
+  (``Consumer.pause_partitions``): it stops asking aiokafka for the partition's records, but aiokafka's fetcher
+  goes on fetching it. After a recovery faust pauses every table's changelog partitions, so each fetch request of
+  a worker carried them all (29 of a bench worker's 40 partitions; an empty one in every request) and a table's own
+  changelog writes were fetched back into the worker that wrote them, to lie unread in the fetcher's buffer. The
+  embedded broker pays per partition fetched (``bench/bench_broker_fetch.py``). ``_fetch_records_unpaused``
+  pauses in aiokafka, in the consumer's thread before each fetch of faust's, each assigned changelog partition
+  faust has paused and does not read, and resumes the others; stream partitions are left to faust as before.
+  Kafka: INSTALLED (not needed for correctness; safe: aiokafka fetches no partition faust would not take records
+  from, drops what it had buffered for one when paused, and fetches it again from its position when faust
+  resumes it, in the next fetch of faust's: a recovery or a standby reads its changelog as before).
 - ``bulk-ack`` (every broker; a cost, not a fault; nothing replaced). ``pipelines.event_batches.ack_events``
   acknowledges a batch of events doing what ``Stream.ack`` does for each (``Event.ack``, ``Message.ack`` and
   ``decref``, ``ConsumerMessage.on_final_ack``, ``Consumer.ack``, the conductor's acking topics), without a
@@ -117,6 +128,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.consumer.fetcher import Fetcher, FetchResult
 from faust.events import Event
 from faust.streams import Stream
 from faust.tables.manager import TableManager
@@ -247,6 +259,48 @@ async def _seek_to_start(consumer: AIOKafkaConsumer, at_zero: list, unset: list)
     unset = [tp for tp in unset if tp in assigned]
     if unset:
         await consumer.seek_to_beginning(*unset)
+
+
+_original_fetch_records = faust_aiokafka.AIOKafkaConsumerThread._fetch_records
+#: aiokafka consumers -> (the assignment, the changelog partitions) last paused in it by ``_pause_changelogs``
+_paused_changelogs: weakref.WeakKeyDictionary[Any, tuple[Any, frozenset]] = weakref.WeakKeyDictionary()
+
+
+async def _fetch_records_unpaused(self: faust_aiokafka.AIOKafkaConsumerThread, consumer: AIOKafkaConsumer,
+                                  active_partitions: Any, timeout: float | None = None,
+                                  max_records: int | None = None) -> Any:
+    """faust's ``_fetch_records`` (in the consumer's thread), after the changelog partitions faust has paused are
+    paused in aiokafka too, so that its fetcher stops fetching them."""
+    _pause_changelogs(self.consumer, consumer, self.app.tables._changelogs)
+    return await _original_fetch_records(self, consumer, active_partitions, timeout=timeout,
+                                         max_records=max_records)
+
+
+def _pause_changelogs(app_consumer: Consumer, consumer: AIOKafkaConsumer, changelogs: Mapping[str, Any]) -> None:
+    """Pause in aiokafka each assigned changelog partition that faust has paused and does not read, and resume the
+    others. faust pauses a partition only in its own books (``Consumer.pause_partitions``): it stops asking
+    aiokafka for its records, but aiokafka's fetcher goes on fetching it. After a recovery faust pauses the tables'
+    changelog partitions, so every fetch request carried them all: an empty one is asked for again in every
+    request, and a table's own changelog writes came back to the worker that wrote them, to lie unread in the
+    fetcher's buffer. Only changelog partitions are touched; a stream partition is fetched as before."""
+    subscription = consumer._subscription.subscription
+    assignment = subscription.assignment if subscription is not None else None
+    if assignment is None:
+        return
+    reading = app_consumer._active_partitions or ()
+    paused = frozenset(tp for tp in app_consumer._paused_partitions
+                       if tp.topic in changelogs and tp not in reading and tp in assignment.tps)
+    last = _paused_changelogs.get(consumer)
+    if last is not None and last[0] is assignment and last[1] == paused:
+        return
+    now = consumer.paused()
+    pause = [TopicPartition(tp.topic, tp.partition) for tp in paused if tp not in now]
+    resume = [tp for tp in now if tp.topic in changelogs and tp not in paused]
+    if pause:
+        consumer.pause(*pause)
+    if resume:
+        consumer.resume(*resume)
+    _paused_changelogs[consumer] = (assignment, paused)
 
 
 _original_wait_first = Consumer.wait_first
@@ -400,6 +454,10 @@ def _install_producer_buffer_ebb() -> None:
     ProducerBuffer.wait_until_ebb = _wait_until_ebb
 
 
+def _install_fetch_paused() -> None:
+    faust_aiokafka.AIOKafkaConsumerThread._fetch_records = _fetch_records_unpaused
+
+
 def _install_nothing() -> None:
     """A guard only: the code it guards is reproduced elsewhere, nothing of faust's is replaced."""
 
@@ -447,6 +505,18 @@ FIXES: tuple[Fix, ...] = (
         Replaced("faust.transport.producer.ProducerBuffer.size (the queues it counts)", ProducerBuffer.size.fget,
                  "b543a978fdece62e7d7c434eea6e842995d67cc1d3288434f5f26ad72c10a779"),
     ), _install_producer_buffer_ebb),
+    Fix("fetch-paused", False, (
+        Replaced("faust.transport.drivers.aiokafka.AIOKafkaConsumerThread._fetch_records", _original_fetch_records,
+                 "39a2c6c79fc1455a199629912b533458a720c64983bc957420a42feef6593baa"),
+        Replaced("faust.transport.consumer.Consumer.pause_partitions (the books _pause_changelogs reads)",
+                 Consumer.pause_partitions, "27a1c94bdacd54de06593ec4eb040b32e9e7c9534e9af041f6ed66723df5f922"),
+        Replaced("faust.transport.consumer.Consumer.resume_partitions", Consumer.resume_partitions,
+                 "afe6b7c02a41d63cd46d47a03f09b547c85289c108de21d682970057d1015c3b"),
+        Replaced("aiokafka.consumer.fetcher.Fetcher._get_actions_per_node (fetches no paused partition)",
+                 Fetcher._get_actions_per_node, "1dab2cf937d165d0eeacc8da8ed2b0ebd80b321bb6583757e01cdc1013d31635"),
+        Replaced("aiokafka.consumer.fetcher.FetchResult.check_assignment (drops a paused partition's records)",
+                 FetchResult.check_assignment, "b5340df67e3f330f998e01e49adc7fd03dae24b8a0e201ae4325d3f980d3eae3"),
+    ), _install_fetch_paused),
     Fix("bulk-ack", False, (
         Replaced("faust.streams.Stream.ack", Stream.ack,
                  "32d7171a89b0931d806a87dc81dcba5673dd9702f8a6add8426e0e236b9e8fef"),

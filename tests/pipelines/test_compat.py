@@ -7,11 +7,13 @@ deviation (first offset of the last batch + 1, DESIGN.md) is reproduced exactly.
 from __future__ import annotations
 
 import asyncio
+import collections
 import time
 
 import faust
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.conn import AIOKafkaConnection
 from aiokafka.errors import IllegalStateError
 from faust.tables.recovery import Recovery
 from faust.transport.consumer import Consumer as FaustConsumer
@@ -217,6 +219,61 @@ async def test_tables_are_registered_without_faust_wait_and_a_late_table_is_refu
             app.Table("late", partitions=1)
     finally:
         await app.stop()
+
+
+async def fetched_after_recovery(settings: Settings, monkeypatch: pytest.MonkeyPatch, batches: list, *,
+                                 with_fix: bool) -> tuple[dict[bytes, bytes], collections.Counter, set]:
+    """The table recovered from its changelog, which holds ``batches``; then, in the second after the recovery,
+    how many times each topic's partitions were in the consumer's fetch requests to the broker, and the
+    partitions aiokafka holds paused."""
+    app, table = table_app(settings)  # installs the fixes
+    if not with_fix:
+        monkeypatch.setattr(faust_aiokafka.AIOKafkaConsumerThread, "_fetch_records", compat._original_fetch_records)
+    fetched: collections.Counter = collections.Counter()
+    original_send = AIOKafkaConnection.send
+
+    def send(self, request, expect_response=True):  # noqa: ANN001, ANN202 - aiokafka's own signature
+        if type(request).__name__.startswith("FetchRequest"):
+            for topic, partitions in request.topics:
+                fetched[topic] += len(partitions)
+        return original_send(self, request, expect_response)
+
+    monkeypatch.setattr(AIOKafkaConnection, "send", send)  # looks at the requests, sends them unchanged
+    await produce_batches(settings.kafka.bootstrap_servers, f"{settings.pipeline.app_id}-state-changelog", batches)
+    try:
+        await start_until_recovered(app)
+        recovered = dict(table.items())
+        fetched.clear()
+        await asyncio.sleep(1.0)  # a window to observe: tens of fetch requests at the embedded 20 ms wait
+        seen = collections.Counter(fetched)
+        paused = app.consumer._thread._ensure_consumer().paused()
+    finally:
+        await app.stop()
+    return recovered, seen, paused
+
+
+@pytest.mark.parametrize("batches", [BATCHES, []], ids=["recovered", "empty"])
+async def test_changelog_partitions_faust_paused_are_not_fetched(settings: Settings, monkeypatch, batches):
+    """After a recovery faust pauses the tables' changelog partitions in its own books only; aiokafka's fetcher
+    went on asking the broker for them in every fetch request (an empty one in each), and fetched a table's
+    changelog writes back into the worker that wrote them. With the fix they are paused in aiokafka too:
+    recovered as before, then left alone, while the agent's stream partition is still fetched."""
+    changelog = f"{settings.pipeline.app_id}-state-changelog"
+    recovered, fetched, paused = await fetched_after_recovery(settings, monkeypatch, batches, with_fix=True)
+    assert recovered == latest([r for batch in batches for r in batch])
+    assert fetched[settings.topic("source")] > 0
+    assert fetched[changelog] == 0
+    assert paused == {TopicPartition(changelog, 0)}
+
+
+async def test_without_the_fix_paused_changelog_partitions_are_fetched(settings: Settings, monkeypatch):
+    """Why the fix exists: without it every fetch request carries the (empty) changelog partition faust has
+    paused."""
+    changelog = f"{settings.pipeline.app_id}-state-changelog"
+    recovered, fetched, paused = await fetched_after_recovery(settings, monkeypatch, [], with_fix=False)
+    assert recovered == {}
+    assert fetched[changelog] == fetched[settings.topic("source")] > 0
+    assert paused == set()
 
 
 class _ConsumerThread:
