@@ -9,11 +9,18 @@ embedded profile sets it) and the broker process's CPU seconds meanwhile, three 
 (2) after ``--batches`` single-record batches were produced to ANOTHER topic;
 (3) after as many were produced to the probed topic itself.
 
-Each figure is printed against (1). A worker's outputs produced a few records at a time (Session snapshots,
+Each figure is printed against (1).
+
+Before them (unless ``--no-idle``): what an idle consumer's fetches cost the broker by the partitions they carry, 4
+against ``--idle-partitions`` (default 32; a faust worker that fetched every changelog partition of its tables
+carried 40, see ``pipelines.compat``'s ``fetch-paused``), at the embedded profile's 20 ms fetch wait, ``--idle-s``
+seconds each, in turn, twice.
+
+A worker's outputs produced a few records at a time (Session snapshots,
 changelogs, completed sessions, CDRs) leave many small batches in the partitions the next stage fetches; the
 catch-up phase of ``bench_pipeline.py`` leaves tens of thousands.
 
-    python bench/bench_broker_fetch.py [--batches 60000] [--rate 50] [--probe-s 6]
+    python bench/bench_broker_fetch.py [--batches 60000] [--rate 50] [--probe-s 6] [--idle-partitions 32] [--no-idle]
 """
 
 from __future__ import annotations
@@ -24,13 +31,15 @@ import threading
 import time
 import uuid
 
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import OFFSET_END, Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 from procstat import cpu_s
 
 from roamstream.broker import EmbeddedBroker
 
 PARTITIONS = 12
+#: the partitions of each topic an idle consumer fetches (as the pipeline's topics have)
+IDLE_TOPIC_PARTITIONS = 4
 
 
 def probe(servers: str, topic: str, rate: float, seconds: float) -> list[float]:
@@ -84,17 +93,47 @@ def fill(servers: str, topic: str, batches: int) -> None:
     producer.flush(60)
 
 
+def idle_fetches(servers: str, pid: int, topics: list[str], seconds: float) -> float:
+    """The broker's CPU share (of a core) while one consumer, assigned every partition of ``topics`` at their end,
+    fetches with the embedded profile's 20 ms wait and finds nothing."""
+    consumer = Consumer({"bootstrap.servers": servers, "group.id": f"idle-{uuid.uuid4().hex[:8]}",
+                         "enable.auto.commit": False, "fetch.wait.max.ms": 20})
+    consumer.assign([TopicPartition(t, n, OFFSET_END) for t in topics for n in range(IDLE_TOPIC_PARTITIONS)])
+    start = time.monotonic()
+    while time.monotonic() - start < 1.0:  # connected and fetching before the measurement
+        consumer.poll(0.1)
+    cpu0, start = cpu_s(pid), time.monotonic()
+    while time.monotonic() - start < seconds:
+        consumer.poll(0.1)
+    share = (cpu_s(pid) - cpu0) / (time.monotonic() - start)
+    consumer.close()
+    return share
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--batches", type=int, default=60_000)
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--probe-s", type=float, default=6.0)
+    parser.add_argument("--idle-partitions", type=int, default=32)
+    parser.add_argument("--idle-s", type=float, default=5.0)
+    parser.add_argument("--no-idle", dest="idle", action="store_false")
     args = parser.parse_args()
     with EmbeddedBroker() as broker:
         servers, pid = broker.bootstrap_servers, broker.pid
         admin = AdminClient({"bootstrap.servers": servers})
         for future in admin.create_topics([NewTopic(t, PARTITIONS, 1) for t in ("probed", "other")]).values():
             future.result()
+        if args.idle:
+            idle = [f"idle{n}" for n in range(max(1, args.idle_partitions // IDLE_TOPIC_PARTITIONS))]
+            for future in admin.create_topics([NewTopic(t, IDLE_TOPIC_PARTITIONS, 1) for t in idle]).values():
+                future.result()
+            print(f"== idle fetches (20 ms wait), load average at the start {os.getloadavg()[0]:.2f}")
+            for _ in range(2):
+                few = idle_fetches(servers, pid, idle[:1], args.idle_s)
+                many = idle_fetches(servers, pid, idle, args.idle_s)
+                print(f"{len(idle) * IDLE_TOPIC_PARTITIONS} partitions: the broker {many:.1%} of a core "
+                      f"(x{many / few:.1f}); {IDLE_TOPIC_PARTITIONS} partitions, same run: {few:.1%}")
         base = None
         phases = [("empty broker", None), (f"{args.batches:,} batches in another topic", "other"),
                   (f"{args.batches:,} batches in the probed topic", "probed")]
