@@ -287,8 +287,10 @@ def _pause_changelogs(app_consumer: Consumer, consumer: AIOKafkaConsumer, change
     assignment = subscription.assignment if subscription is not None else None
     if assignment is None:
         return
+    # faust's sets are changed in the app's thread: copied here in one step (a set's copy runs no Python code in
+    # between, so no other thread can change it meanwhile), then only looked into
     reading = app_consumer._active_partitions or ()
-    paused = frozenset(tp for tp in app_consumer._paused_partitions
+    paused = frozenset(tp for tp in frozenset(app_consumer._paused_partitions)
                        if tp.topic in changelogs and tp not in reading and tp in assignment.tps)
     last = _paused_changelogs.get(consumer)
     if last is not None and last[0] is assignment and last[1] == paused:
