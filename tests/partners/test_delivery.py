@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from conftest import sessions_at
 from objects import PARTNER_A, encode, life
+from partner_processes import sessions_at
 
 from pipelines.worker import Worker
 from roamstream.avro import serde_for

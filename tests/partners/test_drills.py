@@ -18,8 +18,8 @@ import os
 import statistics
 import time
 
-from conftest import Switch, sessions_at
 from objects import PARTNER_A, PARTNER_B, encode, life
+from partner_processes import Switch, sessions_at
 from test_delivery import assert_in_order, delivered, until
 
 from pipelines.worker import Worker

@@ -12,8 +12,8 @@ does with them (README, "Delivery to partners"):
 
 from __future__ import annotations
 
-from conftest import extrawest_emsp
 from objects import PARTNER_A, life
+from partner_processes import extrawest_emsp
 from test_delivery import publish, until
 
 from pipelines.worker import Worker

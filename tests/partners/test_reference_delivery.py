@@ -14,8 +14,8 @@ from __future__ import annotations
 import asyncio
 import json
 
-from conftest import Switch
 from ocpp.v16 import call
+from partner_processes import Switch
 from test_delivery import until
 
 from connectors.ocpp.simulator.client import connect

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import rpc_station
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+from ocpp_clock import NOW
 
 from connectors.ocpp.server import OcppServer
 from roamstream import event_samples, events
@@ -19,7 +19,6 @@ from roamstream.kafka import AsyncProducer
 from roamstream.topics import spec
 
 #: the fixed wall clock of the endpoint under test (``received_at``)
-NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from conftest import NOW
+from ocpp_clock import NOW
 from wire import bare, exchange
 
 from connectors.ocpp.server import OcppServer

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from conftest import NOW
+from ocpp_clock import NOW
 from wire import bare, exchange
 
 from connectors.ocpp.server import OcppServer

@@ -6,8 +6,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import NOW
 from expect import sample
+from ocpp_clock import NOW
 
 from connectors.ocpp.simulator import Faults, simulate
 

@@ -7,7 +7,7 @@ import base64
 
 import pytest
 import websockets
-from conftest import NOW
+from ocpp_clock import NOW
 from pydantic import SecretStr
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from wire import bare, exchange

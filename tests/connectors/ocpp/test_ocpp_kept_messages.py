@@ -12,9 +12,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import NOW
 from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
+from ocpp_clock import NOW
 from rpc_station import run_station
 
 from connectors.ocpp import keys

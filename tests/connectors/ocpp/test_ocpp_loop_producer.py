@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from conftest import NOW
+from ocpp_clock import NOW
 
 from connectors.ocpp.loop_producer import LoopProducer
 from connectors.ocpp.server import OcppServer

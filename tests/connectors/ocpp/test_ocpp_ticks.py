@@ -8,7 +8,7 @@ import asyncio
 import time
 
 import pytest
-from conftest import NOW
+from ocpp_clock import NOW
 from wire import bare, exchange
 
 from connectors.ocpp.server import OcppServer

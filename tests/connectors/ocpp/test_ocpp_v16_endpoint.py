@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from conftest import NOW
 from expect import as_received, eid, receive_order, sample
 from expect import v16_tx_id as expected_tx_id
+from ocpp_clock import NOW
 
 from connectors.ocpp.simulator import simulate
 from roamstream.events import is_transaction

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from conftest import NOW
 from expect import as_received, eid, receive_order, sample
+from ocpp_clock import NOW
 
 from connectors.ocpp.simulator import simulate
 from roamstream.events import is_transaction
