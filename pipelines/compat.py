@@ -278,11 +278,8 @@ async def _fetch_records_unpaused(self: faust_aiokafka.AIOKafkaConsumerThread, c
 
 def _pause_changelogs(app_consumer: Consumer, consumer: AIOKafkaConsumer, changelogs: Mapping[str, Any]) -> None:
     """Pause in aiokafka each assigned changelog partition that faust has paused and does not read, and resume the
-    others. faust pauses a partition only in its own books (``Consumer.pause_partitions``): it stops asking
-    aiokafka for its records, but aiokafka's fetcher goes on fetching it. After a recovery faust pauses the tables'
-    changelog partitions, so every fetch request carried them all: an empty one is asked for again in every
-    request, and a table's own changelog writes came back to the worker that wrote them, to lie unread in the
-    fetcher's buffer. Only changelog partitions are touched; a stream partition is fetched as before."""
+    others (why: ``fetch-paused`` in this module's docstring). Only changelog partitions are touched; a stream
+    partition is fetched as before."""
     subscription = consumer._subscription.subscription
     assignment = subscription.assignment if subscription is not None else None
     if assignment is None:
