@@ -76,6 +76,7 @@ from roamstream.kafka import create_topics
 from roamstream.ocpi.location import Location
 from roamstream.ocpi.tariff import Tariff
 from roamstream.ocpi.token import Token
+from roamstream.topics import PARTITIONS
 
 print = functools.partial(print, flush=True)  # noqa: A001 - progress lines as they come, also into a pipe
 START = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
@@ -190,8 +191,6 @@ class CdrWatcher(threading.Thread):
                                   "session.timeout.ms": 6000, "heartbeat.interval.ms": 1000})
         # assigned, not subscribed: a group's first join waits out the broker's initial rebalance delay (some 3 s
         # at the embedded broker), in which the CDRs of a short run would all have waited
-        from roamstream.topics import PARTITIONS
-
         self.consumer.assign([TopicPartition(topic, n, OFFSET_BEGINNING) for n in range(PARTITIONS)])
         self.arrivals: list[tuple[float, bytes]] = []
         self.stopping = threading.Event()
@@ -671,16 +670,19 @@ def holdings(workers: list[tuple]) -> list[int]:
     return [process.assigned.value for process, *_ in workers]
 
 
+def settled(held: list[int]) -> bool:
+    """Whether ``held`` (``holdings``) is a settled split: every worker holds input partitions, none rebalances, and
+    together they hold them all."""
+    return min(held) > 0 and sum(held) == PARTITIONS
+
+
 def wait_for_split(workers: list[tuple], limit_s: float = 60.0) -> float | None:
     """Wait until ``workers`` hold the input's partitions between them, none rebalancing, for a second on end: the
     seconds it took; None if not within ``limit_s``."""
-    from roamstream.topics import PARTITIONS
-
     t0 = time.monotonic()
     since = None
     while time.monotonic() - t0 < limit_s:
-        held = holdings(workers)
-        if min(held) > 0 and sum(held) == PARTITIONS:
+        if settled(holdings(workers)):
             since = since or time.monotonic()
             if time.monotonic() - since >= 1.0:
                 return time.monotonic() - t0
@@ -702,12 +704,10 @@ class SplitWatch(threading.Thread):
         self.start()
 
     def run(self) -> None:
-        from roamstream.topics import PARTITIONS
-
         t0 = time.monotonic()
         while not self.stopping.wait(0.05):
             held = holdings(self.workers)
-            if min(held) <= 0 or sum(held) != PARTITIONS:
+            if not settled(held):
                 self.unsettled.append((time.monotonic() - t0, held))
 
 
@@ -795,8 +795,6 @@ def peer_phase(ctx, target, settings: Settings, input_topic: str, out_prefix: st
 
 def committed(settings: Settings, topic: str) -> int:
     """The offsets the worker's consumer group has committed on ``topic``, summed over its partitions."""
-    from roamstream.topics import PARTITIONS
-
     consumer = Consumer({"bootstrap.servers": settings.kafka.bootstrap_servers,
                          "group.id": settings.pipeline.app_id, "enable.auto.commit": False})
     try:
